@@ -1,0 +1,5 @@
+import sys
+
+from folint.cli import main
+
+sys.exit(main())

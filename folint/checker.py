@@ -1,0 +1,97 @@
+"""Check one file: read it safely, prefilter, parse, run the rules, apply suppressions.
+
+This runs inside worker processes; it never raises.  Every problem becomes a
+``FileError`` line and the rest of the file (and the run) goes on.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from folint import flow
+from folint.finding import FileError, Finding
+from folint.rule import Rule
+from folint.source import SourceFile
+from folint.suppressions import apply_suppressions
+
+BINARY_SNIFF = 8192
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    parsed: bool = False
+    summary: dict | None = None  # cross-file facts for tree-wide rules
+
+
+def read_source(path: str, max_size: int) -> tuple[bytes | None, FileError | None]:
+    """The file's bytes, or why they cannot be checked."""
+    try:
+        size = os.path.getsize(path)
+        if size > max_size:
+            return None, FileError(path, f"skipped: {size} bytes is more than the {max_size}-byte limit "
+                                         f"(raise max-file-size in .folint.toml to check it)")
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except IsADirectoryError:
+        return None, FileError(path, "is a folder, not a file")
+    except OSError as e:
+        return None, FileError(path, f"cannot read: {e.strerror or e}; check its permissions")
+    if b"\0" in raw[:BINARY_SNIFF]:
+        return None, FileError(path, "skipped: binary file (NUL bytes), not C source")
+    return raw, None
+
+
+def wanted_rules(raw: bytes, rules: list[Rule]) -> list[Rule]:
+    """The rules whose needles occur in ``raw`` (a rule without needles always applies)."""
+    return [r for r in rules if not r.needles or any(n in raw for n in r.needles)]
+
+
+def check_source(path: str, raw: bytes, rules: list[Rule], *, prefilter: bool = True,
+                 simulate: bool = False, summarise=None) -> FileResult:
+    result = FileResult(path)
+    active = wanted_rules(raw, rules) if prefilter else list(rules)
+    if not active and summarise is None:
+        return result
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        result.errors.append(FileError(path, f"line {line}: not valid UTF-8 (byte 0x{raw[e.start]:02x}); "
+                                             f"checked anyway, messages may show replacement characters"))
+    src = SourceFile(path, raw)
+    result.parsed = True
+    findings: list[Finding] = []
+    for rule in active:
+        if rule.scope != "file":
+            continue
+        try:
+            findings.extend(rule.check(src))
+        except (RecursionError, flow.TooDeep):
+            result.errors.append(FileError(path, f"{rule.code}: code nested too deeply to analyse; "
+                                                 f"rest of the file checked"))
+        except Exception as e:  # a rule bug must not end the run
+            result.errors.append(FileError(path, f"{rule.code}: internal error {type(e).__name__}: {e}; "
+                                                 f"please report it with this file"))
+    findings = apply_suppressions(src, findings)
+    if simulate and findings:
+        from folint.sim.verify import verify_findings
+
+        verify_findings(src, findings, {r.code: r for r in active}, result.errors)
+    if summarise is not None:
+        try:
+            result.summary = summarise(src)
+        except (RecursionError, flow.TooDeep):
+            result.errors.append(FileError(path, "tree index: code nested too deeply; file left out of the index"))
+    result.findings = findings
+    return result
+
+
+def check_path(path: str, rules: list[Rule], max_size: int, **kw) -> FileResult:
+    raw, err = read_source(path, max_size)
+    if err is not None:
+        return FileResult(path, errors=[err])
+    return check_source(path, raw, rules, **kw)

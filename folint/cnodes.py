@@ -1,0 +1,132 @@
+"""Small helpers over tree-sitter C nodes, shared by the engine, the rules and the simulator.
+
+All walks are iterative: kernel code (and hostile input) can nest deeper than
+Python's recursion limit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from tree_sitter import Node
+
+LOOP_TYPES = frozenset({"for_statement", "while_statement", "do_statement"})
+# Nodes that start a new scope for `break`.
+BREAK_SCOPES = LOOP_TYPES | {"switch_statement"}
+
+_WS = re.compile(r"\s+")
+
+
+def text(node: Node | None) -> str:
+    return "" if node is None else node.text.decode("utf-8", "replace")
+
+
+def normalise(s: str) -> str:
+    """Text with white space folded, for matching statements across versions."""
+    return _WS.sub(" ", s).strip()
+
+
+def walk(node: Node, *, skip: frozenset[str] = frozenset()) -> Iterator[Node]:
+    """Pre-order, source-ordered walk of ``node`` and its descendants.
+
+    Children of a node whose type is in ``skip`` are not visited (the node is).
+    """
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        if n.type in skip and n is not node:
+            continue
+        stack.extend(reversed(n.children))
+
+
+def of_type(node: Node, *types: str) -> Iterator[Node]:
+    wanted = frozenset(types)
+    return (n for n in walk(node) if n.type in wanted)
+
+
+def strip_parens(node: Node | None) -> Node | None:
+    while node is not None and node.type == "parenthesized_expression" and node.named_child_count == 1:
+        node = node.named_children[0]
+    return node
+
+
+def call_name(node: Node) -> str | None:
+    """``foo`` for a call ``foo(...)``; None for other nodes or indirect calls."""
+    if node.type != "call_expression":
+        return None
+    fn = node.child_by_field_name("function")
+    return text(fn) if fn is not None and fn.type == "identifier" else None
+
+
+def call_args(node: Node) -> list[Node]:
+    args = node.child_by_field_name("arguments")
+    return [] if args is None else list(args.named_children)
+
+
+def identifiers(node: Node) -> set[str]:
+    return {text(n) for n in walk(node) if n.type == "identifier"}
+
+
+def mentions(node: Node, name: str) -> bool:
+    b = name.encode()
+    return any(n.type == "identifier" and n.text == b for n in walk(node))
+
+
+def ancestors(node: Node) -> Iterator[Node]:
+    p = node.parent
+    while p is not None:
+        yield p
+        p = p.parent
+
+
+def is_inside(node: Node, outer: Node) -> bool:
+    return outer.start_byte <= node.start_byte and node.end_byte <= outer.end_byte
+
+
+def enclosing_statement(node: Node) -> Node:
+    """The innermost statement (or declaration) containing ``node``."""
+    n = node
+    while n.parent is not None and not (n.type.endswith("_statement") or n.type == "declaration"):
+        n = n.parent
+    return n
+
+
+def assigned_names(node: Node) -> dict[str, list[Node]]:
+    """Names written in ``node``: ``x = ..``, ``x op= ..``, ``x++``, ``x.f = ..``, ``x.f++``.
+
+    Keys are the base identifier (``entry`` for ``entry.val++``); values are
+    the writing nodes.
+    """
+    out: dict[str, list[Node]] = {}
+    for n in walk(node):
+        target = None
+        if n.type == "assignment_expression":
+            target = n.child_by_field_name("left")
+        elif n.type == "update_expression":
+            target = n.child_by_field_name("argument")
+        elif n.type == "init_declarator":
+            target = n.child_by_field_name("declarator")
+        if target is None:
+            continue
+        base = base_identifier(target)
+        if base:
+            out.setdefault(base, []).append(n)
+    return out
+
+
+def base_identifier(node: Node | None) -> str | None:
+    """``entry`` for ``entry``, ``entry.val``, ``(entry)``, ``*p``, ``a[i]``."""
+    while node is not None:
+        if node.type == "identifier":
+            return text(node)
+        if node.type == "field_expression":
+            node = node.child_by_field_name("argument")
+        elif node.type in ("parenthesized_expression", "pointer_expression", "pointer_declarator"):
+            node = node.named_children[-1] if node.named_children else None
+        elif node.type == "subscript_expression":
+            node = node.child_by_field_name("argument")
+        else:
+            return None
+    return None

@@ -1,0 +1,26 @@
+"""``folint [check] PATH...``: scan files and folders."""
+
+from __future__ import annotations
+
+from folint import runner
+from folint.commands.common import add_report_options, emit
+from folint.config import ConfigError, config_for
+
+
+def configure(p, _name):
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files and folders to check (default: .)")
+    add_report_options(p)
+
+
+def scan(args) -> runner.RunResult:
+    paths = args.paths or ["."]
+    if args.jobs < 0:
+        raise ConfigError("--jobs must be 0 (all cores) or more")
+    config = config_for(paths, args.config)
+    options = runner.RunOptions(select=args.select, ignore=args.ignore, jobs=args.jobs, simulate=args.simulate,
+                                progress=True, show_refuted=args.show_refuted)
+    return runner.run(paths, config, options)
+
+
+def run(args) -> int:
+    return emit(args, scan(args))

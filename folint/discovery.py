@@ -1,0 +1,115 @@
+"""Find the files to check: walk folders, follow links safely, apply excludes.
+
+A folder walk takes ``*.c`` and ``*.h``; a file named on the command line is
+taken whatever its name.  Each file is visited once even when links lead to
+it twice; a link back into its own ancestry is a loop and is reported.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from folint.finding import FileError
+
+SOURCE_SUFFIXES = (".c", ".h")
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".pc", "__pycache__"})
+
+
+@dataclass
+class Discovery:
+    files: list[str] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+
+
+def _excluded(path: str, patterns: list[str], root: Path | None) -> bool:
+    if not patterns:
+        return False
+    candidates = [path, os.path.basename(path)]
+    if root is not None:
+        try:
+            candidates.append(os.path.relpath(os.path.abspath(path), root))
+        except ValueError:
+            pass
+    return any(fnmatch.fnmatch(c, p) or fnmatch.fnmatch(c, p.rstrip("/") + "/*")
+               for c in candidates for p in patterns)
+
+
+def discover(targets: list[str], exclude: list[str] = (), root: Path | None = None) -> Discovery:
+    out = Discovery()
+    seen_files: set[tuple[int, int]] = set()
+    seen_dirs: set[tuple[int, int]] = set()
+    for target in targets:
+        try:
+            st = os.stat(target)
+        except OSError as e:
+            out.errors.append(FileError(target, f"cannot read: {e.strerror or e}; check the path"))
+            continue
+        if os.path.isdir(target):
+            for item in _walk(target, seen_dirs, out.errors, exclude, root):
+                _add(item, out, seen_files)
+        else:
+            _add(target, out, seen_files, st)
+    return out
+
+
+def _add(path: str, out: Discovery, seen: set, st: os.stat_result | None = None) -> None:
+    try:
+        st = st or os.stat(path)
+    except OSError as e:
+        out.errors.append(FileError(path, f"cannot read: {e.strerror or e}"))
+        return
+    key = (st.st_dev, st.st_ino)
+    if key not in seen:
+        seen.add(key)
+        out.files.append(path)
+
+
+def _walk(top: str, seen_dirs: set, errors: list[FileError], exclude: list[str], root: Path | None) -> Iterator[str]:
+    # Iterative depth-first walk; `ancestry` holds the (dev, ino) of the folders
+    # on the current path so a link into one of them is recognised as a loop.
+    st = os.stat(top)
+    stack: list[tuple[str, tuple[tuple[int, int], ...]]] = [(top, ((st.st_dev, st.st_ino),))]
+    seen_dirs.add((st.st_dev, st.st_ino))
+    while stack:
+        folder, ancestry = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as e:
+            errors.append(FileError(folder, f"cannot list folder: {e.strerror or e}; skipped"))
+            continue
+        subdirs = []
+        for entry in entries:
+            path = os.path.join(folder, entry.name)
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if entry.name in SKIP_DIRS or _excluded(path, exclude, root):
+                    continue
+                try:
+                    dst = os.stat(path)
+                except OSError as e:
+                    errors.append(FileError(path, f"cannot read: {e.strerror or e}; skipped"))
+                    continue
+                key = (dst.st_dev, dst.st_ino)
+                if key in ancestry:
+                    errors.append(FileError(path, "symbolic link loop (points back to a folder above it); skipped"))
+                    continue
+                if key in seen_dirs:
+                    continue
+                seen_dirs.add(key)
+                subdirs.append((path, ancestry + (key,)))
+            elif entry.name.endswith(SOURCE_SUFFIXES):
+                if _excluded(path, exclude, root):
+                    continue
+                if entry.is_symlink() and not os.path.exists(path):
+                    errors.append(FileError(path, "broken symbolic link; skipped"))
+                    continue
+                yield path
+        stack.extend(reversed(subdirs))

@@ -1,0 +1,11 @@
+"""Output formats.  Each reporter module has ``render(result, **options) -> str``."""
+
+from __future__ import annotations
+
+from folint.reporters import json_report, sarif, text
+
+REPORTERS = {"text": text, "json": json_report, "sarif": sarif}
+
+
+def render(fmt: str, result, **options) -> str:
+    return REPORTERS[fmt].render(result, **options)

@@ -1,0 +1,78 @@
+"""Human output: ``path:line:col: warning: message [CODE]``, the source line, a caret.
+
+Colour only on a terminal, and never when NO_COLOR is set.
+"""
+
+from __future__ import annotations
+
+import os
+
+_COLOURS = {"bold": "1", "yellow": "33", "red": "31", "green": "32", "cyan": "36", "dim": "2"}
+
+
+def use_colour(stream) -> bool:
+    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+
+
+class _Paint:
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+
+    def __call__(self, s: str, *styles: str) -> str:
+        if not self.enabled:
+            return s
+        return "".join(f"\033[{_COLOURS[x]}m" for x in styles) + s + "\033[0m"
+
+
+def _source_line(path: str, line: int, cache: dict) -> str | None:
+    if path not in cache:
+        try:
+            with open(path, "rb") as fh:
+                cache[path] = fh.read().decode("utf-8", "replace").split("\n")
+        except OSError:
+            cache[path] = None
+    lines = cache[path]
+    if lines is None or line > len(lines):
+        return None
+    return lines[line - 1].rstrip("\r")
+
+
+def render_errors(result) -> str:
+    """Error lines, for stderr: ``path: error: what happened; what to do``."""
+    return "".join(f"{e.path}: error: {e.message}\n" for e in result.errors)
+
+
+def render(result, *, colour: bool = False, verbose: bool = False, sources: dict | None = None) -> str:
+    """``sources`` maps a path to its text when it is not on disk (check-patch)."""
+    paint = _Paint(colour)
+    cache: dict = {p: t.split("\n") for p, t in (sources or {}).items()}
+    out = []
+    for f in result.findings:
+        where = f"{f.path}:{f.line}:{f.column}:"
+        out.append(f"{paint(where, 'bold')} {paint('warning:', 'yellow', 'bold')} {f.message} "
+                   f"{paint('[' + f.code + ']', 'cyan')}")
+        src = _source_line(f.path, f.line, cache)
+        if src is not None:
+            expanded = src.expandtabs(8)
+            prefix = src[: f.column - 1].expandtabs(8)
+            width = max(1, (f.end_column - f.column) if f.end_line == f.line else len(src) - f.column + 1)
+            out.append(f"    {expanded}")
+            out.append("    " + " " * len(prefix) + paint("^" + "~" * (width - 1), "green"))
+        if f.patch:
+            out.append(f"    introduced by: {f.patch}")
+        if f.verdict != "unverified":
+            out.append(f"    {paint(f.verdict + ':', 'bold')} {f.evidence}".rstrip())
+        if verbose and f.trace:
+            for i, step in enumerate(f.trace, 1):
+                out.append(paint(f"      {i:>2}. line {step.get('line', '?')}: {step.get('event', '')}", "dim"))
+    n = len(result.findings)
+    tail = f"{n} finding{'s' * (n != 1)} in {result.files} file{'s' * (result.files != 1)} " \
+           f"({result.parsed} parsed, {result.seconds:.2f}s)"
+    if result.refuted:
+        tail += f"; {result.refuted} refuted by simulation (hidden; --show-refuted shows them)"
+    if result.errors:
+        tail += f"; {len(result.errors)} error{'s' * (len(result.errors) != 1)}"
+    if result.partial:
+        tail += f"; partial check: {result.partial}"
+    out.append(tail)
+    return "\n".join(out) + "\n"

@@ -1,0 +1,63 @@
+"""The base class of every rule.
+
+A rule is declarative where it can be: a code, a name that names the pattern,
+a one-line summary, the byte needles a file must contain for the rule to
+apply, and a ``check`` that yields findings.  Its module docstring is its
+documentation (``folint explain CODE``).  A rule that the simulator can
+confirm also provides ``oracle`` (see ``folint.sim``).
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Iterator
+from typing import ClassVar
+
+from tree_sitter import Node
+
+from folint import cnodes
+from folint.finding import Finding
+from folint.source import SourceFile
+
+CODE_RE = re.compile(r"^FOL\d{3}$")
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    # A file is parsed for this rule only if it contains one of these byte strings.
+    needles: ClassVar[tuple[bytes, ...]] = ()
+    # Options settable under [rules.CODE] in .folint.toml, with their defaults.
+    default_options: ClassVar[dict] = {}
+    # "file": check() runs per file in a worker.  "tree": needs the tree index.
+    scope: ClassVar[str] = "file"
+
+    def __init__(self, options: dict | None = None):
+        self.options = {**self.default_options, **(options or {})}
+
+    def check(self, src: SourceFile) -> Iterator[Finding]:
+        raise NotImplementedError
+
+    # -- helpers for subclasses --------------------------------------------
+    def finding(self, src: SourceFile, node: Node, message: str, function: str | None,
+                statement: Node | None = None, **data) -> Finding:
+        line, col = src.position(node.start_byte)
+        end_line, end_col = src.position(node.end_byte)
+        stmt = statement if statement is not None else cnodes.enclosing_statement(node)
+        return Finding(self.code, self.name, src.path, line, col, end_line, end_col, function,
+                       message, statement=cnodes.normalise(src.text(stmt)), data=data)
+
+    @classmethod
+    def doc(cls) -> str:
+        module = inspect.getmodule(cls)
+        return inspect.cleandoc(module.__doc__ or "") if module is not None else ""
+
+    @classmethod
+    def validate(cls) -> None:
+        if not CODE_RE.match(getattr(cls, "code", "")):
+            raise ValueError(f"rule {cls.__qualname__}: code must be FOL and 3 digits, got {cls.code!r}")
+        for attr in ("name", "summary"):
+            if not getattr(cls, attr, ""):
+                raise ValueError(f"rule {cls.code}: missing {attr}")

@@ -1,0 +1,113 @@
+"""Run the rules over many files in worker processes and collect one result.
+
+Each worker builds its own rules and parser (tree-sitter objects do not
+pickle); only paths go in and plain findings come back.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+
+from folint.checker import FileResult, check_path
+from folint.config import Config
+from folint.discovery import discover
+from folint.finding import FileError, Finding
+from folint.selection import build_rules
+
+PROGRESS_MIN_FILES = 2000
+
+
+@dataclass
+class RunOptions:
+    select: list[str] | None = None
+    ignore: list[str] | None = None
+    jobs: int = 0  # 0: all cores
+    simulate: bool = False
+    progress: bool = False
+    show_refuted: bool = False
+
+
+@dataclass
+class RunResult:
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    files: int = 0
+    parsed: int = 0
+    seconds: float = 0.0
+    refuted: int = 0
+    partial: str | None = None  # why the check covered less than asked (check-patch without a tree)
+    summaries: dict[str, dict] = field(default_factory=dict)
+
+    def add(self, fr: FileResult) -> None:
+        self.findings.extend(fr.findings)
+        self.errors.extend(fr.errors)
+        self.parsed += fr.parsed
+        if fr.summary is not None:
+            self.summaries[fr.path] = fr.summary
+
+    def finish(self, started: float) -> None:
+        self.findings.sort(key=Finding.sort_key)
+        self.seconds = round(time.perf_counter() - started, 3)
+
+
+_worker: dict = {}
+
+
+def _init_worker(config: Config, options: RunOptions) -> None:
+    _worker["rules"] = build_rules(config, options.select, options.ignore)
+    _worker["max_size"] = config.max_file_size
+    _worker["simulate"] = options.simulate
+
+
+def _check(path: str) -> FileResult:
+    return check_path(path, _worker["rules"], _worker["max_size"], simulate=_worker["simulate"])
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled or total < PROGRESS_MIN_FILES or not sys.stderr.isatty():
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, unit="file", file=sys.stderr, leave=False)
+
+
+def run(targets: list[str], config: Config, options: RunOptions) -> RunResult:
+    started = time.perf_counter()
+    result = RunResult()
+    build_rules(config, options.select, options.ignore)  # raise ConfigError here, not in a worker
+    found = discover(targets, config.exclude, config.root)
+    result.errors.extend(found.errors)
+    result.files = len(found.files)
+    jobs = options.jobs or os.cpu_count() or 1
+    bar = _progress(len(found.files), options.progress)
+    if jobs == 1 or len(found.files) < 64:
+        _init_worker(config, options)
+        for path in found.files:
+            result.add(_check(path))
+            if bar:
+                bar.update()
+    else:
+        ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+        with ctx.Pool(jobs, initializer=_init_worker, initargs=(config, options)) as pool:
+            for fr in pool.imap_unordered(_check, found.files, chunksize=32):
+                result.add(fr)
+                if bar:
+                    bar.update()
+    if bar:
+        bar.close()
+    _drop_refuted(result, options.show_refuted)
+    result.finish(started)
+    return result
+
+
+def _drop_refuted(result: RunResult, show: bool) -> None:
+    """Count findings the simulator proved wrong; hide them unless asked."""
+    result.refuted = sum(f.verdict == "refuted" for f in result.findings)
+    if not show:
+        result.findings = [f for f in result.findings if f.verdict != "refuted"]

@@ -1,0 +1,1 @@
+"""The companion simulator: replays a finding's function on a model folio."""

@@ -1,0 +1,137 @@
+"""SourceFile: one parsed C file with the facts every rule needs, computed once.
+
+Rules read the *kernelized* tree (``folint.kernel_c``) but messages and
+statements come from the raw bytes at the same offsets, so what a user sees
+is what the file says.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+from dataclasses import dataclass, field
+
+from tree_sitter import Node
+
+from folint import cnodes
+from folint.parsing import parse_kernel_c
+
+
+@dataclass
+class Function:
+    name: str
+    node: Node
+    body: Node
+    params: list[tuple[str, str]]  # (name, type text such as "struct folio *")
+    var_types: dict[str, str] = field(default_factory=dict)  # params and locals
+
+    def type_of(self, name: str) -> str:
+        return self.var_types.get(name, "")
+
+
+def declared_names(decl: Node) -> list[tuple[str, str]]:
+    """(name, type) pairs declared by a declaration or parameter_declaration node."""
+    tnode = decl.child_by_field_name("type")
+    base = cnodes.normalise(cnodes.text(tnode)) if tnode is not None else ""
+    out = []
+    for d in decl.children_by_field_name("declarator"):
+        stars = 0
+        n = d
+        while n is not None and n.type in ("init_declarator", "pointer_declarator", "array_declarator",
+                                           "parenthesized_declarator"):
+            if n.type == "pointer_declarator":
+                stars += 1
+            n = n.child_by_field_name("declarator") or (n.named_children[0] if n.named_children else None)
+        if n is not None and n.type == "identifier":
+            out.append((cnodes.text(n), base + (" " + "*" * stars if stars else "")))
+    return out
+
+
+def _function_name(defn: Node) -> str | None:
+    d = defn.child_by_field_name("declarator")
+    while d is not None and d.type != "function_declarator":
+        d = d.child_by_field_name("declarator")
+    if d is None:
+        return None
+    ident = d.child_by_field_name("declarator")
+    while ident is not None and ident.type not in ("identifier", "field_identifier"):
+        ident = ident.child_by_field_name("declarator")
+    return cnodes.text(ident) if ident is not None else None
+
+
+def _function_params(defn: Node) -> list[tuple[str, str]]:
+    d = defn.child_by_field_name("declarator")
+    while d is not None and d.type != "function_declarator":
+        d = d.child_by_field_name("declarator")
+    plist = d.child_by_field_name("parameters") if d is not None else None
+    if plist is None:
+        return []
+    out = []
+    for p in plist.named_children:
+        if p.type == "parameter_declaration":
+            out.extend(declared_names(p))
+    return out
+
+
+class SourceFile:
+    def __init__(self, path: str, raw: bytes):
+        self.path = path
+        self.raw = raw
+        self.code, self.tree = parse_kernel_c(raw)
+        self._line_starts = [0]
+        pos = raw.find(b"\n")
+        while pos != -1:
+            self._line_starts.append(pos + 1)
+            pos = raw.find(b"\n", pos + 1)
+
+    @property
+    def root(self) -> Node:
+        return self.tree.root_node
+
+    # -- positions and text -------------------------------------------------
+    def position(self, byte: int) -> tuple[int, int]:
+        """1-based (line, column) of a byte offset; columns count bytes."""
+        i = bisect.bisect_right(self._line_starts, byte) - 1
+        return i + 1, byte - self._line_starts[i] + 1
+
+    def line_text(self, line: int) -> str:
+        start = self._line_starts[line - 1]
+        end = self.raw.find(b"\n", start)
+        return self.raw[start: end if end != -1 else len(self.raw)].decode("utf-8", "replace")
+
+    def text(self, node: Node) -> str:
+        """The raw text under ``node`` (not the kernelized text the parser saw)."""
+        return self.raw[node.start_byte:node.end_byte].decode("utf-8", "replace")
+
+    # -- functions -----------------------------------------------------------
+    @functools.cached_property
+    def functions(self) -> list[Function]:
+        out = []
+        for defn in cnodes.walk(self.root, skip=frozenset({"function_definition"})):
+            if defn.type != "function_definition":
+                continue
+            name = _function_name(defn)
+            body = defn.child_by_field_name("body")
+            if not name or body is None:
+                continue
+            params = _function_params(defn)
+            var_types = dict(params)
+            for decl in cnodes.of_type(body, "declaration"):
+                for vname, vtype in declared_names(decl):
+                    var_types.setdefault(vname, vtype)
+            out.append(Function(name, defn, body, params, var_types))
+        return out
+
+    def function_at(self, node: Node) -> Function | None:
+        for fn in self.functions:
+            if fn.node.start_byte <= node.start_byte < fn.node.end_byte:
+                return fn
+        return None
+
+    @functools.cached_property
+    def page_loops(self):
+        from folint.loops import find_page_loops
+
+        return find_page_loops(self)
+
+

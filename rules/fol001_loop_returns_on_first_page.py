@@ -1,0 +1,61 @@
+"""FOL001 loop-returns-on-first-page
+
+What it does:
+    Flags a per-page loop (a loop over the pages of a folio) whose body leaves
+    the loop on every path: a ``return``, a ``break`` or a ``goto`` to a label
+    outside the loop that is not guarded by a condition.
+
+Why it is wrong:
+    The loop runs once.  Page 0 of the folio is handled and pages 1..nr-1
+    never are.  It compiles, and it works on every single-page folio, so it
+    survives testing until large folios reach the code.
+
+Example:
+    long i, nr = folio_nr_pages(folio);
+
+    for (i = 0; i < nr; i++)
+            return mte_save_tags(folio_page(folio, i));
+
+Use instead:
+    Return only on failure, and undo the pages already done:
+
+    for (i = 0; i < nr; i++) {
+            err = mte_save_tags(folio_page(folio, i));
+            if (err)
+                    goto out;
+    }
+    return 0;
+"""
+
+from __future__ import annotations
+
+from folint import flow
+from folint.rule import Rule
+from folint.vocab import PAGE_LOOP_NEEDLES
+
+_HOW = {"return_statement": "returns", "break_statement": "breaks out", "goto_statement": "jumps out"}
+
+
+class LoopReturnsOnFirstPage(Rule):
+    code = "FOL001"
+    name = "loop-returns-on-first-page"
+    summary = "every path through a per-page loop's body leaves the loop in the first iteration"
+    needles = PAGE_LOOP_NEEDLES
+
+    def check(self, src):
+        for loop in src.page_loops:
+            body = loop.body
+            if body is None or flow.outcomes(body, loop.node) != {flow.EXIT}:
+                continue
+            exit_stmt = flow.first_exit(body, loop.node) or body
+            how = _HOW.get(exit_stmt.type, "leaves the loop")
+            what = loop.folio or "the folio"
+            yield self.finding(
+                src, exit_stmt,
+                f"loop over the pages of '{what}' {how} on its first iteration in {loop.function.name}(): "
+                f"only page 0 is handled and the other pages never are; leave the loop only on failure "
+                f"(e.g. `if (err) goto undo;`) and finish after the loop",
+                loop.function.name, statement=exit_stmt,
+                loop_start=loop.node.start_byte, loop_end=loop.node.end_byte, index=loop.index,
+                folio=loop.folio, exit_byte=exit_stmt.start_byte,
+            )

@@ -1,0 +1,66 @@
+"""FOL005 loop-page-index-unused
+
+What it does:
+    Flags a call inside a per-page loop that is given the same page of the
+    loop's folio on every iteration (``folio_page(folio, 0)``,
+    ``&folio->page``, or a page variable set once before the loop) when the
+    call says nothing else that changes per iteration.
+
+Why it is wrong:
+    The loop is there to visit each page, but this call sees page 0 ``nr``
+    times and the other pages never.  It is the typical leftover of replacing
+    ``page`` by ``&folio->page`` and then wrapping the code in a loop.
+
+Example:
+    for (i = 0; i < nr; i++)
+            flush_dcache_page(&folio->page);
+
+Use instead:
+    for (i = 0; i < nr; i++)
+            flush_dcache_page(folio_page(folio, i));
+
+    (or a folio API that covers every page, such as ``flush_dcache_folio``).
+"""
+
+from __future__ import annotations
+
+from folint import cnodes
+from folint.rule import Rule
+from folint.vocab import PAGE_LOOP_NEEDLES
+
+# Calls that compute a page rather than act on one.
+_PAGE_SELECTORS = frozenset({"folio_page", "nth_page", "page_folio", "page_to_pfn", "folio_pfn"})
+
+
+class LoopPageIndexUnused(Rule):
+    code = "FOL005"
+    name = "loop-page-index-unused"
+    summary = "a per-page loop passes the same page to a page API on every iteration"
+    needles = PAGE_LOOP_NEEDLES
+
+    def check(self, src):
+        for loop in src.page_loops:
+            if not loop.steppers:
+                continue
+            for call in cnodes.of_type(loop.body, "call_expression"):
+                fn = cnodes.call_name(call)
+                if fn in _PAGE_SELECTORS:
+                    continue
+                args = cnodes.call_args(call)
+                if any(loop.steppers & cnodes.identifiers(a) for a in args):
+                    continue
+                fixed = next((a for a in args if loop.page_kind(a) == "fixed"), None)
+                if fixed is None:
+                    continue
+                name = fn or cnodes.text(call.child_by_field_name("function"))
+                index = loop.index or loop.walk_var
+                folio = loop.folio or "folio"
+                yield self.finding(
+                    src, fixed,
+                    f"{name}() gets the same page '{src.text(fixed)}' on every iteration of the loop over the "
+                    f"pages of '{folio}' in {loop.function.name}(); pass the iteration's page "
+                    f"(`folio_page({folio}, {index})`) or use a folio API that covers every page",
+                    loop.function.name,
+                    loop_start=loop.node.start_byte, loop_end=loop.node.end_byte, index=loop.index,
+                    folio=loop.folio, call=name, call_byte=call.start_byte,
+                )
