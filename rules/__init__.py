@@ -1,15 +1,35 @@
 """folint's built-in rules, loaded through the ``folint`` entry-point group
-(``builtin = folint_rules``) exactly as a third-party rule pack would be."""
+(``builtin = folint_rules``) exactly as a third-party rule pack would be.
+
+Every module named ``folNNN_<rule_name>.py`` in this package is a rule; its
+``Rule`` subclasses are collected, so adding a rule is adding a module.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import re
 
 from folint import hookimpl
+from folint.rule import Rule
 
-from folint_rules.fol001_loop_returns_on_first_page import LoopReturnsOnFirstPage
-from folint_rules.fol002_swap_entry_not_advanced import SwapEntryNotAdvanced
-from folint_rules.fol005_loop_page_index_unused import LoopPageIndexUnused
+_RULE_MODULE = re.compile(r"^fol\d{3}_\w+$")
 
-BUILTIN_RULES = [LoopReturnsOnFirstPage, SwapEntryNotAdvanced, LoopPageIndexUnused]
+
+def builtin_rules() -> list[type[Rule]]:
+    out = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        if not _RULE_MODULE.match(info.name):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        out += [obj for obj in vars(module).values()
+                if inspect.isclass(obj) and issubclass(obj, Rule) and obj is not Rule
+                and obj.__module__ == module.__name__]
+    return out
 
 
 @hookimpl
 def folint_rules():
-    return list(BUILTIN_RULES)
+    return builtin_rules()
