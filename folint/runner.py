@@ -41,6 +41,7 @@ class RunResult:
     refuted: int = 0
     partial: str | None = None  # why the check covered less than asked (check-patch without a tree)
     summaries: dict[str, dict] = field(default_factory=dict)
+    rule_codes: list[str] = field(default_factory=list)  # the rules that ran
 
     def add(self, fr: FileResult) -> None:
         self.findings.extend(fr.findings)
@@ -80,7 +81,8 @@ def _progress(total: int, enabled: bool):
 def run(targets: list[str], config: Config, options: RunOptions) -> RunResult:
     started = time.perf_counter()
     result = RunResult()
-    build_rules(config, options.select, options.ignore)  # raise ConfigError here, not in a worker
+    # Built here too so a bad selection is a ConfigError in the parent, not a worker crash.
+    result.rule_codes = [r.code for r in build_rules(config, options.select, options.ignore)]
     found = discover(targets, config.exclude, config.root)
     result.errors.extend(found.errors)
     result.files = len(found.files)

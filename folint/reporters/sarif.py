@@ -54,6 +54,9 @@ def render(result, *, rules: dict | None = None, **_options) -> str:
     from folint.selection import registered_rules
 
     classes = rules if rules is not None else registered_rules()
+    ran = getattr(result, "rule_codes", None)
+    if ran:
+        classes = {code: cls for code, cls in classes.items() if code in ran}
     rule_list = [_rule_meta(cls) for cls in classes.values()]
     rule_index = {r["id"]: i for i, r in enumerate(rule_list)}
     run = {

@@ -1,0 +1,89 @@
+"""Bad input: one clear error line each, never a traceback, and the run goes on."""
+
+import json
+import os
+
+import pytest
+
+from conftest import FIXTURES
+from folint.cli import main
+
+MODEL = (FIXTURES / "FOL001" / "save_tags_return.c").read_bytes()
+
+
+def scan(capsys, *paths, fmt="json"):
+    code = main([*map(str, paths), "--format", fmt, "--no-simulate", "--jobs", "1"])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def errors_of(out):
+    return {os.path.basename(e["path"]): e["message"] for e in json.loads(out)["errors"]}
+
+
+def test_each_bad_file_gives_one_error_and_the_good_file_is_still_checked(capsys, tmp_path):
+    (tmp_path / "good.c").write_bytes(MODEL)
+    (tmp_path / "binary.c").write_bytes(b"\x7fELF\0\0\0folio_nr_pages")
+    (tmp_path / "latin1.c").write_bytes(MODEL.replace(b"FOL001: the", b"FOL001: caf\xe9 the"))
+    (tmp_path / "huge.c").write_bytes(b"/* folio_nr_pages */\n" * (5 * 1024 * 1024 // 21))
+    unreadable = tmp_path / "secret.c"
+    unreadable.write_bytes(MODEL)
+    unreadable.chmod(0)
+    if os.access(unreadable, os.R_OK):
+        unreadable.unlink()  # running as root: permissions do not stop us
+    (tmp_path / "loop").symlink_to(tmp_path)
+    (tmp_path / "dangling.c").symlink_to(tmp_path / "nowhere.c")
+    code, out, _ = scan(capsys, tmp_path)
+    data = json.loads(out)
+    errs = errors_of(out)
+    assert code == 1
+    assert {os.path.basename(f["path"]) for f in data["findings"]} == {"good.c", "latin1.c"}
+    assert errs["binary.c"] == "skipped: binary file (NUL bytes), not C source"
+    assert errs["latin1.c"].startswith("line 2: not valid UTF-8 (byte 0xe9); checked anyway")
+    assert errs["huge.c"].startswith("skipped: ") and "max-file-size" in errs["huge.c"]
+    assert "symbolic link loop" in errs["loop"]
+    assert errs["dangling.c"] == "broken symbolic link; skipped"
+    if unreadable.exists():
+        assert errs["secret.c"].startswith("cannot read: Permission denied")
+
+
+def test_text_mode_puts_errors_on_stderr(capsys, tmp_path):
+    (tmp_path / "binary.c").write_bytes(b"\0\0")
+    code, out, err = scan(capsys, tmp_path, fmt="text")
+    assert code == 0
+    assert err == f"{tmp_path / 'binary.c'}: error: skipped: binary file (NUL bytes), not C source\n"
+    assert "1 error" in out
+
+
+def test_missing_path(capsys, tmp_path):
+    code, out, err = scan(capsys, tmp_path / "nope.c", fmt="text")
+    assert code == 0
+    assert "nope.c: error: cannot read: No such file or directory" in err
+
+
+@pytest.mark.parametrize("depth", [50_000])
+def test_pathological_nesting(capsys, tmp_path, depth):
+    body = "{" * depth + "return 1;" + "}" * depth
+    (tmp_path / "deep.c").write_text(
+        "int f(struct folio *folio)\n{\n\tlong i;\n\tfor (i = 0; i < folio_nr_pages(folio); i++) " + body + "\n}\n")
+    (tmp_path / "good.c").write_bytes(MODEL)
+    code, out, _ = scan(capsys, tmp_path)
+    errs = errors_of(out)
+    assert "nested too deeply" in errs["deep.c"]
+    assert [os.path.basename(f["path"]) for f in json.loads(out)["findings"]] == ["good.c"]
+
+
+def test_garbage_and_empty_files(capsys, tmp_path):
+    (tmp_path / "empty.c").write_bytes(b"")
+    (tmp_path / "junk.c").write_bytes(b"folio_nr_pages ))){{{ for ( ; ; ) return } } }" * 100)
+    code, out, _ = scan(capsys, tmp_path)
+    assert code == 0 and json.loads(out)["errors"] == []
+
+
+def test_never_writes_to_the_tree(capsys, tmp_path):
+    (tmp_path / "a.c").write_bytes(MODEL)
+    before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.rglob("*")}
+    scan(capsys, tmp_path)
+    scan(capsys, tmp_path, fmt="sarif")
+    after = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.rglob("*")}
+    assert before == after
