@@ -1,1 +1,120 @@
-"""The companion simulator: replays a finding's function on a model folio."""
+"""The companion simulator: runs a finding's function on a model folio.
+
+It interprets the tree-sitter AST of one C function (it never compiles or
+executes the code): integers are exact, the folio vocabulary is modelled
+(a folio of N pages, page k of a folio, swap entries with ``.val``), and
+anything it cannot know is an *unknown*.  A branch on an unknown forks the
+run; every path is replayed from the function's entry with its list of
+choices, so paths never share mutable state.  Paths, steps, call depth and
+wall time are bounded: running out is an answer (``inconclusive`` with the
+reason), never a hang.
+
+Oracle API (what a rule implements)
+-----------------------------------
+A rule that the simulator can confirm defines, at the end of its class::
+
+    def oracle(self, finding: Finding, sim: Simulation) -> Verdict | None:
+        ...
+
+``Rule.oracle`` returns None by default: the finding stays ``unverified``.
+``sim`` is a :class:`Simulation` of the finding's function in the very
+``SourceFile`` the rule checked (``sim.src``, ``sim.function``), so the byte
+offsets a rule put in ``finding.data`` (``loop_start``, ``call_byte`` ...)
+match ``Event.byte`` and ``LoopRun.start_byte``.  An oracle that raises is
+reported as a file error and the finding becomes ``inconclusive``.
+
+Running a function::
+
+    ex = sim.run()                                  # default Scenario(): nr=4 pages
+    ex = sim.run(Scenario(nr=4, fail_at=2))         # the 2nd unmodelled call fails
+    ex = sim.run(Scenario(fail_when=lambda ev: ev.name == "mte_save_tags"
+                                        and ev.page_indexes() == {1}))
+    ex = sim.run(Scenario(inline=True), function="caller")   # step into callees
+    ex = sim.run(until=lambda path: my_witness(path) is not None)  # stop early
+
+``Scenario`` fields: ``nr`` (pages of every model folio, default 4),
+``fail_at`` (1-based number of the unmodelled call to fail on each path),
+``fail_when`` (predicate on the call's :class:`Event`; the first match fails),
+``fail_value`` (default ``-ENOMEM``; use 0 for allocators that return NULL),
+``args`` (name -> int, ``"NULL"``, ``"folio:N"`` or ``"page:K"``, overriding
+binding by type), ``inline`` (False, True or a set of function names: calls to
+functions defined in the same file - or in ``extra_sources`` - are stepped
+into; events inside carry ``depth`` >= 1), and the budgets ``max_paths``,
+``max_steps`` (per path), ``max_depth`` (calls), ``max_seconds`` (whole run).
+Runs are cached per (function, scenario) within one Simulation.
+
+Parameters are bound by type: ``struct folio *`` -> a folio of ``nr`` pages,
+``struct page *`` -> page 0 of such a folio, ``swp_entry_t`` -> a symbolic
+entry ("entry base+0"), anything else -> an unknown.  An unknown assigned to
+a ``struct folio *`` / ``struct page *`` / ``swp_entry_t`` variable, or
+passed to a folio API, becomes a fresh model folio (page, entry).
+
+Reading the result: :class:`Exploration` has ``paths`` (list of
+:class:`Path`), ``complete`` (True when every path was explored to its end
+within budget) and ``reason`` (why not).  A :class:`Path` has:
+
+- ``events``: list of :class:`Event` in execution order,
+- ``status``: ``"returned"`` or ``"cut"`` (a budget ran out; ``reason`` says
+  which, e.g. "step limit (20000) reached: a loop that never ends?"),
+- ``returned``: the return value (a value, see below) when returned,
+- ``loop_runs``: list of :class:`LoopRun` (``start_byte``, ``line``,
+  ``iterations``, ``exit``: "condition" | "break" | "return" | "goto" | "cut",
+  ``exit_line``, ``id``),
+- ``approximations``: lines of code the interpreter skipped (unparsed or
+  unsupported), as "line N: what",
+- ``trace(kinds=...)``: the trace as ``[{"line": N, "event": "..."}]``.
+
+An :class:`Event` has ``kind`` ("call": an unmodelled call; "model": a
+modelled folio/page/swap call; "fail": an injected failure; "assume": a
+branch taken on an unknown; "return"), ``name`` (callee), ``args`` (evaluated
+values), ``result``, ``line``, ``byte`` (start byte of the call node),
+``depth``, ``function``, ``text`` (rendered: "call mte_save_tags(page 2 of
+folio)"), ``loops`` (the active loops, innermost last, as
+``(start_byte, run_id, iteration)`` with iteration 1-based) and helpers
+``pages()`` / ``page_indexes(folio=None)`` / ``entries()`` /
+``iteration(loop_start)`` / ``in_run(run)``.
+
+Values (``folint.sim.values``): Python ``int``; :class:`Unknown`;
+:class:`Folio` (``nr``, ``label``); :class:`Page` (``folio``, ``index``);
+``Struct`` (a C struct by value; a swap entry is a ``Struct`` of type
+``swp_entry_t`` whose ``val`` is a :class:`Sym`: ``base`` label + ``delta``);
+:class:`Ref` (address of a local).  ``values.render(v)`` gives the readable
+form ("page 2 of folio", "entry base+1", "-12 (-ENOMEM)").
+
+Verdicts: return :func:`confirmed` (evidence sentence, trace),
+:func:`refuted` (evidence) or :func:`inconclusive` (reason), or use
+``sim.judge(exploration, witness)``: ``witness(path) -> str | None`` gives
+the evidence sentence when that path shows the bug; judge returns confirmed
+with that path's trace, else refuted (if the exploration is complete and
+exact) with ``refute_evidence``, else inconclusive with the reason.
+
+Models (``folint.sim.models``): the hook ``folint_sim_models(registry)``
+lets any plugin add ``registry.add("name", fn)`` where ``fn(call) -> value``
+(``call.args``, ``call.name``, ``call.path``, ``call.scenario``; return
+``NOT_MODELLED`` to fall back to an event) and
+``registry.add_constant("NAME", int)``.  The built-in folio vocabulary lives
+in ``folint.sim.builtin_models`` and is registered through the same hook.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "Event", "Exploration", "LoopRun", "Path", "Scenario", "Simulation", "Verdict",
+    "confirmed", "inconclusive", "refuted",
+]
+
+
+def __getattr__(name):  # lazy: importing folint.sim stays cheap for the rules
+    if name in ("Event", "LoopRun", "Path"):
+        from folint.sim import interp
+
+        return getattr(interp, name)
+    if name in ("Exploration", "Scenario"):
+        from folint.sim import explore
+
+        return getattr(explore, name)
+    if name in ("Simulation", "Verdict", "confirmed", "inconclusive", "refuted"):
+        from folint.sim import oracle
+
+        return getattr(oracle, name)
+    raise AttributeError(name)
