@@ -49,6 +49,12 @@ class Rule:
         return Finding(self.code, self.name, src.path, line, col, end_line, end_col, function,
                        message, statement=cnodes.normalise(src.text(stmt)), data=data)
 
+    def oracle(self, finding: Finding, sim) -> "Verdict | None":  # noqa: F821 (folint.sim.Verdict)
+        """Confirm or refute ``finding`` by running ``sim`` (a ``folint.sim.Simulation``
+        of the finding's function).  Default: no oracle, the verdict stays "unverified".
+        See ``folint.sim`` for the API."""
+        return None
+
     @classmethod
     def doc(cls) -> str:
         module = inspect.getmodule(cls)
