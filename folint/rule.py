@@ -55,6 +55,11 @@ class Rule:
         See ``folint.sim`` for the API."""
         return None
 
+    def fixes(self, src: SourceFile, finding: Finding) -> list:
+        """The certain fixes for ``finding`` (a list of ``folint.fixes.Fix``), computed on
+        a fresh parse ``src`` of ``finding.path``.  Default: none.  See ``folint.fixes``."""
+        return []
+
     @classmethod
     def doc(cls) -> str:
         module = inspect.getmodule(cls)
