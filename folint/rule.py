@@ -34,8 +34,11 @@ class Rule:
     # "file": check() runs per file in a worker.  "tree": needs the tree index.
     scope: ClassVar[str] = "file"
 
-    def __init__(self, options: dict | None = None):
+    def __init__(self, options: dict | None = None, config=None):
         self.options = {**self.default_options, **(options or {})}
+        # The run's folint.config.Config (None outside a run): for settings that are
+        # not per-rule options, such as the [[page-api]] tables FOL006 reads.
+        self.config = config
 
     def check(self, src: SourceFile) -> Iterator[Finding]:
         raise NotImplementedError

@@ -36,4 +36,4 @@ def build_rules(config: Config, select: list[str] | None = None, ignore: list[st
     classes = registered_rules()
     sel = select if select is not None else config.select
     ign = list(config.ignore) + list(ignore or [])
-    return [classes[c](config.rule_options.get(c, {})) for c in select_codes(list(classes), sel, ign)]
+    return [classes[c](config.rule_options.get(c, {}), config=config) for c in select_codes(list(classes), sel, ign)]
