@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from folint import flow
 from folint.finding import FileError, Finding
+from folint.prefilter import wanted_rules
 from folint.rule import Rule
 from folint.source import SourceFile
 from folint.suppressions import apply_suppressions
@@ -43,11 +44,6 @@ def read_source(path: str, max_size: int) -> tuple[bytes | None, FileError | Non
     if b"\0" in raw[:BINARY_SNIFF]:
         return None, FileError(path, "skipped: binary file (NUL bytes), not C source")
     return raw, None
-
-
-def wanted_rules(raw: bytes, rules: list[Rule]) -> list[Rule]:
-    """The rules whose needles occur in ``raw`` (a rule without needles always applies)."""
-    return [r for r in rules if not r.needles or any(n in raw for n in r.needles)]
 
 
 def check_source(path: str, raw: bytes, rules: list[Rule], *, prefilter: bool = True,

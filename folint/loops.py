@@ -228,6 +228,9 @@ def recognise(loop: Node, fn: Function, facts: FunctionFacts) -> PageLoop | None
             if folio is None and walk_var is not None:
                 folio = facts.page_of.get(walk_var)
             return PageLoop(loop, fn, kind, index, bound, folio, walk_var, facts)
+    if walk_var is not None and cond is not None:
+        # for (; nr; page++, nr--) / while (nr--) { ...; page++; }: a page walk with a counter
+        return PageLoop(loop, fn, kind, None, cnodes.text(cond), facts.page_of.get(walk_var), walk_var, facts)
     return None
 
 

@@ -29,6 +29,9 @@ class Rule:
     summary: ClassVar[str]
     # A file is parsed for this rule only if it contains one of these byte strings.
     needles: ClassVar[tuple[bytes, ...]] = ()
+    # True if the rule looks only inside per-page loops: the file must then also
+    # contain a page-loop token (folint.prefilter), checked once for all such rules.
+    uses_page_loops: ClassVar[bool] = False
     # Options settable under [rules.CODE] in .folint.toml, with their defaults.
     default_options: ClassVar[dict] = {}
     # "file": check() runs per file in a worker.  "tree": needs the tree index.

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 from folint import flow
 from folint.rule import Rule
-from folint.vocab import PAGE_LOOP_NEEDLES
 
 _HOW = {"return_statement": "returns", "break_statement": "breaks out", "goto_statement": "jumps out"}
 
@@ -40,7 +39,7 @@ class LoopReturnsOnFirstPage(Rule):
     code = "FOL001"
     name = "loop-returns-on-first-page"
     summary = "every path through a per-page loop's body leaves the loop in the first iteration"
-    needles = PAGE_LOOP_NEEDLES
+    uses_page_loops = True
 
     def check(self, src):
         for loop in src.page_loops:

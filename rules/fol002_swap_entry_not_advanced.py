@@ -38,6 +38,7 @@ class SwapEntryNotAdvanced(Rule):
     name = "swap-entry-not-advanced"
     summary = "a swap entry passed with each page of a per-page loop is never advanced"
     needles = (b"swp_entry_t", b"->swap")
+    uses_page_loops = True
 
     def check(self, src):
         for loop in src.page_loops:

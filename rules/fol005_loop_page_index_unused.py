@@ -26,7 +26,6 @@ from __future__ import annotations
 
 from folint import cnodes
 from folint.rule import Rule
-from folint.vocab import PAGE_LOOP_NEEDLES
 
 # Calls that compute a page rather than act on one.
 _PAGE_SELECTORS = frozenset({"folio_page", "nth_page", "page_folio", "page_to_pfn", "folio_pfn"})
@@ -36,7 +35,7 @@ class LoopPageIndexUnused(Rule):
     code = "FOL005"
     name = "loop-page-index-unused"
     summary = "a per-page loop passes the same page to a page API on every iteration"
-    needles = PAGE_LOOP_NEEDLES
+    uses_page_loops = True
 
     def check(self, src):
         for loop in src.page_loops:
