@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from folint.reporters import json_report, sarif, text
+from folint.reporters import json_report, review, sarif, text
 
-REPORTERS = {"text": text, "json": json_report, "sarif": sarif}
+REPORTERS = {"text": text, "json": json_report, "sarif": sarif, "review": review}
 
 
 def render(fmt: str, result, **options) -> str:

@@ -1,0 +1,121 @@
+"""``folint install-hook`` and ``folint uninstall-hook``: a git pre-commit hook that
+runs ``folint check-patch --staged --hook``.
+
+The hook goes where git looks for hooks (``core.hooksPath`` honoured).  A
+pre-commit hook folint did not write is never overwritten: ``--chain`` keeps
+it (renamed ``pre-commit.folint-chained``) and the folint hook runs it first.
+``uninstall-hook`` removes only a hook folint wrote, and puts a chained hook
+back.  The hook only reads: it never changes a file or the index.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+
+from folint.config import ConfigError
+from folint.patch import git
+
+HOOK = "pre-commit"
+CHAINED = "pre-commit.folint-chained"
+MARKER = "# folint pre-commit hook"
+
+_CHAIN = f"""\
+# The pre-commit hook that was here before folint's runs first.
+chained="$(dirname "$0")/{CHAINED}"
+if [ -x "$chained" ]; then
+\t"$chained" "$@" || exit $?
+fi
+"""
+
+
+def hook_script(python: str, chain: bool) -> str:
+    py = shlex.quote(python)
+    return f"""#!/bin/sh
+{MARKER}: written by `folint install-hook`, removed by `folint uninstall-hook`.
+# It checks the staged change and never changes a file.
+# To commit anyway: git commit --no-verify
+{_CHAIN if chain else ""}if [ -x {py} ]; then
+\texec {py} -m folint check-patch --staged --hook
+elif command -v folint >/dev/null 2>&1; then
+\texec folint check-patch --staged --hook
+fi
+echo "folint: not found (it was installed with {py}); this commit is not checked." >&2
+echo "folint: reinstall folint, or remove the hook with: folint uninstall-hook" >&2
+exit 0
+"""
+
+
+def configure(p, name):
+    p.add_argument("--tree", metavar="DIR", help="the git repository (default: the one we stand in)")
+    if name == "install-hook":
+        p.add_argument("--chain", action="store_true",
+                       help="keep an existing pre-commit hook and run it before folint")
+    p.set_defaults(_hook=name)
+
+
+def is_ours(path: str) -> bool:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return MARKER in fh.read(4096)
+    except OSError:
+        return False
+
+
+def _write(path: str, text: str) -> None:
+    tmp = path + ".folint-tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.chmod(tmp, 0o755)
+    os.replace(tmp, path)
+
+
+def install(hooks: str, chain: bool) -> str:
+    hook, chained = os.path.join(hooks, HOOK), os.path.join(hooks, CHAINED)
+    os.makedirs(hooks, exist_ok=True)
+    if os.path.lexists(hook) and not is_ours(hook):
+        if not chain:
+            raise ConfigError(f"{hook} exists and was not written by folint; `folint install-hook --chain` keeps "
+                              f"it and runs it before folint, or remove it yourself")
+        if os.path.lexists(chained):
+            raise ConfigError(f"{chained} already exists; remove one of the two hooks first")
+        os.replace(hook, chained)
+        _write(hook, hook_script(sys.executable, chain=True))
+        return f"folint: installed {hook}; the hook that was there is now {chained} and runs first"
+    chain = chain or os.path.lexists(chained)
+    _write(hook, hook_script(sys.executable, chain=chain))
+    return f"folint: installed {hook}" + (f" (runs {chained} first)" if chain else "")
+
+
+def uninstall(hooks: str) -> str:
+    hook, chained = os.path.join(hooks, HOOK), os.path.join(hooks, CHAINED)
+    if not os.path.lexists(hook):
+        if os.path.lexists(chained):
+            raise ConfigError(f"no folint hook in {hooks}, but {chained} is there; rename it to {HOOK} yourself")
+        return f"folint: no pre-commit hook in {hooks}; nothing to remove"
+    if not is_ours(hook):
+        raise ConfigError(f"{hook} was not written by folint; left alone")
+    os.remove(hook)
+    if os.path.lexists(chained):
+        os.replace(chained, hook)
+        return f"folint: removed the folint hook; {hook} is the hook that was chained again"
+    return f"folint: removed {hook}"
+
+
+def run(args) -> int:
+    if args.tree and not os.path.isdir(args.tree):
+        raise ConfigError(f"--tree {args.tree}: no such folder")
+    repo = git.toplevel(args.tree or ".")
+    if repo is None:
+        raise ConfigError(f"{args.tree or 'here'}: not in a git repository; run it inside one or pass --tree DIR")
+    try:
+        hooks = git.hooks_dir(repo)
+    except git.GitError as e:
+        raise ConfigError(str(e)) from None
+    try:
+        message = install(hooks, args.chain) if args._hook == "install-hook" else uninstall(hooks)
+    except OSError as e:
+        raise ConfigError(f"{hooks}: {e.strerror or e}") from None
+    print(message)
+    return 0

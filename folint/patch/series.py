@@ -1,0 +1,269 @@
+"""Check a series of patches: what does each one introduce?
+
+For each patch, in order, each C file it changes is patched in memory (with a
+tree) or cut out of the hunks (without one), the rules run on the text before
+and after, and the findings present after but not before, in the functions
+the patch touches, are reported with the patch that introduced them.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from folint.checker import check_source
+from folint.config import DEFAULT_MAX_FILE_SIZE
+from folint.discovery import SOURCE_SUFFIXES
+from folint.finding import FileError, Finding
+from folint.patch import fragments
+from folint.patch.apply import HunkFailed, apply_hunks, reversed_hunks
+from folint.patch.compare import in_touched, unmatched
+from folint.patch.model import FileChange, Patch, decode, encode
+from folint.patch.paths import UnsafePath, check_relative
+from folint.patch.touched import touched_functions
+from folint.patch.trees import Overlay, Tree
+from folint.rule import Rule
+from folint.runner import RunResult
+from folint.source import SourceFile
+
+PARTIAL = ("no tree to apply the patch to: only the text of the hunks was checked, so code outside "
+           "them (declarations, loop bounds) was not seen and some findings may be missed; "
+           "use --tree DIR for a full check")
+
+
+@dataclass
+class Settings:
+    rules: list[Rule]
+    simulate: bool = False
+    show_refuted: bool = False
+    max_size: int = DEFAULT_MAX_FILE_SIZE
+    exclude: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Outcome:
+    result: RunResult
+    sources: dict[str, str] = field(default_factory=dict)  # path -> checked text, to show source lines
+    notes: list[str] = field(default_factory=list)
+    unchecked: int = 0  # patches or files that could not be checked (refused, did not apply, ...)
+
+
+@dataclass
+class _Introduced:
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    parsed: bool = False
+    refuted: int = 0
+
+
+def introduced(path: str, pre: bytes, post: bytes, added: set[int], gaps: set[int],
+               settings: Settings) -> _Introduced:
+    """Findings in ``post`` that ``pre`` does not have, in the functions the change
+    touches.  Cheap first: the before-text and the function extents are only
+    parsed when the after-text has findings; simulation only when new ones remain."""
+    out = _Introduced()
+    after = check_source(path, post, settings.rules)
+    out.errors = after.errors
+    out.parsed = after.parsed
+    if not after.findings or not (added or gaps):
+        return out
+    before = check_source(path, pre, settings.rules).findings if pre else []
+    candidates = unmatched(before, after.findings, added)
+    if not candidates:
+        return out
+    touched = touched_functions(SourceFile(path, post), added, gaps)
+    candidates = in_touched(candidates, touched, added)
+    if candidates and settings.simulate:
+        candidates = _simulated(path, post, candidates, settings, out)
+    out.findings = candidates
+    return out
+
+
+def _simulated(path: str, post: bytes, candidates: list[Finding], settings: Settings,
+               out: _Introduced) -> list[Finding]:
+    """The candidates with the verdicts ``check_source(simulate=True)`` gives them."""
+    sim = check_source(path, post, settings.rules, simulate=True)
+    by_place = {(f.key, f.line, f.column): f for f in sim.findings}
+    out.errors = sim.errors
+    judged = [by_place.get((f.key, f.line, f.column), f) for f in candidates]
+    out.refuted = sum(f.verdict == "refuted" for f in judged)
+    return judged if settings.show_refuted else [f for f in judged if f.verdict != "refuted"]
+
+
+class SeriesChecker:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.outcome = Outcome(RunResult())
+
+    # -- helpers ------------------------------------------------------------
+    def _error(self, patch: Patch, line: int | None, message: str) -> None:
+        self.outcome.unchecked += 1
+        self.outcome.result.errors.append(FileError(patch.where(line), f"{patch.label}: {message}"))
+
+    def _note(self, patch: Patch, line: int | None, message: str) -> None:
+        self.outcome.notes.append(f"{patch.where(line)}: note: {patch.label}: {message}")
+
+    def _wanted(self, path: str) -> bool:
+        if not path.endswith(SOURCE_SUFFIXES):
+            return False
+        return not any(fnmatch.fnmatch(path, p) or fnmatch.fnmatch(path, p.rstrip("/") + "/*")
+                       for p in self.settings.exclude)
+
+    def _refused(self, patch: Patch) -> bool:
+        """Refuse the whole patch if any path in it is unsafe."""
+        bad = False
+        for change in patch.files:
+            for p in (change.old_path, change.new_path):
+                if p is None:
+                    continue
+                try:
+                    check_relative(p)
+                except UnsafePath as e:
+                    self._error(patch, change.line, f"refused: {e}; a patch may only name files inside "
+                                                    f"the tree, so this patch is not checked")
+                    bad = True
+        return bad
+
+    def _skip_note(self, patch: Patch, change: FileChange) -> bool:
+        if change.binary:
+            self._note(patch, change.line, f"{change.path}: binary change, not checked")
+        elif change.is_symlink:
+            self._note(patch, change.line, f"{change.path}: symbolic link, not checked")
+        elif change.is_submodule:
+            self._note(patch, change.line, f"{change.path}: submodule, not checked")
+        else:
+            return False
+        return True
+
+    def _report(self, patch: Patch, path: str, text: str, got: _Introduced) -> None:
+        res = self.outcome.result
+        res.files += 1
+        res.parsed += got.parsed
+        res.errors.extend(got.errors)
+        res.refuted += got.refuted
+        for f in got.findings:
+            f.patch = patch.label
+            f.path = path
+        res.findings.extend(got.findings)
+        if got.findings:
+            self.outcome.sources[path] = text
+
+    # -- one patch ------------------------------------------------------------
+    def check_patch(self, patch: Patch, tree: Tree | None) -> None:
+        if patch.errors:
+            self.outcome.result.errors.extend(FileError(e.path, f"{patch.label}: {e.message}") for e in patch.errors)
+            self.outcome.unchecked += 1
+            return
+        if self._refused(patch):
+            return
+        for change in patch.files:
+            if self._skip_note(patch, change):
+                continue
+            try:
+                if tree is None:
+                    self._check_fragments(patch, change)
+                else:
+                    self._check_in_tree(patch, change, tree)
+            except UnsafePath as e:
+                self._error(patch, change.line, f"refused: {e}; the file is not checked")
+            except OSError as e:
+                self._error(patch, change.line, f"{change.path}: cannot read it in the tree: "
+                                                f"{e.strerror or e}; the file is not checked")
+
+    def _check_in_tree(self, patch: Patch, change: FileChange, tree: Tree) -> None:
+        overlay = tree if isinstance(tree, Overlay) else None
+        if change.status == "deleted":
+            if overlay is not None:
+                overlay.write(change.old_path, None)
+            return
+        wanted = self._wanted(change.path)
+        if not change.hunks:  # rename, copy or mode change only
+            if overlay is not None and change.status in ("renamed", "copied") and wanted:
+                overlay.write(change.new_path, tree.read(change.old_path))
+                if change.status == "renamed":
+                    overlay.write(change.old_path, None)
+            return
+        if not wanted:
+            return
+        pre = tree.read(change.old_path) if change.old_path else b""
+        if pre is None:
+            self._error(patch, change.line, f"{change.path}: not in the tree ({tree.name}); point --tree at the "
+                                            f"tree the patch applies to; the file is not checked")
+            return
+        applied = self._apply(patch, change, pre)
+        if applied is None:
+            return
+        pre, post, added, gaps = applied
+        if overlay is not None:
+            overlay.write(change.new_path, post)
+            if change.status == "renamed":
+                overlay.write(change.old_path, None)
+        if len(post) > self.settings.max_size:
+            self._error(patch, change.line, f"{change.path}: {len(post)} bytes after the patch is more than the "
+                                            f"{self.settings.max_size}-byte limit (max-file-size); not checked")
+            return
+        got = introduced(change.path, pre, post, added, gaps, self.settings)
+        self._report(patch, change.path, decode(post), got)
+
+    def _apply(self, patch: Patch, change: FileChange, pre: bytes):
+        """(pre, post, added lines, gaps) or None after an error line."""
+        text = decode(pre)
+        try:
+            done = apply_hunks(text, change.hunks)
+            return pre, encode(done.text), done.added, done.gaps
+        except HunkFailed as failed:
+            try:  # already in the tree?  Then the tree is the post-image.
+                undone = apply_hunks(text, reversed_hunks(change.hunks))
+            except HunkFailed:
+                hunk = failed.hunk
+                self._error(patch, hunk.header_line or change.line,
+                            f"{change.path}: hunk {hunk.index} ({hunk.header}) does not apply: {failed.reason}; "
+                            f"this file is not checked, the rest is")
+                return None
+        redo = apply_hunks(undone.text, change.hunks)
+        self._note(patch, change.line, f"{change.path}: the patch is already in the tree; checked against "
+                                       f"the tree with it taken out")
+        return encode(undone.text), encode(redo.text), redo.added, redo.gaps
+
+    def _check_fragments(self, patch: Patch, change: FileChange) -> None:
+        if change.status == "deleted" or not change.hunks or not self._wanted(change.path):
+            return
+        old = fragments.build(change.hunks, "old")
+        new = fragments.build(change.hunks, "new")
+        got = introduced(change.path, encode(old.text) if change.old_path else b"", encode(new.text),
+                         new.added, new.gaps, self.settings)
+        kept = []
+        for f in got.findings:
+            line = new.file_line(f.line)
+            if line is None:
+                continue
+            end = new.file_line(f.end_line) or line
+            f.line, f.end_line = line, max(end, line)
+            kept.append(f)
+        got.findings = kept
+        self._report(patch, change.path, _sparse_text(change), got)
+        self.outcome.result.partial = PARTIAL
+
+
+def _sparse_text(change: FileChange) -> str:
+    """The post-image lines the hunks show, at their line numbers (blank elsewhere)."""
+    lines: dict[int, str] = {}
+    for hunk in change.hunks:
+        n = hunk.new_start
+        for ln in hunk.lines:
+            if ln.kind != "-":
+                lines[n] = ln.text.rstrip("\r\n")
+                n += 1
+    top = max(lines, default=0)
+    return "\n".join(lines.get(i, "") for i in range(1, top + 1))
+
+
+def check_series(patches: list[Patch], tree_for: Callable[[Patch], Tree | None], settings: Settings) -> Outcome:
+    started = time.perf_counter()
+    checker = SeriesChecker(settings)
+    for patch in patches:
+        checker.check_patch(patch, tree_for(patch))
+    checker.outcome.result.finish(started)
+    return checker.outcome
