@@ -73,14 +73,14 @@ class Edit:
         return cls(src.path, byte, byte, "", new)
 
     def overlaps(self, other: "Edit") -> bool:
-        if _key(self.path) != _key(other.path):
+        if file_key(self.path) != file_key(other.path):
             return False
         if self.start == self.end or other.start == other.end:  # an insertion touches its neighbours
             return self.start <= other.end and other.start <= self.end
         return self.start < other.end and other.start < self.end
 
     def same_as(self, other: "Edit") -> bool:
-        return (_key(self.path), self.start, self.end, self.new) == (_key(other.path), other.start, other.end,
+        return (file_key(self.path), self.start, self.end, self.new) == (file_key(other.path), other.start, other.end,
                                                                      other.new)
 
 
@@ -104,14 +104,14 @@ class Plan:
 
     accepted: list[Fix] = field(default_factory=list)
     skipped: list[tuple[Fix, str]] = field(default_factory=list)
-    originals: dict[str, bytes] = field(default_factory=dict)  # _key(path) -> bytes the edits refer to
-    display: dict[str, str] = field(default_factory=dict)  # _key(path) -> path as shown in the diff
+    originals: dict[str, bytes] = field(default_factory=dict)  # file_key(path) -> bytes the edits refer to
+    display: dict[str, str] = field(default_factory=dict)  # file_key(path) -> path as shown in the diff
 
     def edits_by_file(self) -> dict[str, list[Edit]]:
         out: dict[str, list[Edit]] = {}
         for fix in self.accepted:
             for e in fix.edits:
-                bucket = out.setdefault(_key(e.path), [])
+                bucket = out.setdefault(file_key(e.path), [])
                 if not any(e.same_as(x) for x in bucket):
                     bucket.append(e)
         for bucket in out.values():
@@ -119,7 +119,7 @@ class Plan:
         return out
 
 
-def _key(path: str) -> str:
+def file_key(path: str) -> str:
     return os.path.realpath(path)
 
 
@@ -153,7 +153,7 @@ def _refusal(fix: Fix, plan: Plan, allowed, read, taken: list[Edit]) -> str | No
     for e in fix.edits:
         if not allowed(e.path):
             return f"it would change {e.path}, which was not given on the command line"
-        key = _key(e.path)
+        key = file_key(e.path)
         if key not in plan.originals:
             try:
                 plan.originals[key] = read(e.path)
@@ -193,7 +193,7 @@ def apply_edits(raw: bytes, edits: list[Edit]) -> bytes:
 
 
 def fixed_contents(plan: Plan) -> dict[str, tuple[bytes, bytes]]:
-    """_key(path) -> (before, after) for every file the plan changes."""
+    """file_key(path) -> (before, after) for every file the plan changes."""
     return {key: (plan.originals[key], apply_edits(plan.originals[key], edits))
             for key, edits in plan.edits_by_file().items()}
 
@@ -247,7 +247,7 @@ def apply_plan(plan: Plan) -> list[str]:
 def _skip_file(plan: Plan, key: str, reason: str) -> None:
     keep = []
     for fix in plan.accepted:
-        if any(_key(e.path) == key for e in fix.edits):
+        if any(file_key(e.path) == key for e in fix.edits):
             plan.skipped.append((fix, reason))
         else:
             keep.append(fix)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from folint import runner
-from folint.commands.common import add_report_options, emit
+from folint.commands.common import add_fix_options, add_report_options, emit, emit_fixes
 from folint.config import ConfigError, config_for
 
 
 def configure(p, _name):
     p.add_argument("paths", nargs="*", metavar="PATH", help="files and folders to check (default: .)")
     add_report_options(p)
+    add_fix_options(p)
 
 
 def scan(args) -> runner.RunResult:
@@ -23,4 +24,7 @@ def scan(args) -> runner.RunResult:
 
 
 def run(args) -> int:
-    return emit(args, scan(args))
+    result = scan(args)
+    if args.diff or args.fix:
+        return emit_fixes(args, result, args.paths or ["."])
+    return emit(args, result)

@@ -47,3 +47,58 @@ def emit(args, result, **render_options) -> int:
         stream.write(report)
         stream.flush()
     return 1 if result.findings else 0
+
+
+def add_fix_options(p: argparse.ArgumentParser) -> None:
+    """``--diff`` / ``--fix``: only ``folint check`` has them (never check-patch or the hook)."""
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--diff", action="store_true",
+                   help="print the safe fixes as a unified diff (for `git apply`) instead of the report; "
+                        "writes nothing")
+    g.add_argument("--fix", action="store_true",
+                   help="apply the safe fixes in place, only to files under the PATHs given, "
+                        "then report what is left")
+
+
+def emit_fixes(args, result, paths: list[str]) -> int:
+    """``--diff``: the diff on stdout (or -o), notes on stderr.  ``--fix``: write the fixes,
+    then report the findings left.  Exit 1 while findings remain, as a plain check would."""
+    from folint import fixes
+    from folint.config import ConfigError, config_for
+    from folint.selection import build_rules
+
+    if args.diff and args.format != "text":
+        raise ConfigError("--diff prints a unified diff; --format does not apply to it")
+    config = config_for(paths, args.config)
+    collected = fixes.collect_fixes(result.findings, build_rules(config, args.select, args.ignore),
+                                    config.max_file_size)
+    plan = fixes.make_plan(collected.fixes, fixes.under_paths(paths))
+    notes = list(collected.errors)
+    if args.fix:
+        written = fixes.apply_plan(plan)
+    notes += [f"{fix.where[0]}:{fix.where[1]}: {fix.code} fix not applied: {why}" for fix, why in plan.skipped]
+    accepted = {id(fx) for fx in plan.accepted}
+    fixed = [f for f in result.findings if id(collected.fixed_findings.get(id(f))) in accepted]
+    files = len({fixes.file_key(e.path) for fx in plan.accepted for e in fx.edits})
+    left = len(result.findings) - len(fixed)
+    if args.diff:
+        sys.stderr.write(render_errors(result))
+        sys.stderr.write("".join(f"folint: {n}\n" for n in notes))
+        diff = fixes.render_diff(plan)
+        if args.output:
+            tmp = args.output + ".tmp"
+            with open(tmp, "w", encoding="utf-8", errors="surrogateescape") as fh:
+                fh.write(diff)
+            os.replace(tmp, args.output)
+        else:
+            sys.stdout.write(diff)
+            sys.stdout.flush()
+        sys.stderr.write(f"folint: {len(fixed)} of {len(result.findings)} findings have a safe fix, in {files} "
+                         f"file{'s' * (files != 1)}; {left} need a person\n")
+        return 1 if result.findings else 0
+    sys.stderr.write("".join(f"folint: {n}\n" for n in notes))
+    sys.stderr.write(f"folint: fixed {len(fixed)} finding{'s' * (len(fixed) != 1)} in {len(written)} "
+                     f"file{'s' * (len(written) != 1)}; {left} left\n")
+    fixed_ids = {id(f) for f in fixed}
+    result.findings = [f for f in result.findings if id(f) not in fixed_ids]
+    return emit(args, result)
