@@ -144,8 +144,9 @@ def _git_names(info: list[str]) -> tuple[str | None, str | None, bool]:
 def _file_change(pf, diff_lines: list[str], offset: int) -> FileChange:
     info = list(pf.patch_info or [])
     git = bool(info) and info[0].startswith("diff --git ")
-    old = None if pf.source_file == DEV_NULL else unquote(pf.source_file or "")
-    new = None if pf.target_file == DEV_NULL else unquote(pf.target_file or "")
+    source, target = (pf.source_file or "").rstrip("\r"), (pf.target_file or "").rstrip("\r")
+    old = None if source == DEV_NULL else unquote(source)
+    new = None if target == DEV_NULL else unquote(target)
     old, new = strip_prefixes(old, new, git)
     r_old, r_new, copy = _git_names(info)
     if r_old and r_new:

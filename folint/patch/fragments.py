@@ -18,7 +18,9 @@ from folint.parsing import parse_kernel_c
 from folint.patch.model import ADDED, REMOVED, Hunk, encode
 
 _FUNCTION_HEAD = re.compile(r"^[A-Za-z_][\w\s\*,()\[\]]*?\b([A-Za-z_]\w*)\s*\(")
-PLACEHOLDER_HEAD = "void folint_unknown_function(void)"
+PLACEHOLDER_NAME = "folint_unknown_function"
+PLACEHOLDER_HEAD = f"void {PLACEHOLDER_NAME}(void)"
+UNNAMED = "(a function the patch does not name)"
 # Node types that only occur inside a function body: a fragment that shows them
 # at its top level was cut out of a function and needs one more wrapping.
 _STATEMENTS = frozenset({"expression_statement", "for_statement", "if_statement", "return_statement",

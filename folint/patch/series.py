@@ -114,10 +114,12 @@ class SeriesChecker:
     def _refused(self, patch: Patch) -> bool:
         """Refuse the whole patch if any path in it is unsafe."""
         bad = False
+        seen = set()
         for change in patch.files:
             for p in (change.old_path, change.new_path):
-                if p is None:
+                if p is None or p in seen:
                     continue
+                seen.add(p)
                 try:
                     check_relative(p)
                 except UnsafePath as e:
@@ -241,6 +243,9 @@ class SeriesChecker:
                 continue
             end = new.file_line(f.end_line) or line
             f.line, f.end_line = line, max(end, line)
+            if f.function == fragments.PLACEHOLDER_NAME:
+                f.function = None
+                f.message = f.message.replace(f"{fragments.PLACEHOLDER_NAME}()", fragments.UNNAMED)
             kept.append(f)
         got.findings = kept
         self._report(patch, change.path, _sparse_text(change), got)
