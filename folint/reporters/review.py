@@ -98,7 +98,8 @@ def _file_rows(change, findings: list, sources: dict) -> list[str]:
             continue
         text = (sources.get(f.path) or "").split("\n")
         src = text[f.line - 1].rstrip("\r") if 0 < f.line <= len(text) else ""
-        rows += ["", f"Also in {f.function}(), at {f.path}:{f.line}, outside the hunks quoted above:", ""]
+        where = f"{f.function}(), at " if f.function else ""
+        rows += ["", *_wrap(f"Also in {where}{f.path}:{f.line}, outside the hunks quoted above:"), ""]
         if src:
             rows.append(f"\t{src.strip()}")
         rows += comment(f)
@@ -128,6 +129,8 @@ def reply(patch, findings: list, sources: dict, partial: str | None) -> str:
         mine = [f for f in findings if f.path == change.path]
         if mine:
             rows += _file_rows(change, mine, sources)
+    while rows and rows[-1] == "":
+        rows.pop()
     if partial:
         rows += ["", *_wrap(f"(folint: {partial}.)".replace("..", "."))]
     return "\n".join(rows).rstrip("\n") + "\n"
