@@ -26,6 +26,8 @@ class FileResult:
     errors: list[FileError] = field(default_factory=list)
     parsed: bool = False
     summary: dict | None = None  # cross-file facts for tree-wide rules
+    summary_key: str | None = None  # content hash the summary belongs to (folint.index)
+    summary_cached: bool = False  # the summary came from the cache
 
 
 def read_source(path: str, max_size: int) -> tuple[bytes | None, FileError | None]:
@@ -50,8 +52,8 @@ def check_source(path: str, raw: bytes, rules: list[Rule], *, prefilter: bool = 
                  simulate: bool = False, summarise=None) -> FileResult:
     result = FileResult(path)
     active = wanted_rules(raw, rules) if prefilter else list(rules)
-    if not active and summarise is None:
-        return result
+    if not any(r.scope == "file" for r in active) and summarise is None:
+        return result  # tree rules read the index, not the parse
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -82,6 +84,9 @@ def check_source(path: str, raw: bytes, rules: list[Rule], *, prefilter: bool = 
             result.summary = summarise(src)
         except (RecursionError, flow.TooDeep):
             result.errors.append(FileError(path, "tree index: code nested too deeply; file left out of the index"))
+        except Exception as e:  # an index bug must not end the run
+            result.errors.append(FileError(path, f"tree index: internal error {type(e).__name__}: {e}; "
+                                                 f"file left out of the index; please report it with this file"))
     result.findings = findings
     return result
 

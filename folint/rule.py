@@ -46,6 +46,12 @@ class Rule:
     def check(self, src: SourceFile) -> Iterator[Finding]:
         raise NotImplementedError
 
+    def check_tree(self, index, focus: set[str] | None = None) -> Iterator[Finding]:
+        """For ``scope = "tree"``: findings over ``index`` (a ``folint.index.TreeIndex``),
+        run in the main process after every file is summarised.  ``focus`` is the set
+        of paths a patch touched (check-patch), else None."""
+        raise NotImplementedError
+
     # -- helpers for subclasses --------------------------------------------
     def finding(self, src: SourceFile, node: Node, message: str, function: str | None,
                 statement: Node | None = None, **data) -> Finding:

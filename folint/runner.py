@@ -16,6 +16,8 @@ from folint.checker import FileResult, check_path
 from folint.config import Config
 from folint.discovery import discover
 from folint.finding import FileError, Finding
+from folint.index.collect import IndexWorker
+from folint.index.phase import TreePhase
 from folint.selection import build_rules
 
 PROGRESS_MIN_FILES = 2000
@@ -29,6 +31,8 @@ class RunOptions:
     simulate: bool = False
     progress: bool = False
     show_refuted: bool = False
+    cache: bool = False  # reuse file summaries from the on-disk tree index cache
+    cache_dir: str | None = None  # None: the user cache folder (XDG_CACHE_HOME)
 
 
 @dataclass
@@ -42,6 +46,8 @@ class RunResult:
     partial: str | None = None  # why the check covered less than asked (check-patch without a tree)
     summaries: dict[str, dict] = field(default_factory=dict)
     rule_codes: list[str] = field(default_factory=list)  # the rules that ran
+    index: object | None = None  # folint.index.TreeIndex when a tree rule ran
+    index_stats: dict = field(default_factory=dict)  # cache hits/misses of the tree index
 
     def add(self, fr: FileResult) -> None:
         self.findings.extend(fr.findings)
@@ -58,13 +64,16 @@ class RunResult:
 _worker: dict = {}
 
 
-def _init_worker(config: Config, options: RunOptions) -> None:
+def _init_worker(config: Config, options: RunOptions, index: tuple | None = None) -> None:
     _worker["rules"] = build_rules(config, options.select, options.ignore)
     _worker["max_size"] = config.max_file_size
     _worker["simulate"] = options.simulate
+    _worker["index"] = IndexWorker(*index) if index is not None else None
 
 
 def _check(path: str) -> FileResult:
+    if _worker.get("index") is not None:
+        return _worker["index"].check_path(path, _worker["rules"], _worker["max_size"], simulate=_worker["simulate"])
     return check_path(path, _worker["rules"], _worker["max_size"], simulate=_worker["simulate"])
 
 
@@ -82,27 +91,34 @@ def run(targets: list[str], config: Config, options: RunOptions) -> RunResult:
     started = time.perf_counter()
     result = RunResult()
     # Built here too so a bad selection is a ConfigError in the parent, not a worker crash.
-    result.rule_codes = [r.code for r in build_rules(config, options.select, options.ignore)]
+    rules = build_rules(config, options.select, options.ignore)
+    result.rule_codes = [r.code for r in rules]
     found = discover(targets, config.exclude, config.root)
     result.errors.extend(found.errors)
     result.files = len(found.files)
+    tree = TreePhase(rules, targets, config, cache=options.cache, cache_dir=options.cache_dir, errors=result.errors)
+    index = (tree.cache_folder,) if tree.wanted else None
     jobs = options.jobs or os.cpu_count() or 1
     bar = _progress(len(found.files), options.progress)
     if jobs == 1 or len(found.files) < 64:
-        _init_worker(config, options)
+        _init_worker(config, options, index)
         for path in found.files:
-            result.add(_check(path))
+            result.add(fr := _check(path))
+            tree.collect(fr)
             if bar:
                 bar.update()
     else:
         ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-        with ctx.Pool(jobs, initializer=_init_worker, initargs=(config, options)) as pool:
+        with ctx.Pool(jobs, initializer=_init_worker, initargs=(config, options, index)) as pool:
             for fr in pool.imap_unordered(_check, found.files, chunksize=32):
                 result.add(fr)
+                tree.collect(fr)
                 if bar:
                     bar.update()
     if bar:
         bar.close()
+    if tree.wanted:
+        tree.finish(result, files=found.files, simulate=options.simulate)
     _drop_refuted(result, options.show_refuted)
     result.finish(started)
     return result

@@ -19,7 +19,8 @@ def scan(args) -> runner.RunResult:
         raise ConfigError("--jobs must be 0 (all cores) or more")
     config = config_for(paths, args.config)
     options = runner.RunOptions(select=args.select, ignore=args.ignore, jobs=args.jobs, simulate=args.simulate,
-                                progress=True, show_refuted=args.show_refuted)
+                                progress=True, show_refuted=args.show_refuted,
+                                cache=args.cache, cache_dir=args.cache_dir)
     return runner.run(paths, config, options)
 
 

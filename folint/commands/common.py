@@ -27,6 +27,10 @@ def add_report_options(p: argparse.ArgumentParser, formats=FORMATS) -> None:
     p.add_argument("--show-refuted", action="store_true", help="also show findings the simulation proved wrong")
     p.add_argument("-v", "--verbose", action="store_true", help="text: show each finding's simulation trace")
     p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    p.add_argument("--no-cache", dest="cache", action="store_false",
+                   help="do not read or write the tree index cache (file summaries by content hash)")
+    p.add_argument("--cache-dir", metavar="DIR",
+                   help="keep the tree index cache in DIR (default: $XDG_CACHE_HOME/folint or ~/.cache/folint)")
 
 
 def emit(args, result, **render_options) -> int:

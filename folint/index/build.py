@@ -1,0 +1,151 @@
+"""Build a tree index without running the file rules: for check-patch and the hook.
+
+With a warm cache this reads no file that has not changed: each file's
+(size, mtime, inode) is looked up in the cache's table of last seen hashes,
+and only new or changed files are read, hashed and (if their summary is not
+cached) parsed, in worker processes.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+
+from folint.checker import read_source
+from folint.config import Config
+from folint.discovery import discover
+from folint.finding import FileError
+from folint.index.cache import NO_SUMMARY, CacheError, SummaryCache, content_hash
+from folint.index.collect import wants_summary
+from folint.index.phase import open_cache
+from folint.index.summary import summarise
+from folint.index.tree import TreeIndex, covers_whole_tree
+
+PARALLEL_MIN_FILES = 64
+
+
+@dataclass
+class BuildStats:
+    files: int = 0
+    read: int = 0  # files read because their stat was new
+    parsed: int = 0  # summaries built (cache misses)
+    seconds: float = 0.0
+    errors: list[FileError] = field(default_factory=list)
+
+
+def _stat_key(st: os.stat_result) -> tuple[int, int, int]:
+    return st.st_size, st.st_mtime_ns, st.st_ino
+
+
+_worker: dict = {}
+
+
+def _init(cache_folder: str | None, max_size: int) -> None:
+    _worker["max_size"] = max_size
+    _worker["cache"] = None
+    if cache_folder:
+        try:
+            _worker["cache"] = SummaryCache(cache_folder, readonly=True)
+        except CacheError:
+            pass
+
+
+def _summarise_path(path: str):
+    """(path, stat key, digest, summary or None, error or None, parsed?)"""
+    from folint.source import SourceFile
+
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        return path, None, None, None, FileError(path, f"cannot read: {e.strerror or e}"), False
+    raw, err = read_source(path, _worker["max_size"])
+    if err is not None:
+        return path, None, None, None, err, False
+    if not wants_summary(raw):
+        return path, _stat_key(st), NO_SUMMARY, None, None, False
+    digest = content_hash(raw)
+    cache = _worker["cache"]
+    cached = cache.get(digest) if cache is not None else None
+    if cached is not None:
+        return path, _stat_key(st), digest, cached, None, False
+    try:
+        return path, _stat_key(st), digest, summarise(SourceFile(path, raw)), None, True
+    except Exception as e:  # one bad file must not end the build
+        return path, None, None, None, FileError(path, f"tree index: {type(e).__name__}: {e}; file left out"), True
+
+
+def build_index(targets: list[str], config: Config | None = None, *, jobs: int = 0, cache: bool = True,
+                cache_dir: str | None = None, stats: BuildStats | None = None) -> TreeIndex:
+    """The tree index of ``targets`` (folders or files), cached summaries reused.
+
+    Paths in the index are spelled as discovery spells them (``os.path.join(target, rel)``).
+    Problems (unreadable files, an unusable cache) go to ``stats.errors``; nothing raises.
+    """
+    started = time.perf_counter()
+    config = config or Config()
+    stats = stats if stats is not None else BuildStats()
+    found = discover(targets, config.exclude, config.root)
+    stats.errors.extend(found.errors)
+    stats.files = len(found.files)
+    db = open_cache(cache, cache_dir, targets, stats.errors)
+    known = db.known_hashes() if db is not None else {}
+    digests: dict[str, str] = {}
+    need: list[str] = []
+    for path in found.files:
+        key = os.path.abspath(path)
+        try:
+            st = os.stat(path)
+        except OSError:
+            need.append(path)
+            continue
+        seen = known.get(key)
+        if seen is not None and seen[:3] == _stat_key(st):
+            digests[path] = seen[3]
+        else:
+            need.append(path)
+    summaries: dict[str, dict] = {}
+    if db is not None and digests:
+        by_digest = db.get_many(sorted({d for d in digests.values() if d != NO_SUMMARY}))
+        for path, d in digests.items():
+            if d == NO_SUMMARY:
+                continue
+            if d in by_digest:
+                summaries[path] = by_digest[d]
+            else:
+                need.append(path)  # written by another folint version
+    new_hashes, new_summaries = [], {}
+    for path, skey, digest, summary, err, parsed in _run(need, db, config.max_file_size, jobs):
+        stats.read += 1
+        stats.parsed += parsed
+        if err is not None:
+            stats.errors.append(err)
+            continue
+        new_hashes.append((os.path.abspath(path), *skey, digest))
+        if summary is not None:
+            summaries[path] = summary
+            if parsed:
+                new_summaries[digest] = summary
+    if db is not None:
+        try:
+            db.put_many(new_summaries)
+            db.put_hashes(new_hashes)
+        except CacheError as e:
+            stats.errors.append(FileError(str(db.path), str(e)))
+        db.close()
+    stats.seconds = round(time.perf_counter() - started, 3)
+    return TreeIndex(summaries, complete=covers_whole_tree(targets, config.root), files=found.files)
+
+
+def _run(paths: list[str], db, max_size: int, jobs: int):
+    folder = str(db.folder) if db is not None else None
+    jobs = jobs or os.cpu_count() or 1
+    if jobs == 1 or len(paths) < PARALLEL_MIN_FILES:
+        _init(folder, max_size)
+        yield from map(_summarise_path, paths)
+        return
+    ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    with ctx.Pool(jobs, initializer=_init, initargs=(folder, max_size)) as pool:
+        yield from pool.imap_unordered(_summarise_path, paths, chunksize=32)

@@ -1,0 +1,150 @@
+"""The on-disk cache of file summaries, keyed by each file's content hash.
+
+One SQLite database under the user's cache folder (``$XDG_CACHE_HOME/folint``,
+else ``~/.cache/folint``; found with platformdirs), never inside the checked
+tree unless the user names a folder there with ``--cache-dir``.  A key is
+``<fingerprint>:<content hash>``: the fingerprint changes whenever the code
+that extracts summaries (or the parser) changes, so a new folint never reads
+stale summaries, and a changed file misses only its own entry.
+
+Worker processes only read (each opens its own connection after the fork);
+the main process writes the new summaries in one transaction per run.  A
+second table remembers each file's (size, mtime, inode) -> hash, so building
+an index of an unchanged tree (check-patch, the hook) reads no file at all.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import sqlite3
+from importlib import metadata
+from pathlib import Path
+
+import platformdirs
+
+SCHEMA = 1
+DB_NAME = f"index-v{SCHEMA}.sqlite3"
+NO_SUMMARY = "-"  # a file without the index needles: nothing to summarise
+# The modules whose code decides what a summary holds.
+_FINGERPRINT_MODULES = ("index/summary.py", "kernel_c.py", "parsing.py", "source.py", "cnodes.py", "vocab.py")
+
+
+class CacheError(Exception):
+    """The cache cannot be used; the run goes on without it."""
+
+
+def default_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/folint`` (an absolute XDG_CACHE_HOME only), else ``~/.cache/folint``."""
+    return platformdirs.user_cache_path("folint")
+
+
+@functools.lru_cache(maxsize=1)
+def fingerprint() -> str:
+    """A short hash of the summary-extraction code and the parser versions."""
+    h = hashlib.blake2b(digest_size=8)
+    root = Path(__file__).resolve().parent.parent
+    for rel in _FINGERPRINT_MODULES:
+        try:
+            h.update((root / rel).read_bytes())
+        except OSError:
+            h.update(rel.encode())
+    for dist in ("tree-sitter", "tree-sitter-c"):
+        try:
+            h.update(metadata.version(dist).encode())
+        except metadata.PackageNotFoundError:
+            pass
+    return h.hexdigest()
+
+
+def content_hash(raw: bytes) -> str:
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+def inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+class SummaryCache:
+    """Summaries by content hash, plus the last seen hash of each file by its stat."""
+
+    def __init__(self, folder: str | os.PathLike, *, readonly: bool = False):
+        self.folder = Path(folder)
+        self.path = self.folder / DB_NAME
+        self.fp = fingerprint()
+        try:
+            if readonly:
+                self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
+            else:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(self.path, timeout=30)
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.executescript(
+                    "CREATE TABLE IF NOT EXISTS summaries (key TEXT PRIMARY KEY, fp TEXT, data TEXT);"
+                    "CREATE INDEX IF NOT EXISTS summaries_fp ON summaries(fp);"
+                    "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,"
+                    " ino INTEGER, hash TEXT);")
+            self._db.execute("SELECT 1 FROM summaries LIMIT 1")
+        except (sqlite3.Error, OSError) as e:
+            raise CacheError(f"{self.path}: cannot use the index cache ({e}); "
+                             f"delete the file or pass --no-cache") from None
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- summaries --------------------------------------------------------------
+    def key(self, digest: str) -> str:
+        return f"{self.fp}:{digest}"
+
+    def get(self, digest: str) -> dict | None:
+        try:
+            row = self._db.execute("SELECT data FROM summaries WHERE key = ?", (self.key(digest),)).fetchone()
+        except sqlite3.Error:
+            return None
+        return json.loads(row[0]) if row else None
+
+    def get_many(self, digests: list[str]) -> dict[str, dict]:
+        out = {}
+        for i in range(0, len(digests), 500):
+            chunk = [self.key(d) for d in digests[i:i + 500]]
+            marks = ",".join("?" * len(chunk))
+            for key, data in self._db.execute(f"SELECT key, data FROM summaries WHERE key IN ({marks})", chunk):
+                out[key.split(":", 1)[1]] = json.loads(data)
+        return out
+
+    def put_many(self, items: dict[str, dict]) -> None:
+        """Store summaries by digest and drop those written by another folint version."""
+        if not items:
+            return
+        try:
+            with self._db:
+                self._db.executemany("INSERT OR REPLACE INTO summaries (key, fp, data) VALUES (?, ?, ?)",
+                                     [(self.key(d), self.fp, json.dumps(s, separators=(",", ":")))
+                                      for d, s in items.items()])
+                self._db.execute("DELETE FROM summaries WHERE fp != ?", (self.fp,))
+        except sqlite3.Error as e:
+            raise CacheError(f"{self.path}: cannot write the index cache ({e}); pass --no-cache") from None
+
+    # -- stat -> hash ------------------------------------------------------------
+    def known_hashes(self) -> dict[str, tuple[int, int, int, str]]:
+        """path -> (size, mtime_ns, inode, hash) as last seen."""
+        return {p: (s, m, i, h) for p, s, m, i, h in self._db.execute("SELECT path, size, mtime_ns, ino, hash FROM files")}
+
+    def put_hashes(self, rows: list[tuple[str, int, int, int, str]]) -> None:
+        if not rows:
+            return
+        try:
+            with self._db:
+                self._db.executemany("INSERT OR REPLACE INTO files (path, size, mtime_ns, ino, hash) "
+                                     "VALUES (?, ?, ?, ?, ?)", rows)
+        except sqlite3.Error as e:
+            raise CacheError(f"{self.path}: cannot write the index cache ({e}); pass --no-cache") from None
+
+    def count(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM summaries WHERE fp = ?", (self.fp,)).fetchone()[0]

@@ -1,0 +1,43 @@
+"""Summaries while checking, in the worker processes: from the cache when the
+file's content hash is known, else from the parse the file rules share."""
+
+from __future__ import annotations
+
+from folint.checker import FileResult, check_source, read_source
+from folint.index.cache import CacheError, SummaryCache, content_hash
+from folint.index.summary import NEEDLES, summarise
+
+
+def wants_summary(raw: bytes) -> bool:
+    return any(n in raw for n in NEEDLES)
+
+
+class IndexWorker:
+    """One per worker process; reads the cache, never writes it (the main process does)."""
+
+    def __init__(self, cache_folder: str | None):
+        self.cache = None
+        if cache_folder:
+            try:
+                self.cache = SummaryCache(cache_folder, readonly=True)
+            except CacheError:
+                self.cache = None  # the main process already reported it
+
+    def summary_for(self, raw: bytes) -> tuple[str | None, dict | None]:
+        """(content hash, cached summary or None); (None, None) when the file needs none."""
+        if not wants_summary(raw):
+            return None, None
+        digest = content_hash(raw)
+        return digest, (self.cache.get(digest) if self.cache is not None else None)
+
+    def check_path(self, path: str, rules, max_size: int, **kw) -> FileResult:
+        raw, err = read_source(path, max_size)
+        if err is not None:
+            return FileResult(path, errors=[err])
+        digest, cached = self.summary_for(raw)
+        build = summarise if digest is not None and cached is None else None
+        fr = check_source(path, raw, rules, summarise=build, **kw)
+        fr.summary_key = digest
+        if cached is not None:
+            fr.summary, fr.summary_cached = cached, True
+        return fr

@@ -1,0 +1,105 @@
+"""The tree phase of a run, in the main process: open the cache before the
+workers start, then store the new summaries, build the index and run the rules
+whose scope is "tree" over it."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from folint.finding import FileError, Finding
+from folint.index.cache import CacheError, SummaryCache, default_cache_dir, inside
+from folint.index.tree import TreeIndex, covers_whole_tree
+
+
+def open_cache(enabled: bool, folder: str | None, targets: list[str], errors: list[FileError]) -> SummaryCache | None:
+    """The cache to use, or None (turned off, unusable, or it would land in the checked tree)."""
+    if not enabled:
+        return None
+    if folder is None:
+        where = default_cache_dir()
+        for t in targets:
+            if Path(t).is_dir() and inside(where, Path(t)):
+                errors.append(FileError(str(where), "tree index cache not used: it would be inside the checked "
+                                                    "tree; pass --cache-dir DIR to put it elsewhere"))
+                return None
+        folder = str(where)
+    try:
+        return SummaryCache(folder)
+    except CacheError as e:
+        errors.append(FileError(folder, str(e)))
+        return None
+
+
+class TreePhase:
+    """Everything the runner does for the tree index, in the order it does it."""
+
+    def __init__(self, rules, targets: list[str], config, *, cache: bool, cache_dir: str | None, errors: list):
+        self.rules = [r for r in rules if r.scope == "tree"]
+        self.targets = targets
+        self.config = config
+        self.cache = open_cache(cache, cache_dir, targets, errors) if self.rules else None
+        self.stats = {"hits": 0, "misses": 0, "files": 0, "seconds": 0.0}
+        self._new: dict[str, dict] = {}
+
+    @property
+    def wanted(self) -> bool:
+        return bool(self.rules)
+
+    @property
+    def cache_folder(self) -> str | None:
+        return str(self.cache.folder) if self.cache is not None else None
+
+    def collect(self, fr) -> None:
+        """Note one file's summary (called for every FileResult as it arrives)."""
+        key = getattr(fr, "summary_key", None)
+        if key is None or fr.summary is None:
+            return
+        self.stats["files"] += 1
+        if getattr(fr, "summary_cached", False):
+            self.stats["hits"] += 1
+        else:
+            self.stats["misses"] += 1
+            self._new[key] = fr.summary
+
+    def finish(self, result, *, files: list[str] | None = None, simulate: bool = False) -> None:
+        """Store new summaries, build the index and add the tree rules' findings."""
+        started = time.perf_counter()
+        if self.cache is not None:
+            try:
+                self.cache.put_many(self._new)
+            except CacheError as e:
+                result.errors.append(FileError(str(self.cache.path), str(e)))
+            self.cache.close()
+        index = TreeIndex(result.summaries, complete=covers_whole_tree(self.targets, self.config.root), files=files)
+        index.discovery = (list(self.targets), list(self.config.exclude), self.config.root)
+        result.index = index
+        result.findings.extend(run_tree_rules(self.rules, index, result.errors, simulate=simulate))
+        self.stats["seconds"] = round(time.perf_counter() - started, 3)
+        result.index_stats = dict(self.stats)
+
+
+def run_tree_rules(rules, index: TreeIndex, errors: list[FileError], *, simulate: bool = False,
+                   focus: set[str] | None = None, sources: dict[str, bytes] | None = None) -> list[Finding]:
+    """Each tree rule's findings; a rule bug becomes one error line, not a crash.
+
+    ``focus``: paths a patch touched; rules may then also report at call sites there.
+    ``sources``: in-memory text of files (a patch's images) to read suppressions from.
+    """
+    from folint.index.suppress import suppress
+
+    out: list[Finding] = []
+    for rule in rules:
+        if rule.scope != "tree":
+            continue
+        try:
+            out.extend(rule.check_tree(index, focus=focus))
+        except Exception as e:  # a rule bug must not end the run
+            errors.append(FileError("<tree>", f"{rule.code}: internal error {type(e).__name__}: {e}; "
+                                              f"please report it"))
+    out = suppress(out, sources or {})
+    if simulate and out:
+        from folint.index.verify import verify_tree_findings
+
+        verify_tree_findings(out, {r.code: r for r in rules}, index, errors)
+    return out

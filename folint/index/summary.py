@@ -1,0 +1,338 @@
+"""One file's contribution to the tree index: a small, path-free summary.
+
+The summary holds what tree-wide rules need to know about a file without
+parsing it again: the functions it defines and declares that take a
+``struct page *``, the calls in it that pass a page (and where that page comes
+from), the function names it uses as values (callbacks: their signature is
+fixed by someone else) and the names it exports.  It is plain JSON data and
+carries no path, so it can be cached by the file's content hash.
+
+Argument shapes (``call["args"][i]``):
+
+* ``["F", folio, index, form, start, end, text]``: a page taken from a folio the
+  caller holds: ``&folio->page`` (form ``head``), ``folio_page(folio, n)`` /
+  ``folio_file_page(folio, n)`` (form ``folio_page``), or a local variable
+  every write of which is one of those (form ``var``).  ``start``/``end`` are
+  the argument's byte offsets in the file, ``text`` its text.
+* ``["P", text]``: any other page (a ``struct page *`` variable, ``pfn_to_page(..)``).
+* ``["f", text]``: a folio.
+* ``None``: anything else.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tree_sitter import Node
+
+from folint import cnodes
+from folint.source import Function, SourceFile, declared_names
+from folint.vocab import is_folio_pointer_type, is_page_pointer_type
+
+# A file without these bytes has no page-taking function and passes no page
+# we can see; it is left out of the index without being parsed.
+NEEDLES = (b"page", b"folio")
+# Calls that name a page of a folio: (folio argument, index argument).
+FOLIO_PAGE_CALLS = {"folio_page": (0, 1), "folio_file_page": (0, 1)}
+_EXPORT = re.compile(rb"\bEXPORT_SYMBOL(?:_GPL)?(?:_FOR_MODULES|_NS|_NS_GPL)?\s*\(\s*(\w+)")
+_MACRO_CALL = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
+_TEXT_MAX = 60
+_REF_PARENTS = frozenset({"initializer_pair", "initializer_list", "argument_list", "return_statement",
+                          "conditional_expression", "assignment_expression", "init_declarator"})
+
+
+def summarise(src: SourceFile) -> dict:
+    """The summary of ``src`` (see the module docstring for the shapes)."""
+    out: dict = {"defs": [], "protos": [], "calls": [], "macro_calls": [], "refs": [], "exports": []}
+    file_types = _file_level_types(src)
+    refs: set[str] = set()
+    for fn in src.functions:
+        record = _definition(src, fn)
+        if record is not None:
+            out["defs"].append(record)
+        _calls_and_refs(src, fn, file_types, out["calls"], refs)
+    _top_level(src, out, refs)
+    out["exports"] = sorted({m.group(1).decode() for m in _EXPORT.finditer(src.raw)})
+    out["refs"] = sorted(refs)
+    return out
+
+
+# -- definitions and prototypes ------------------------------------------------
+
+def declarator_parts(node: Node) -> tuple[Node | None, Node | None]:
+    """(name identifier, parameter_list) of a function definition or declaration."""
+    d = node.child_by_field_name("declarator")
+    while d is not None and d.type != "function_declarator":
+        d = d.child_by_field_name("declarator")
+    if d is None:
+        return None, None
+    ident = d.child_by_field_name("declarator")
+    while ident is not None and ident.type not in ("identifier", "field_identifier"):
+        ident = ident.child_by_field_name("declarator")
+    return ident, d.child_by_field_name("parameters")
+
+
+def _params(src: SourceFile, plist: Node | None) -> list[dict]:
+    """Each parameter: name (may be empty in a prototype), type, raw text and byte span."""
+    out = []
+    if plist is None:
+        return out
+    for p in plist.named_children:
+        if p.type != "parameter_declaration":
+            continue
+        names = declared_names(p)
+        if names:
+            name, ptype = names[0]
+        else:  # unnamed, as in a prototype: `struct page *`
+            tnode = p.child_by_field_name("type")
+            stars = src.text(p).count("*")
+            name, ptype = "", cnodes.normalise(cnodes.text(tnode)) + (" " + "*" * stars if stars else "")
+        out.append({"name": name, "type": ptype, "text": src.text(p), "span": [p.start_byte, p.end_byte]})
+    return out
+
+
+def _storage(src: SourceFile, node: Node, name: Node) -> dict:
+    prefix = src.raw[node.start_byte:name.start_byte]
+    words = set(re.findall(rb"\w+", prefix))
+    return {"static": b"static" in words,
+            "inline": bool(words & {b"inline", b"__inline", b"__always_inline", b"__inline__"}),
+            "weak": b"__weak" in words or b"weak" in words}
+
+
+def _definition(src: SourceFile, fn: Function) -> dict | None:
+    ident, plist = declarator_parts(fn.node)
+    params = _params(src, plist)
+    page_params = [i for i, p in enumerate(params) if is_page_pointer_type(p["type"]) and p["name"]]
+    if ident is None or not page_params:
+        return None
+    line, col = src.position(ident.start_byte)
+    end_line, end_col = src.position(plist.end_byte)
+    return {
+        "name": fn.name, "line": line, "col": col, "end_line": end_line, "end_col": end_col,
+        **_storage(src, fn.node, ident),
+        "signature": cnodes.normalise(src.raw[fn.node.start_byte:plist.end_byte].decode("utf-8", "replace")),
+        "params": params,
+        "page_params": page_params,
+        "uses": {str(i): param_uses(src, fn, params[i]["name"]) for i in page_params},
+        "body": [fn.body.start_byte, fn.body.end_byte],
+    }
+
+
+def param_uses(src: SourceFile, fn: Function, name: str) -> dict:
+    """How the body uses page parameter ``name``.
+
+    ``roundtrip``: uses that are ``page_folio(name)``; ``other``: every other use.
+    ``folio_var``/``decl``: when the body opens with ``struct folio *f = page_folio(name);``
+    (a declaration of its own, directly in the body), the variable and the
+    byte span of that declaration's whole lines (what a fix deletes).
+    """
+    key = name.encode()
+    roundtrip = other = 0
+    for n in cnodes.walk(fn.body):
+        if n.type != "identifier" or n.text != key:
+            continue
+        if _is_page_folio_of(n):
+            roundtrip += 1
+        else:
+            other += 1
+    uses: dict = {"roundtrip": roundtrip, "other": other, "folio_var": None, "decl": None}
+    for stmt in fn.body.named_children:
+        if stmt.type == "comment":
+            continue
+        if stmt.type == "declaration" and len(stmt.children_by_field_name("declarator")) == 1:
+            init = stmt.child_by_field_name("declarator")
+            value = cnodes.strip_parens(init.child_by_field_name("value")) if init.type == "init_declarator" else None
+            names = declared_names(stmt)
+            if (value is not None and cnodes.call_name(value) == "page_folio" and names
+                    and is_folio_pointer_type(names[0][1]) and _sole_arg_is(value, key)):
+                uses["folio_var"] = names[0][0]
+                uses["decl"] = list(_whole_lines(src, stmt))
+                break
+        if cnodes.mentions(stmt, name):
+            break  # the page is used before any `page_folio(page)` declaration
+    return uses
+
+
+def _is_page_folio_of(ident: Node) -> bool:
+    args = ident.parent
+    while args is not None and args.type == "parenthesized_expression":
+        args = args.parent
+    call = args.parent if args is not None and args.type == "argument_list" else None
+    return call is not None and cnodes.call_name(call) == "page_folio" and len(args.named_children) == 1
+
+
+def _sole_arg_is(call: Node, key: bytes) -> bool:
+    args = cnodes.call_args(call)
+    return len(args) == 1 and (a := cnodes.strip_parens(args[0])) is not None and a.type == "identifier" \
+        and a.text == key
+
+
+def _whole_lines(src: SourceFile, node: Node) -> tuple[int, int]:
+    """The span of ``node`` widened to whole lines when it is alone on them."""
+    start, end = node.start_byte, node.end_byte
+    line_start = src.raw.rfind(b"\n", 0, start) + 1
+    line_end = src.raw.find(b"\n", end)
+    line_end = len(src.raw) if line_end == -1 else line_end + 1
+    if src.raw[line_start:start].strip() == b"" and src.raw[end:line_end].strip() == b"":
+        return line_start, line_end
+    return start, end
+
+
+def _prototype(src: SourceFile, decl: Node) -> dict | None:
+    ident, plist = declarator_parts(decl)
+    if ident is None or plist is None:
+        return None
+    params = _params(src, plist)
+    page_params = [i for i, p in enumerate(params) if is_page_pointer_type(p["type"])]
+    if not page_params:
+        return None
+    line, col = src.position(ident.start_byte)
+    return {"name": cnodes.text(ident), "line": line, "col": col, **_storage(src, decl, ident),
+            "params": params, "page_params": page_params}
+
+
+# -- calls and names used as values --------------------------------------------
+
+def _file_level_types(src: SourceFile) -> dict[str, str]:
+    out = {}
+    for n in src.root.named_children:
+        if n.type == "declaration":
+            out.update(declared_names(n))
+    return out
+
+
+def _derived_pages(src: SourceFile, fn: Function) -> dict[str, tuple[str, str]]:
+    """Locals every write of which takes a page from a folio: name -> (folio, index)."""
+    derived: dict[str, tuple[str, str] | None] = {}
+    params = {p for p, _ in fn.params}
+    for name, writes in cnodes.assigned_names(fn.body).items():
+        if name in params or not is_page_pointer_type(fn.type_of(name)):
+            continue
+        for w in writes:
+            value = None
+            if w.type == "init_declarator":
+                value = w.child_by_field_name("value")
+            elif w.type == "assignment_expression" and cnodes.text(w.child_by_field_name("operator")) == "=" \
+                    and cnodes.strip_parens(w.child_by_field_name("left")).type == "identifier":
+                value = w.child_by_field_name("right")
+            got = _folio_page(value, fn)
+            if got is None:
+                derived[name] = None
+                break
+            derived.setdefault(name, got[:2])
+    return {k: v for k, v in derived.items() if v is not None}
+
+
+def _is_folio(node: Node, fn: Function) -> bool:
+    node = cnodes.strip_parens(node)
+    if node.type == "identifier":
+        t = fn.type_of(cnodes.text(node))
+        return is_folio_pointer_type(t) if t else "folio" in cnodes.text(node)
+    return "folio" in cnodes.text(node) and cnodes.call_name(node) != "folio_page"
+
+
+def _folio_page(node: Node | None, fn: Function) -> tuple[str, str, str] | None:
+    """(folio, index, form) if ``node`` takes a page from a folio."""
+    node = cnodes.strip_parens(node)
+    if node is None:
+        return None
+    if node.type == "cast_expression":
+        return _folio_page(node.child_by_field_name("value"), fn)
+    name = cnodes.call_name(node)
+    if name in FOLIO_PAGE_CALLS:
+        args = cnodes.call_args(node)
+        fi, ii = FOLIO_PAGE_CALLS[name]
+        if len(args) > max(fi, ii):
+            return cnodes.text(args[fi]), cnodes.normalise(cnodes.text(args[ii])), "folio_page"
+    if node.type == "pointer_expression" and cnodes.text(node.child_by_field_name("operator")) == "&":
+        arg = cnodes.strip_parens(node.child_by_field_name("argument"))
+        if arg is not None and arg.type == "field_expression" and cnodes.text(arg.child_by_field_name("field")) == "page" \
+                and cnodes.text(arg.child_by_field_name("operator")) == "->":
+            holder = arg.child_by_field_name("argument")
+            if holder is not None and _is_folio(holder, fn):
+                return cnodes.text(holder), "0", "head"
+    return None
+
+
+def _shape(src: SourceFile, node: Node, fn: Function, derived: dict, file_types: dict) -> list | None:
+    n = cnodes.strip_parens(node)
+    got = _folio_page(n, fn)
+    if got is not None:
+        return ["F", got[0], got[1], got[2], node.start_byte, node.end_byte, cnodes.normalise(src.text(node))]
+    text = cnodes.normalise(src.text(node))[:_TEXT_MAX]
+    if n.type == "identifier":
+        name = cnodes.text(n)
+        if name in derived:
+            folio, index = derived[name]
+            return ["F", folio, index, "var", node.start_byte, node.end_byte, name]
+        t = fn.type_of(name) or file_types.get(name, "")
+        if is_page_pointer_type(t):
+            return ["P", text]
+        if is_folio_pointer_type(t):
+            return ["f", text]
+        return ["P", text] if not t and "page" in name.lower() else None
+    if cnodes.call_name(n) == "page_folio":
+        return ["f", text]
+    if n.type in ("number_literal", "string_literal", "sizeof_expression"):
+        return None
+    return ["P", text] if "page" in text.lower() else None
+
+
+def _calls_and_refs(src: SourceFile, fn: Function, file_types: dict, calls: list, refs: set) -> None:
+    derived = _derived_pages(src, fn)
+    for n in cnodes.walk(fn.body):
+        if n.type == "call_expression":
+            callee = cnodes.call_name(n)
+            if callee is None or callee.startswith("EXPORT_SYMBOL"):
+                continue
+            args = cnodes.call_args(n)
+            shapes = [_shape(src, a, fn, derived, file_types) for a in args]
+            if any(s is not None and s[0] in ("F", "P") for s in shapes):
+                line, col = src.position(n.start_byte)
+                calls.append({"callee": callee, "line": line, "col": col, "caller": fn.name, "args": shapes})
+        elif n.type == "identifier":
+            _maybe_ref(n, fn.var_types, refs)
+
+
+def _maybe_ref(n: Node, local: dict, refs: set) -> None:
+    """Record ``n`` if it is a name used as a value (a callback), not called or declared."""
+    parent = n.parent
+    if parent is None:
+        return
+    if parent.type == "pointer_expression":
+        parent = parent.parent if cnodes.text(parent.child_by_field_name("operator")) == "&" else None
+    if parent is None or parent.type not in _REF_PARENTS:
+        return
+    if parent.type == "assignment_expression" and parent.child_by_field_name("right") != n:
+        return
+    if parent.type == "init_declarator" and parent.child_by_field_name("value") != n:
+        return
+    if parent.type == "argument_list":
+        call = parent.parent
+        name = cnodes.call_name(call) if call is not None else None
+        if name and name.startswith("EXPORT_SYMBOL"):
+            return
+    name = cnodes.text(n)
+    if name not in local and not name.isupper():
+        refs.add(name)
+
+
+def _top_level(src: SourceFile, out: dict, refs: set) -> None:
+    """Prototypes, names used in file-level initialisers, and calls inside macros."""
+    for n in cnodes.walk(src.root, skip=frozenset({"function_definition"})):
+        if n.type == "declaration":
+            proto = _prototype(src, n)
+            if proto is not None:
+                out["protos"].append(proto)
+        elif n.type == "identifier":
+            _maybe_ref(n, {}, refs)
+        elif n.type in ("preproc_function_def", "preproc_def"):
+            value = n.child_by_field_name("value")
+            body = src.text(value) if value is not None else ""
+            if "page" not in body.lower():
+                continue
+            line = src.position(n.start_byte)[0]
+            macro = cnodes.text(n.child_by_field_name("name"))
+            for m in _MACRO_CALL.finditer(body):
+                if m.group(1) != macro:
+                    out["macro_calls"].append([m.group(1), line])
