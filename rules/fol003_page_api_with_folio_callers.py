@@ -1,0 +1,434 @@
+"""FOL003 page-api-with-folio-callers
+
+What it does:
+    Flags a function that takes a ``struct page *`` although its callers
+    already hold a folio: every caller in the tree (or the share set by
+    ``[rules.FOL003] threshold``, default 1.0) passes a page taken from a
+    folio (``&folio->page``, ``folio_page(folio, n)``, or a variable assigned
+    from one of those), or the function turns the page straight back into a
+    folio (``page_folio(page)``) and uses the page for nothing else.  It is
+    reported at the definition - each definition when there are several (a
+    generic ``__weak`` or ``static inline`` one and its ``arch_*`` overrides)
+    - naming the callers (path:line) and the folio signature to use.
+    Functions whose name is used as a value (a callback: its type is set by
+    someone else) are left alone.  It needs the tree index: the callers are
+    found among the files checked, so check the whole tree.
+
+Why it is wrong:
+    The caller has the folio, hands over one page of it, and the callee turns
+    that page back into the folio (or works on the first page only).  The
+    folio -> page -> folio round trip hides which object the function works on:
+    it invites page-sized thinking (one page, ``PAGE_SIZE``) in code that now
+    sees large folios, and ``page_folio()`` on a tail page costs a lookup the
+    caller did not need.
+
+Example:
+    int arch_prepare_to_swap(struct page *page)
+    {
+            struct folio *folio = page_folio(page);
+            ...
+    }
+
+    /* the only caller */
+    ret = arch_prepare_to_swap(&folio->page);
+
+Use instead:
+    int arch_prepare_to_swap(struct folio *folio)
+    {
+            ...
+    }
+
+    ret = arch_prepare_to_swap(folio);
+
+Fix:
+    ``folint --diff`` / ``--fix`` change the signature when it is certain: the
+    function (every definition of it) turns its page straight into a folio
+    (``struct folio *folio = page_folio(page);`` as its own declaration) or
+    does not use it, it is not exported, not a callback and not called from a
+    macro, and every caller is in the checked tree (a ``static`` function in a
+    ``.c`` file, or a run over a whole tree: a kernel top folder or the folder
+    of ``.folint.toml``).  Definitions, prototypes and callers change together:
+    ``&folio->page`` and ``folio_page(folio, n)`` become ``folio``, any other
+    page ``p`` becomes ``page_folio(p)``.  Before applying, every file that
+    names the function is parsed again; an unexpected use means no fix.
+
+Options:
+    [rules.FOL003]
+    threshold = 1.0            # share of callers that must pass a folio's page
+    subpages = false           # also count callers passing folio_page(folio, i), i != 0
+    roundtrip-always = false   # flag page_folio(page)-only functions even when some
+                               # callers pass a plain page (compat wrappers: put_page ...)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from folint import cnodes
+from folint.finding import Finding
+from folint.rule import Rule
+
+MAX_NAMED = 5  # callers named in a message; the rest are counted
+
+
+def _where(items) -> str:
+    items = list(items)
+    shown = ", ".join(items[:MAX_NAMED])
+    return shown + (f" and {len(items) - MAX_NAMED} more" if len(items) > MAX_NAMED else "")
+
+
+def _new_param(param: dict, name: str) -> str:
+    const = "const " if param["text"].lstrip().startswith("const") else ""
+    return f"{const}struct folio *{name}" if name else f"{const}struct folio *"
+
+
+def _folio_name(defs, i: int) -> str:
+    """The name the folio parameter gets: the body's own folio variable if it has one."""
+    for d in defs:
+        var = d.rec["uses"][str(i)]["folio_var"]
+        if var:
+            return var
+    return "folio"
+
+
+def suggested_signature(d, i: int, name: str) -> str:
+    param = d.rec["params"][i]
+    sig = d.rec["signature"]
+    old = cnodes.normalise(param["text"])
+    head, sep, tail = sig.rpartition(old)
+    return head + _new_param(param, name) + tail if sep else sig
+
+
+class PageApiWithFolioCallers(Rule):
+    code = "FOL003"
+    name = "page-api-with-folio-callers"
+    summary = "a function takes a struct page * but its callers hold a folio (or it turns the page back into one)"
+    needles = (b"page",)
+    scope = "tree"
+    default_options = {"threshold": 1.0, "subpages": False, "roundtrip-always": False}
+
+    def check(self, src):  # a tree rule: see check_tree
+        return iter(())
+
+    # -- the check ---------------------------------------------------------------
+    def check_tree(self, index, focus: set[str] | None = None) -> Iterator[Finding]:
+        threshold = self._threshold()
+        flagged = {}  # family key -> (param indexes, facts)
+        for d in index.definitions():
+            fam = index.family(d)
+            key = tuple(sorted((x.path, x.line) for x in fam))
+            if key not in flagged:
+                flagged[key] = self._judge(index, d, fam, threshold)
+            judged = flagged[key]
+            if judged:
+                yield self._definition_finding(index, d, fam, judged)
+        if focus:
+            yield from self._call_sites(index, focus, flagged)
+
+    def _threshold(self) -> float:
+        try:
+            t = float(self.options.get("threshold", 1.0))
+        except (TypeError, ValueError):
+            t = 1.0
+        return min(max(t, 0.0), 1.0)
+
+    def _judge(self, index, d, fam, threshold: float) -> list[dict]:
+        """One entry per flagged page parameter, with the facts the message needs.
+
+        A caller counts as holding a folio when it passes the folio's first page
+        (``&folio->page``, ``folio_page(folio, 0)``, a variable set from those); page
+        ``i`` of a folio counts too only with ``subpages = true`` (a helper called for
+        each page of a folio takes a page on purpose).  A function that only turns
+        its page back into a folio is flagged when no caller passes a plain page
+        (with ``roundtrip-always = true``: always).
+        """
+        if index.address_taken(d):
+            return []
+        callers = index.callers(d)
+        macros = index.macro_callers(d)
+        subpages_count = bool(self.options.get("subpages"))
+        out = []
+        for i in d.rec["page_params"]:
+            members = [x for x in fam if i in x.rec["page_params"]]
+            shapes = [c.arg(i) for c in callers]
+            folio_pages = [c for c, s in zip(callers, shapes) if s is not None and s[0] == "F"]
+            subpages = [c for c in folio_pages if c.arg(i)[2] != "0"]
+            derived = folio_pages if subpages_count else [c for c in folio_pages if c not in subpages]
+            total = len(callers) + len(macros)
+            by_callers = bool(derived) and len(derived) / total >= threshold
+            uses = [x.rec["uses"][str(i)] for x in members]
+            roundtrip = all(u["other"] == 0 for u in uses) and any(u["roundtrip"] for u in uses)
+            if roundtrip and not self.options.get("roundtrip-always"):
+                roundtrip = len(derived) == total
+            if not (by_callers or roundtrip):
+                continue
+            out.append({"index": i, "callers": callers, "derived": derived, "macros": macros,
+                        "roundtrip": roundtrip, "by_callers": by_callers, "members": members,
+                        "subpages": [c for c in derived if c in subpages]})
+        return out
+
+    def _definition_finding(self, index, d, fam, judged: list[dict]) -> Finding:
+        rec = d.rec
+        parts, data_params = [], []
+        for j in judged:
+            i = j["index"]
+            pname = rec["params"][i]["name"]
+            fname = _folio_name(j["members"], i)
+            sig = suggested_signature(d, i, fname)
+            callers = [c.where() for c in j["callers"]]
+            own = rec["uses"][str(i)]
+            if j["roundtrip"] and not own["roundtrip"]:
+                part = (f"{d.name}() does not use `{pname}`, and the other definitions only turn it back "
+                        f"into a folio")
+            elif j["roundtrip"]:
+                var = own["folio_var"]
+                how = (f"`{var} = page_folio({pname})`" if var else f"`page_folio({pname})`")
+                part = (f"{d.name}() turns `{pname}` straight back into a folio ({how}) and uses the page "
+                        f"for nothing else")
+            if j["roundtrip"]:
+                if callers:
+                    held = "every caller holds the folio" if len(j["derived"]) == len(callers) else "callers"
+                    part += f"; {held}: {_where(callers)}"
+                else:
+                    part += "; no caller passing a page found in the files checked"
+            else:
+                n = len(j["callers"]) + len(j["macros"])
+                part = (f"{d.name}() takes `struct page *{pname}` but {len(j['derived'])} of its {n} caller(s) "
+                        f"pass a page of a folio they hold: {_where(c.where() for c in j['derived'])}")
+                others = [c.where() for c in j["callers"] if c not in j["derived"]]
+                if others:
+                    part += f" (others: {_where(others)})"
+                if j["subpages"]:
+                    part += (f"; {len(j['subpages'])} pass a page other than the first "
+                             f"(if it works on one page on purpose, give it the folio and an index)")
+            parts.append(part + f"; take the folio: `{sig}`")
+            data_params.append({"index": i, "param": pname, "folio": fname, "roundtrip": j["roundtrip"],
+                                "callers": [[c.path, c.line, c.rec["col"], c.rec["caller"]] for c in j["callers"]]})
+        others = [f"{x.path}:{x.line}" for x in fam if x != d]
+        if others:
+            parts.append(f"also defined at {_where(others)} (change them together)")
+        if index.exported(d):
+            parts.append("exported: callers outside the tree are not seen")
+        return Finding(self.code, self.name, d.path, rec["line"], rec["col"], rec["end_line"], rec["end_col"],
+                       d.name, "; ".join(parts), statement=rec["signature"],
+                       data={"params": data_params, "family": [[x.path, x.line] for x in fam],
+                             "fix": self._fix_plan(index, d, fam, judged)})
+
+    def _call_sites(self, index, focus: set[str], flagged: dict) -> Iterator[Finding]:
+        """In a patch: each call in a touched file that hands a folio's page to a flagged function."""
+        for judged in flagged.values():
+            for j in judged:
+                d = j["members"][0]
+                for c in j["derived"]:
+                    if c.path not in focus:
+                        continue
+                    folio, form = c.arg(j["index"])[1], c.arg(j["index"])[3]
+                    how = "a page of" if form == "var" else f"`{c.arg(j['index'])[6]}` from"
+                    yield Finding(self.code, self.name, c.path, c.line, c.rec["col"], c.line, c.rec["col"],
+                                  c.rec["caller"],
+                                  f"passes {how} folio `{folio}` to {d.name}(), which "
+                                  + ("turns it straight back into a folio" if j["roundtrip"]
+                                     else "every caller calls with a folio's page")
+                                  + f" ({d.path}:{d.line}); pass the folio and change {d.name}() to take it",
+                                  statement=f"{d.name}({c.arg(j['index'])[6]})",
+                                  data={"call": True, "callee": d.name})
+
+    # -- the fix -----------------------------------------------------------------
+    def _fix_plan(self, index, d, fam, judged) -> dict | None:
+        """What a certain signature change would touch, or None when it is not certain."""
+        if len(judged) != 1 or not judged[0]["roundtrip"] or judged[0]["macros"]:
+            return None
+        j = judged[0]
+        i = j["index"]
+        if index.exported(d) or not (d.file_local or index.complete):
+            return None
+        if any(x.rec["page_params"] != d.rec["page_params"] or x not in j["members"] for x in fam):
+            return None
+        for x in fam:
+            u = x.rec["uses"][str(i)]
+            if u["other"] or (u["roundtrip"] and not u["decl"]):
+                return None
+        return {"name": d.name, "index": i, "folio": _folio_name(j["members"], i),
+                "defs": sorted([x.path, x.line] for x in fam),
+                "protos": sorted([p.path, p.line] for p in index.prototypes(d)),
+                "callers": sorted([c.path, c.line, c.rec["col"]] for c in j["callers"]),
+                "scope": [d.path] if d.file_local else index.files,
+                "discovery": None if d.file_local else index.discovery}
+
+    def fixes(self, src, finding: Finding) -> list:
+        plan = finding.data.get("fix")
+        if not plan:
+            return []
+        from folint.fixes import Fix
+
+        edits = signature_change_edits(plan, self._sources_naming(plan))
+        if edits is None:
+            return []
+        return [Fix(self.code, f"{plan['name']}(struct page *) -> {plan['name']}(struct folio *{plan['folio']})",
+                    tuple(edits))]
+
+    def _sources_naming(self, plan: dict) -> dict:
+        """Parsed files of the plan's scope that contain the function's name.  The
+        tree is walked again, so a file added since the check is seen too."""
+        scope = plan["scope"]
+        if plan.get("discovery"):
+            from folint.discovery import discover
+
+            targets, exclude, root = plan["discovery"]
+            scope = discover(targets, exclude, root).files
+        return files_naming(plan["name"], scope)
+
+
+# -- the signature change, computed on fresh parses ---------------------------------
+
+def files_naming(name: str, paths: list[str]) -> dict:
+    """path -> SourceFile for each file among ``paths`` whose text contains ``name``."""
+    from folint.source import SourceFile
+
+    word = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b")
+    out = {}
+    for path in paths:
+        try:
+            with open(path, "rb") as fh:
+                raw = fh.read()
+        except OSError:
+            continue
+        if word.search(raw):
+            out[path] = SourceFile(path, raw)
+    return out
+
+
+def signature_change_edits(plan: dict, sources: dict) -> list | None:
+    """Every edit of the signature change, or None if the files hold a use the plan
+    does not know (a new caller, a callback use, a macro that calls it)."""
+    from folint.fixes import Edit
+
+    want = {"def": {tuple(x) for x in plan["defs"]}, "proto": {tuple(x) for x in plan["protos"]},
+            "call": {tuple(x) for x in plan["callers"]}}
+    seen = {"def": set(), "proto": set(), "call": set()}
+    edits = []
+    for path, src in sources.items():
+        for n in cnodes.walk(src.root):
+            got = _use(src, n, plan)
+            if got is None:
+                continue
+            if got is False:
+                return None
+            kind, where, new_edits = got
+            if where not in want[kind] or new_edits is None:
+                return None
+            seen[kind].add(where)
+            edits.extend(Edit.span(src, start, end, new) for start, end, new in new_edits)
+    return edits if seen == want else None
+
+
+_HARMLESS_PREPROC = frozenset({"preproc_ifdef", "preproc_defined"})
+
+
+def _use(src, n, plan):
+    """What identifier ``n`` does with the planned function's name:
+    None (not the name, or harmless), False (a use that rules the fix out), or
+    (kind, where, [(start, end, new), ...] or None when it cannot be rewritten)."""
+    from folint.index.summary import declarator_parts
+
+    name, i, fname = plan["name"], plan["index"], plan["folio"]
+    key = name.encode()
+    if n.type in ("preproc_function_def", "preproc_def"):
+        value = n.child_by_field_name("value")
+        text = value.text.strip() if value is not None else b""
+        if text and text != key and re.search(rb"\b" + re.escape(key) + rb"\b", text):
+            return False  # a macro uses it: its callers are not known
+        return None
+    if n.type != "identifier" or n.text != key:
+        return None
+    parent = n.parent
+    if parent.type in _HARMLESS_PREPROC or (parent.type == "preproc_def" and parent.child_by_field_name("name") == n):
+        return None
+    if parent.type == "call_expression" and parent.child_by_field_name("function") == n:
+        line, col = src.position(parent.start_byte)
+        args = cnodes.call_args(parent)
+        if len(args) <= i:
+            return ("call", (src.path, line, col), None)
+        return ("call", (src.path, line, col), [(args[i].start_byte, args[i].end_byte, _folio_argument(src, args[i]))])
+    if parent.type != "function_declarator":
+        return False  # a callback, a cast, sizeof ...
+    holder = parent
+    while holder is not None and holder.type not in ("function_definition", "declaration"):
+        holder = holder.parent
+    if holder is None:
+        return False
+    ident, plist = declarator_parts(holder)
+    params = [p for p in plist.named_children if p.type == "parameter_declaration"] if plist else []
+    line = src.position(n.start_byte)[0]
+    if ident != n or len(params) <= i:
+        return False
+    param = params[i]
+    if holder.type == "declaration":
+        new = _new_param({"text": src.text(param)}, fname if _named(param) else "")
+        return ("proto", (src.path, line), [(param.start_byte, param.end_byte, new)])
+    body_edit = _roundtrip_declaration(src, holder, param, fname)
+    if body_edit is None:
+        return ("def", (src.path, line), None)
+    var, delete = body_edit
+    new = _new_param({"text": src.text(param)}, var)
+    return ("def", (src.path, line), [(param.start_byte, param.end_byte, new)] + delete)
+
+
+def _named(param) -> bool:
+    from folint.source import declared_names
+
+    return bool(declared_names(param))
+
+
+def _folio_argument(src, arg) -> str:
+    """The folio to pass instead of page argument ``arg``."""
+    from folint.index.summary import FOLIO_PAGE_CALLS
+
+    n = cnodes.strip_parens(arg)
+    name = cnodes.call_name(n)
+    if name in FOLIO_PAGE_CALLS:
+        return src.text(cnodes.call_args(n)[FOLIO_PAGE_CALLS[name][0]])
+    if n.type == "pointer_expression" and cnodes.text(n.child_by_field_name("operator")) == "&":
+        inner = cnodes.strip_parens(n.child_by_field_name("argument"))
+        if inner is not None and inner.type == "field_expression" and \
+                cnodes.text(inner.child_by_field_name("field")) == "page":
+            holder = inner.child_by_field_name("argument")
+            text = src.text(holder)
+            return text if holder.type in ("identifier", "field_expression") else f"({text})"
+    return f"page_folio({src.text(arg)})"
+
+
+def _roundtrip_declaration(src, defn, param, fname: str):
+    """(the folio parameter's name, [deletion of `struct folio *f = page_folio(page);`]):
+    the body's own folio variable, or ``fname`` with nothing to delete when the body
+    does not use the page at all.  None when the body is not that simple."""
+    from folint.index.summary import param_uses
+    from folint.source import Function, declared_names
+
+    names = declared_names(param)
+    if not names:
+        return None
+    pname = names[0][0]
+    body = defn.child_by_field_name("body")
+    if body is None:
+        return None
+    uses = param_uses(src, Function(pname, defn, body, []), pname)
+    if uses["other"]:
+        return None
+    if not uses["roundtrip"]:
+        return (fname, []) if not cnodes.mentions(body, fname) else None
+    if uses["roundtrip"] != 1 or not uses["decl"]:
+        return None
+    start, end = uses["decl"]
+    return uses["folio_var"], [(start, _blank_line_after(src, body, start, end), "")]
+
+
+def _blank_line_after(src, body, start: int, end: int) -> int:
+    """``end``, moved past the blank line that separated the deleted declaration from
+    the code when no declaration is left above that line."""
+    first = src.raw[body.start_byte + 1:start].strip() == b""
+    nxt = next((c for c in body.named_children if c.start_byte >= end and c.type != "comment"), None)
+    if first and src.raw[end:end + 1] == b"\n" and (nxt is None or nxt.type != "declaration"):
+        return end + 1
+    return end
