@@ -58,3 +58,40 @@ class LoopReturnsOnFirstPage(Rule):
                 loop_start=loop.node.start_byte, loop_end=loop.node.end_byte, index=loop.index,
                 folio=loop.folio, exit_byte=exit_stmt.start_byte,
             )
+
+    def oracle(self, finding, sim):
+        """Confirmed when a path leaves the loop (return/break/goto) before its last page
+        with pages never reached; refuted when no explored path does."""
+        from folint.sim.oracle import events_in, pages_text, runs_of
+
+        start = finding.data.get("loop_start")
+        if start is None:
+            return None
+        ex = sim.run(stop_after_loop=start if sim.outermost_loop(start) else None)
+        nr = ex.scenario.nr
+
+        def witness(path):
+            for run in runs_of(path, start):
+                if run.exit not in ("return", "break", "goto"):
+                    continue
+                events = events_in(path, run)
+                reached = {i for e in events for i in e.page_indexes() if isinstance(i, int) and 0 <= i < nr}
+                reached = reached or set(range(min(run.iterations, nr)))
+                never = set(range(nr)) - reached
+                if run.iterations >= nr or not never:
+                    continue
+                callees = [e.name for e in events if e.kind in ("call", "fail") and e.pages()]
+                who = f"{callees[0]}() reached" if callees else "the loop reached"
+                how = {"return": "returned", "break": "broke out", "goto": "jumped out"}[run.exit]
+                return (f"{nr}-page folio: {who} page {pages_text(reached)} only, then the loop {how} "
+                        f"at line {run.exit_line}; page{'s' * (len(never) > 1)} {pages_text(never)} never")
+            return None
+
+        def refutation(ex):
+            runs = [r for p in ex.feasible for r in runs_of(p, start)]
+            if not runs:
+                return f"with a {nr}-page folio no path reaches this loop ({len(ex.feasible)} paths explored)"
+            return (f"with a {nr}-page folio every path ({len(ex.feasible)} explored) reaches all pages "
+                    f"before the loop ends")
+
+        return sim.judge(ex, witness, refute_evidence=refutation)

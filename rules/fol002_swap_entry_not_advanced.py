@@ -84,6 +84,37 @@ class SwapEntryNotAdvanced(Rule):
                 return cnodes.text(arg)
         return None
 
+    def oracle(self, finding, sim):
+        """Confirmed when the flagged call gets the same swap entry value with two
+        different pages; refuted when no explored path does."""
+        from folint.sim.oracle import events_in, runs_of
+        from folint.sim.values import render, swap_entry, value_key
+
+        start, call_byte = finding.data.get("loop_start"), finding.data.get("call_byte")
+        if start is None or call_byte is None:
+            return None
+        ex = sim.run(stop_after_loop=start if sim.outermost_loop(start) else None)
+        nr = ex.scenario.nr
+        callee = finding.data.get("call") or "the call"
+
+        def witness(path):
+            for run in runs_of(path, start):
+                first: dict = {}
+                for e in events_in(path, run):
+                    if e.byte != call_byte or not e.pages():
+                        continue
+                    page = e.pages()[0]
+                    for val in e.entries():
+                        seen = first.setdefault(value_key(val), page)
+                        if seen != page:
+                            return (f"{nr}-page folio: {e.name}() got the same {render(swap_entry(val))} "
+                                    f"with {render(seen)} and with {render(page)}")
+            return None
+
+        return sim.judge(ex, witness, refute_evidence=lambda ex: (
+            f"with a {nr}-page folio, {callee}() never got one swap entry with two different pages "
+            f"({len(ex.feasible)} paths explored)"))
+
 
 # -- the safe fix: advance the entry at the end of each iteration --------------
 #

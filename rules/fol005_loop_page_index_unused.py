@@ -63,3 +63,37 @@ class LoopPageIndexUnused(Rule):
                     loop_start=loop.node.start_byte, loop_end=loop.node.end_byte, index=loop.index,
                     folio=loop.folio, call=name, call_byte=call.start_byte,
                 )
+
+    def oracle(self, finding, sim):
+        """Confirmed when the flagged call gets one page in two or more iterations;
+        refuted when no explored path does."""
+        from folint.sim.oracle import events_in, pages_text, runs_of
+        from folint.sim.values import render
+
+        start, call_byte = finding.data.get("loop_start"), finding.data.get("call_byte")
+        if start is None or call_byte is None:
+            return None
+        ex = sim.run(stop_after_loop=start if sim.outermost_loop(start) else None)
+        nr = ex.scenario.nr
+        callee = finding.data.get("call") or "the call"
+
+        def witness(path):
+            for run in runs_of(path, start):
+                iterations: dict = {}
+                for e in events_in(path, run):
+                    if e.byte == call_byte:
+                        for page in e.pages():
+                            iterations.setdefault(page, []).append(e.iteration(start))
+                for page, its in iterations.items():
+                    if len(set(its)) < 2:
+                        continue
+                    got = {p.index for p in iterations if p.folio is page.folio and isinstance(p.index, int)}
+                    never = set(range(nr)) - got
+                    tail = f"; page{'s' * (len(never) > 1)} {pages_text(never)} never" if never else ""
+                    return (f"{nr}-page folio: {callee}() got {render(page)} in "
+                            f"iterations {pages_text(set(its))}{tail}")
+            return None
+
+        return sim.judge(ex, witness, refute_evidence=lambda ex: (
+            f"with a {nr}-page folio, {callee}() never got the same page in two iterations "
+            f"({len(ex.feasible)} paths explored)"))

@@ -1,6 +1,57 @@
-"""Give findings a verdict by simulation.  Placeholder until the interpreter lands:
-findings stay "unverified"."""
+"""Give each finding a verdict by running its rule's oracle on a simulation of its function.
+
+Called by ``folint.checker.check_source`` in the worker, on the same
+SourceFile the rules used.  Never raises: an oracle that fails leaves its
+finding ``inconclusive`` and reports a file error.
+"""
+
+from __future__ import annotations
+
+from folint.finding import FileError, Finding
+from folint.rule import Rule
+from folint.sim.explore import Program
+from folint.sim.models import default_registry
+from folint.sim.oracle import Simulation
 
 
-def verify_findings(src, findings, rules, errors) -> None:
+def _function_of(src, finding: Finding):
+    """The function the finding is in: the one holding its loop, else by name and line."""
+    byte = finding.data.get("loop_start")
+    for fn in src.functions:
+        if finding.function not in (None, fn.name):
+            continue
+        if byte is not None:
+            if fn.node.start_byte <= byte < fn.node.end_byte:
+                return fn
+        elif src.position(fn.node.start_byte)[0] <= finding.line <= src.position(fn.node.end_byte)[0]:
+            return fn
     return None
+
+
+def verify_findings(src, findings: list[Finding], rules_by_code: dict, errors: list[FileError]) -> None:
+    program = None
+    sims: dict[int, Simulation] = {}
+    for f in findings:
+        rule = rules_by_code.get(f.code)
+        if rule is None or type(rule).oracle is Rule.oracle:
+            continue
+        fn = _function_of(src, f)
+        if fn is None:
+            continue
+        if program is None:
+            program = Program(src, default_registry())
+        sim = sims.get(fn.node.start_byte)
+        if sim is None:
+            sim = sims[fn.node.start_byte] = Simulation(src, fn, program=program)
+        try:
+            verdict = rule.oracle(f, sim)
+        except RecursionError:
+            verdict = None
+            f.verdict, f.evidence = "inconclusive", "simulation: code nested too deeply"
+        except Exception as e:  # an oracle bug must not end the run
+            f.verdict, f.evidence = "inconclusive", f"simulation failed: internal error {type(e).__name__}"
+            errors.append(FileError(src.path, f"line {f.line}: {f.code} simulation: internal error "
+                                              f"{type(e).__name__}: {e}; please report it with this file"))
+            continue
+        if verdict is not None:
+            f.verdict, f.evidence, f.trace = verdict.verdict, verdict.evidence, list(verdict.trace)

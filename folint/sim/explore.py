@@ -1,0 +1,209 @@
+"""Scenarios, the program a simulation runs in, and path exploration.
+
+Exploration is depth-first over the branch choices: each path replays its
+prefix from the function's entry and leaves the untaken options of every new
+branch on the stack.  It ends when the stack is empty (``complete``), or a
+budget runs out (``reason`` says which).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from folint import cnodes
+from folint.parsing import query
+from folint.sim.interp import Path
+from folint.sim.lower import N, lower
+from folint.sim.values import ERRNO
+
+DEFAULT_NR = 4
+
+
+@dataclass
+class Scenario:
+    """How to run a function: the model folio's size, which call fails, budgets."""
+
+    nr: int = DEFAULT_NR
+    fail_at: int | None = None
+    fail_when: Callable | None = None
+    fail_value: int = -ERRNO["ENOMEM"]
+    args: dict = field(default_factory=dict)
+    inline: bool | frozenset = False
+    max_paths: int = 64
+    max_steps: int = 20000
+    max_depth: int = 8
+    max_seconds: float = 2.0
+
+    def key(self) -> tuple:
+        inline = self.inline if isinstance(self.inline, bool) else tuple(sorted(self.inline))
+        return (self.nr, self.fail_at, id(self.fail_when) if self.fail_when else None, self.fail_value,
+                tuple(sorted((k, str(v)) for k, v in self.args.items())), inline, self.max_paths,
+                self.max_steps, self.max_depth, self.max_seconds)
+
+
+class _Marker:
+    """Where the implicit return at a function's closing brace happens."""
+
+    def __init__(self, line: int, start: int):
+        self.line = line
+        self.start = start
+
+
+@dataclass
+class SimFunction:
+    """A function ready to run: its lowered body, parameters and variable types."""
+
+    name: str
+    params: list  # [(name, type text)]
+    types: dict
+    body: N
+    body_end: _Marker
+    start_byte: int
+    end_byte: int
+
+
+class Program:
+    """What one simulation can see: the source file (and extra files for
+    inlining), the models, and the file's integer constants."""
+
+    def __init__(self, src, registry, extra_sources=()):
+        self.src = src
+        self.registry = registry
+        self.sources = [src, *extra_sources]
+        self._lowered: dict = {}
+        self._file_constants: dict | None = None
+
+    def function(self, name: str, near_byte: int | None = None) -> SimFunction | None:
+        for source in self.sources:
+            candidates = [f for f in source.functions if f.name == name]
+            if not candidates:
+                continue
+            fn = candidates[0]
+            if near_byte is not None and source is self.src:
+                fn = next((f for f in candidates if f.node.start_byte <= near_byte < f.node.end_byte), fn)
+            return self.lowered(source, fn)
+        return None
+
+    def lowered(self, source, fn) -> SimFunction:
+        key = (id(source), fn.node.start_byte)
+        if key not in self._lowered:
+            line_of = lambda b: source.position(b)[0]  # noqa: E731
+            body = lower(fn.body, source.code, line_of)
+            self._lowered[key] = SimFunction(fn.name, list(fn.params), dict(fn.var_types), body,
+                                             _Marker(line_of(max(fn.body.end_byte - 1, 0)), fn.body.end_byte - 1),
+                                             fn.node.start_byte, fn.node.end_byte)
+        return self._lowered[key]
+
+    def inlinable(self, name: str, scenario: Scenario) -> SimFunction | None:
+        if scenario.inline is True or (not isinstance(scenario.inline, bool) and name in scenario.inline):
+            return self.function(name)
+        return None
+
+    def constant(self, name: str) -> int | None:
+        v = self.registry.constants.get(name)
+        if v is not None:
+            return v
+        if self._file_constants is None:
+            self._file_constants = file_constants(self.src)
+        return self._file_constants.get(name)
+
+
+_DEFINES = "(preproc_def name: (identifier) @name value: (preproc_arg) @value)"
+_ENUMS = "(enumerator_list) @list"
+
+
+def file_constants(src) -> dict[str, int]:
+    """``#define NAME <integer>`` and enumerators with known values in ``src``."""
+    from tree_sitter import QueryCursor
+
+    from folint.sim.interp import _c_int
+
+    out: dict[str, int] = {}
+    for _pattern, caps in QueryCursor(query(_DEFINES)).matches(src.root):
+        text = cnodes.text(caps["value"][0]).strip().strip("()").strip()
+        neg = text.startswith("-")
+        v = _c_int(text[1:].strip() if neg else text)
+        if v is not None:
+            out[cnodes.text(caps["name"][0])] = -v if neg else v
+    for _pattern, caps in QueryCursor(query(_ENUMS)).matches(src.root):
+        nxt: int | None = 0
+        for e in caps["list"][0].named_children:
+            if e.type != "enumerator":
+                continue
+            name = cnodes.text(e.child_by_field_name("name"))
+            value = e.child_by_field_name("value")
+            if value is not None:
+                text = cnodes.text(value).strip()
+                neg = text.startswith("-")
+                v = _c_int(text[1:].strip() if neg else text)
+                nxt = None if v is None else (-v if neg else v)
+            if nxt is not None:
+                out.setdefault(name, nxt)
+                nxt += 1
+    return out
+
+
+@dataclass
+class Exploration:
+    """The paths of one run (see ``folint.sim``)."""
+
+    function: str
+    scenario: Scenario
+    paths: list = field(default_factory=list)
+    complete: bool = False
+    reason: str = ""
+    stopped_early: bool = False
+    seconds: float = 0.0
+
+    @property
+    def feasible(self) -> list:
+        return [p for p in self.paths if p.status != "infeasible"]
+
+    @property
+    def approximations(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for p in self.paths:
+            for a in p.approximations:
+                seen.setdefault(a, None)
+        return list(seen)
+
+    @property
+    def exact(self) -> bool:
+        """Complete, and no path skipped code the interpreter cannot model."""
+        return self.complete and not self.approximations
+
+
+def explore(program: Program, fn: SimFunction, scenario: Scenario, *,
+            until: Callable | None = None, stop_after_loop: int | None = None) -> Exploration:
+    started = time.perf_counter()
+    deadline = started + scenario.max_seconds
+    ex = Exploration(fn.name, scenario)
+    stack: list[list[int]] = [[]]
+    while stack:
+        if len(ex.paths) >= scenario.max_paths:
+            ex.reason = (f"path limit ({scenario.max_paths}) reached with {len(stack)} "
+                         f"branch{'es' * (len(stack) != 1)} unexplored")
+            break
+        if time.perf_counter() > deadline:
+            ex.reason = f"time limit ({scenario.max_seconds:g}s) reached after {len(ex.paths)} paths"
+            break
+        prefix = stack.pop()
+        path = Path(program, scenario, prefix, deadline, stop_after_loop=stop_after_loop).run(fn)
+        ex.paths.append(path)
+        stack.extend(path.alternatives)
+        if until is not None and path.status != "infeasible" and until(path):
+            ex.stopped_early = True
+            ex.reason = "stopped at the first path that answered the question"
+            break
+    else:
+        cut = [p for p in ex.paths if p.status == "cut"]
+        if cut:
+            ex.reason = f"{len(cut)} of {len(ex.paths)} paths cut short: {cut[0].reason}"
+        elif not ex.feasible:
+            ex.reason = "no feasible path: " + (ex.paths[0].reason if ex.paths else "nothing ran")
+        else:
+            ex.complete = True
+    ex.seconds = time.perf_counter() - started
+    return ex

@@ -1,0 +1,78 @@
+"""The registry of kernel API models, filled through the ``folint_sim_models`` hook.
+
+A model is ``fn(call) -> value``: it sees the evaluated arguments and returns
+what the kernel function would return for them (``folio_page(folio, 2)`` ->
+page 2 of that folio).  It may return :data:`NOT_MODELLED` when it cannot say
+(an argument it does not understand); the call is then treated like any
+unmodelled call: an event that returns an unknown.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+class _NotModelled:
+    def __repr__(self) -> str:
+        return "NOT_MODELLED"
+
+
+NOT_MODELLED = _NotModelled()
+
+
+@dataclass
+class ModelCall:
+    """What a model sees: the callee ``name``, evaluated ``args``, the source
+    ``line``, the running ``path`` (``path.unknown(desc)``,
+    ``path.as_folio(v)``, ``path.as_page(v)``, ``path.new_entry()``) and the
+    ``scenario`` (``scenario.nr``)."""
+
+    name: str
+    args: list
+    line: int
+    path: object
+    scenario: object
+    arg_text: list = field(default_factory=list)  # source text of each argument
+
+
+class ModelRegistry:
+    def __init__(self):
+        self.models: dict[str, list[Callable]] = {}
+        self.constants: dict[str, int] = {}
+
+    def add(self, name: str, fn: Callable[[ModelCall], object]) -> None:
+        """Model calls to ``name``.  Models added later are tried first."""
+        self.models.setdefault(name, []).insert(0, fn)
+
+    def add_constant(self, name: str, value: int) -> None:
+        """An identifier with a known integer value (``PAGE_SHIFT``, ``ENOMEM`` ...)."""
+        self.constants[name] = value
+
+    def call(self, call: ModelCall):
+        for fn in self.models.get(call.name, ()):
+            out = fn(call)
+            if out is not NOT_MODELLED:
+                return out
+        return NOT_MODELLED
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.models
+
+
+def build_registry(plugin_manager=None) -> ModelRegistry:
+    """A registry filled by every plugin implementing ``folint_sim_models``."""
+    if plugin_manager is None:
+        from folint.plugins import plugin_manager as default_pm
+
+        plugin_manager = default_pm()
+    registry = ModelRegistry()
+    plugin_manager.hook.folint_sim_models(registry=registry)
+    return registry
+
+
+@functools.lru_cache(maxsize=1)
+def default_registry() -> ModelRegistry:
+    """The process-wide registry (each worker builds its own)."""
+    return build_registry()

@@ -1,0 +1,149 @@
+"""What a rule's oracle works with: a Simulation of the finding's function and Verdicts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from folint.sim.explore import Exploration, Program, Scenario, SimFunction, explore
+from folint.sim.models import default_registry
+
+TRACE_KINDS = ("call", "fail", "assume", "return", "loop")
+TRACE_LIMIT = 40
+
+
+@dataclass
+class Verdict:
+    verdict: str  # "confirmed" | "refuted" | "inconclusive"
+    evidence: str
+    trace: list = field(default_factory=list)
+
+
+def confirmed(evidence: str, trace=()) -> Verdict:
+    return Verdict("confirmed", evidence, list(trace))
+
+
+def refuted(evidence: str, trace=()) -> Verdict:
+    return Verdict("refuted", evidence, list(trace))
+
+
+def inconclusive(reason: str, trace=()) -> Verdict:
+    return Verdict("inconclusive", reason, list(trace))
+
+
+def trace_of(path, kinds=TRACE_KINDS, limit: int = TRACE_LIMIT, upto: int | None = None) -> list[dict]:
+    """The path's events of ``kinds`` as ``[{"line", "event"}]`` (events[:upto] only),
+    at most ``limit`` steps: the first ones and the last one."""
+    events = [e for e in path.events[:upto] if e.kind in kinds]
+    steps = [e.to_trace() for e in events]
+    if len(steps) > limit:
+        steps = steps[: limit - 2] + [{"line": events[limit - 2].line,
+                                       "event": f"... {len(steps) - limit + 1} more steps ..."}] + steps[-1:]
+    if path.status == "cut" and upto is None:
+        steps.append({"line": events[-1].line if events else 0, "event": f"path cut short: {path.reason}"})
+    return steps
+
+
+class Simulation:
+    """One function of one SourceFile, ready to run under any scenario."""
+
+    def __init__(self, src, function, *, registry=None, extra_sources=(), program: Program | None = None):
+        self.src = src
+        self.function = function  # folint.source.Function
+        self.program = program or Program(src, registry or default_registry(), extra_sources)
+        self._cache: dict = {}
+
+    def sim_function(self, name: str | None = None) -> SimFunction | None:
+        if name is None or name == self.function.name:
+            return self.program.lowered(self.src, self.function)
+        return self.program.function(name)
+
+    def run(self, scenario: Scenario | None = None, *, function: str | None = None,
+            until: Callable | None = None, stop_after_loop: int | None = None) -> Exploration:
+        scenario = scenario or Scenario()
+        fn = self.sim_function(function)
+        if fn is None:
+            raise LookupError(f"no function named {function} in {self.src.path}")
+        key = (scenario.key(), fn.start_byte, fn.name, stop_after_loop)
+        if until is None and key in self._cache:
+            return self._cache[key]
+        ex = explore(self.program, fn, scenario, until=until, stop_after_loop=stop_after_loop)
+        if until is None:
+            self._cache[key] = ex
+        return ex
+
+    def outermost_loop(self, loop_start: int) -> bool:
+        """True if the loop at ``loop_start`` is not inside another loop and no
+        backward goto can re-run it: its first run is its only run."""
+        node = self.function.body.descendant_for_byte_range(loop_start, loop_start + 1)
+        while node is not None and node.start_byte == loop_start and node.type not in \
+                ("for_statement", "while_statement", "do_statement"):
+            node = node.parent
+        if node is None or node.start_byte != loop_start:
+            return False
+        p = node.parent
+        while p is not None and p.id != self.function.node.id:
+            if p.type in ("for_statement", "while_statement", "do_statement"):
+                return False
+            p = p.parent
+        return not _backward_gotos(self.function.body, loop_start)
+
+    def judge(self, exploration: Exploration, witness: Callable, *,
+              refute_evidence: str | Callable[[Exploration], str], kinds=TRACE_KINDS) -> Verdict:
+        """confirmed by the first path whose ``witness(path)`` gives evidence; refuted when the
+        exploration is complete and exact and no path did; inconclusive otherwise."""
+        for path in exploration.paths:
+            if path.status == "infeasible":
+                continue
+            evidence = witness(path)
+            if evidence:
+                return confirmed(evidence, trace_of(path, kinds))
+        if not exploration.feasible:
+            return inconclusive(f"simulation found no feasible path ({exploration.reason})")
+        if not exploration.complete:
+            return inconclusive(f"simulation incomplete: {exploration.reason}")
+        if exploration.approximations:
+            return inconclusive(f"simulation skipped code it cannot model ({exploration.approximations[0]})")
+        text = refute_evidence(exploration) if callable(refute_evidence) else refute_evidence
+        return refuted(text)
+
+
+def _backward_gotos(body, loop_start: int) -> bool:
+    """A goto after the loop to a label before it (a retry) could run the loop again."""
+    from folint import cnodes
+
+    labels = {cnodes.text(n.child_by_field_name("label")): n.start_byte
+              for n in cnodes.walk(body) if n.type == "labeled_statement"}
+    return any(n.type == "goto_statement" and labels.get(cnodes.text(n.child_by_field_name("label")), -1) < loop_start
+               <= n.start_byte and cnodes.text(n.child_by_field_name("label")) in labels
+               for n in cnodes.walk(body))
+
+
+def runs_of(path, loop_start: int) -> list:
+    """The runs of the loop at ``loop_start`` in the simulated function itself (not in callees)."""
+    return [r for r in path.loop_runs if r.start_byte == loop_start and r.depth == 0]
+
+
+def events_in(path, run) -> list:
+    """The events that happened inside ``run`` (any iteration)."""
+    return [e for e in path.events[run.first_event:run.last_event] if e.in_run(run)]
+
+
+def pages_text(indexes) -> str:
+    """"0", "0 and 2", "1-3": a short list of page indexes."""
+    idx = sorted(i for i in indexes if isinstance(i, int))
+    if not idx:
+        return "none"
+    runs, start, prev = [], idx[0], idx[0]
+    for i in idx[1:] + [None]:
+        if i is not None and i == prev + 1:
+            prev = i
+            continue
+        runs.append(str(start) if start == prev else f"{start}-{prev}" if prev > start + 1 else f"{start} and {prev}")
+        if i is not None:
+            start = prev = i
+    return ", ".join(runs[:-1]) + (" and " if len(runs) > 1 else "") + runs[-1]
+
+
+def folio_size_text(nr: int) -> str:
+    return f"{nr}-page folio"
