@@ -11,11 +11,13 @@ holding it, ``1 << folio_order(folio)``, ``folio_size(folio) >> PAGE_SHIFT``
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
 from folint import cnodes, vocab
+from folint.parsing import captures
 from folint.source import Function, SourceFile
 
 _COMPARE = {"<", "<=", "!=", ">", ">="}
@@ -45,6 +47,11 @@ class PageLoop:
     def body(self) -> Node:
         return self.node.child_by_field_name("body")
 
+    @functools.cached_property
+    def written(self) -> dict[str, list[Node]]:
+        """Names written anywhere in the loop (header and body)."""
+        return cnodes.assigned_names(self.node)
+
     @property
     def steppers(self) -> set[str]:
         """Names that change per iteration and select the page."""
@@ -64,8 +71,7 @@ class PageLoop:
                 return "indexed"
             if pe.folio in (self.folio, self.walk_var, self.facts.folio_of_page.get(self.folio or "")) or \
                     (pe.folio and self.facts.folio_of_page.get(pe.folio) is not None and self.folio is None):
-                written = cnodes.assigned_names(self.node)
-                if not (idx_names & set(written)):
+                if not (idx_names & set(self.written)):
                     return "fixed"
             return None
         if node.type == "binary_expression" and cnodes.text(node.child_by_field_name("operator")) == "+":
@@ -80,7 +86,7 @@ class PageLoop:
                 return "indexed"
             if not vocab.is_page_pointer_type(self.function.type_of(name)):
                 return None
-            writes = cnodes.assigned_names(self.node).get(name)
+            writes = self.written.get(name)
             if writes:
                 if any(steppers & cnodes.identifiers(w) for w in writes):
                     return "indexed"
@@ -102,10 +108,14 @@ class PageLoop:
         return " ".join(parts)
 
 
+_ASSIGNMENTS = "(init_declarator) @init (assignment_expression) @assign"
+
+
 def function_facts(fn: Function) -> FunctionFacts:
     facts = FunctionFacts()
     assigns: list[tuple[str, Node]] = []
-    for n in cnodes.walk(fn.body):
+    found = captures(_ASSIGNMENTS, fn.body)
+    for n in sorted(found.get("init", []) + found.get("assign", []), key=lambda n: n.start_byte):
         if n.type == "init_declarator":
             name = cnodes.base_identifier(n.child_by_field_name("declarator"))
             value = n.child_by_field_name("value")
@@ -253,11 +263,13 @@ def _countdown_folio(init: Node | None, index: str, facts: FunctionFacts) -> str
 def find_page_loops(src: SourceFile) -> list[PageLoop]:
     out = []
     for fn in src.functions:
-        loops = [n for n in cnodes.walk(fn.body) if n.type in cnodes.LOOP_TYPES]
-        if not loops:
+        if not fn.loops:
             continue
+        text = src.raw[fn.body.start_byte:fn.body.end_byte]
+        if b"page" not in text and not any(n in text for n in vocab.PAGE_LOOP_NEEDLES):
+            continue  # no page-count token and no page pointer to walk: nothing to find
         facts = function_facts(fn)
-        for loop in loops:
+        for loop in fn.loops:
             pl = recognise(loop, fn, facts)
             if pl is not None:
                 out.append(pl)

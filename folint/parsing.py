@@ -27,3 +27,11 @@ def parse_kernel_c(raw: bytes) -> tuple[bytes, tree_sitter.Tree]:
 def query(source: str) -> tree_sitter.Query:
     """Compile a query once per process."""
     return tree_sitter.Query(C_LANGUAGE, source)
+
+
+def captures(source: str, node: tree_sitter.Node) -> dict[str, list[tree_sitter.Node]]:
+    """Run a query under ``node`` (in C: far cheaper than walking in Python); each
+    capture's nodes in source order."""
+    cursor = tree_sitter.QueryCursor(query(source))
+    found = cursor.captures(node)
+    return {name: sorted(nodes, key=lambda n: n.start_byte) for name, nodes in found.items()}

@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from folint import cnodes
-from folint.parsing import parse_kernel_c
+from folint.parsing import captures, parse_kernel_c
+
+
+_FUNCTIONS_AND_LOOPS = """
+(function_definition) @fn
+[(for_statement) (while_statement) (do_statement)] @loop
+"""
+_DECLARATIONS = "(declaration) @decl"
 
 
 @dataclass
@@ -23,7 +30,16 @@ class Function:
     node: Node
     body: Node
     params: list[tuple[str, str]]  # (name, type text such as "struct folio *")
-    var_types: dict[str, str] = field(default_factory=dict)  # params and locals
+    loops: list[Node] = field(default_factory=list)  # every loop statement in the body
+
+    @functools.cached_property
+    def var_types(self) -> dict[str, str]:
+        """Types of the parameters and local variables, by name (first declaration wins)."""
+        out = dict(self.params)
+        for decl in captures(_DECLARATIONS, self.body).get("decl", ()):
+            for vname, vtype in declared_names(decl):
+                out.setdefault(vname, vtype)
+        return out
 
     def type_of(self, name: str) -> str:
         return self.var_types.get(name, "")
@@ -106,20 +122,18 @@ class SourceFile:
     # -- functions -----------------------------------------------------------
     @functools.cached_property
     def functions(self) -> list[Function]:
+        found = captures(_FUNCTIONS_AND_LOOPS, self.root)
         out = []
-        for defn in cnodes.walk(self.root, skip=frozenset({"function_definition"})):
-            if defn.type != "function_definition":
-                continue
+        for defn in found.get("fn", ()):
             name = _function_name(defn)
             body = defn.child_by_field_name("body")
-            if not name or body is None:
-                continue
-            params = _function_params(defn)
-            var_types = dict(params)
-            for decl in cnodes.of_type(body, "declaration"):
-                for vname, vtype in declared_names(decl):
-                    var_types.setdefault(vname, vtype)
-            out.append(Function(name, defn, body, params, var_types))
+            if name and body is not None:
+                out.append(Function(name, defn, body, _function_params(defn)))
+        starts = [fn.body.start_byte for fn in out]
+        for loop in found.get("loop", ()):
+            i = bisect.bisect_right(starts, loop.start_byte) - 1
+            if i >= 0 and loop.end_byte <= out[i].body.end_byte:
+                out[i].loops.append(loop)
         return out
 
     def function_at(self, node: Node) -> Function | None:
