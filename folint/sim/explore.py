@@ -90,7 +90,7 @@ class Program:
         key = (id(source), fn.node.start_byte)
         if key not in self._lowered:
             line_of = lambda b: source.position(b)[0]  # noqa: E731
-            body = lower(fn.body, source.code, line_of)
+            body = lower(fn.body, source.code, line_of, source.raw)
             self._lowered[key] = SimFunction(fn.name, list(fn.params), dict(fn.var_types), body,
                                              _Marker(line_of(max(fn.body.end_byte - 1, 0)), fn.body.end_byte - 1),
                                              fn.node.start_byte, fn.node.end_byte)

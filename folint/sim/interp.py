@@ -24,6 +24,9 @@ CMP_OPS = frozenset({"==", "!=", "<", "<=", ">", ">="})
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 _NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
 TEXT_LIMIT = 160
+# An iterator macro loop (list_for_each_entry ...) visits at most this many elements:
+# every element is a fresh unknown, so a third one behaves like the second.
+ITERATOR_ELEMENTS = 2
 
 
 # -- control flow and budgets ----------------------------------------------
@@ -580,6 +583,8 @@ class Path:
     # -- statements ----------------------------------------------------------------
     def exec(self, n: N) -> None:
         self.step()
+        if n.has_error and n.type in _SIMPLE_STMTS:
+            self.approximate(n, "partly unparsed statement")
         h = _STMT.get(n.type)
         if h is not None:
             h(self, n)
@@ -779,7 +784,11 @@ class Path:
                 if init is not None:
                     self.exec(init) if init.type == "declaration" else self.eval(init)
             while True:
-                if kind != "do_statement" or run.iterations:
+                if n.macro is not None:
+                    if not self.next_element(n, cond, run):
+                        run.exit, run.exit_line = "condition", n.line
+                        break
+                elif kind != "do_statement" or run.iterations:
                     if cond is not None and not self.truth(cond, loop=True):
                         run.exit, run.exit_line = "condition", n.line
                         break
@@ -816,6 +825,27 @@ class Path:
                                           f"iteration{'s' * (run.iterations != 1)} ({_EXIT_TEXT[run.exit]})")
         if self.stop_after_loop == n.start and not self.loop_stack:
             raise Stop()
+
+    def next_element(self, n: N, cond: N | None, run: LoopRun) -> bool:
+        """An iterator macro (``list_for_each_entry(pos, ...)``): is there another element?
+        Forks, up to ``ITERATOR_ELEMENTS`` elements; each one is a fresh unknown in ``pos``
+        (a fresh model folio or page when ``pos`` has that type)."""
+        if run.iterations >= ITERATOR_ELEMENTS:
+            return False
+        what = f"{n.macro}(...)"
+        if self.choose(2) == 0:
+            self.event("assume", n, f"assume {what} has no {'more ' if run.iterations else ''}elements")
+            return False
+        self.event("assume", n, f"assume {what} gives element {run.iterations + 1}")
+        args = cond.kids[0] if cond is not None and cond.kids else None
+        first = args
+        while first is not None and first.type == "comma_expression":
+            first = first.f.get("left")
+        if first is not None and first.type == "identifier":
+            cell = self.lookup(first.text, first)
+            cell.value = self.coerce(self.unknown(f"element {run.iterations + 1} of {n.macro}()"), cell.type,
+                                     first.text + f"#{run.iterations + 1}" if run.iterations else first.text)
+        return True
 
     def exec_switch(self, n: N) -> None:
         cond = n.f.get("condition")
@@ -914,6 +944,8 @@ class Path:
     def truth(self, n: N, loop: bool = False) -> bool:
         """Evaluate ``n`` as a condition; forks when it depends on an unknown."""
         self.step()
+        if n.has_error:
+            self.approximate(n, "partly unparsed condition")
         t = n.type
         if t == "parenthesized_expression" and len(n.kids) == 1 and n.kids[0].type != "compound_statement":
             return self.truth(n.kids[0], loop)
@@ -1515,6 +1547,8 @@ _STMT = {
     "preproc_ifdef": Path.exec_preproc,
     "attributed_statement": lambda self, n: self.exec(n.kids[-1]) if n.kids else None,
 }
+
+_SIMPLE_STMTS = frozenset({"expression_statement", "declaration", "return_statement"})
 
 _IGNORED_STMTS = frozenset({
     "type_definition", "struct_specifier", "union_specifier", "enum_specifier", "preproc_call", "preproc_def",

@@ -8,7 +8,11 @@ cannot overflow Python's stack here.
 
 from __future__ import annotations
 
+import re
+
 from tree_sitter import Node
+
+_MACRO_NAME = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 
 _SKIP = frozenset({"comment"})
 # Leaves whose text the interpreter reads.
@@ -24,7 +28,8 @@ class N:
     ``kids`` (comments dropped), ``f`` field -> first child, ``fl`` field -> all
     children, ``op`` the operator token, ``text`` for leaves."""
 
-    __slots__ = ("type", "start", "end", "line", "kids", "f", "fl", "op", "text", "is_error", "_src", "info")
+    __slots__ = ("type", "start", "end", "line", "kids", "f", "fl", "op", "text", "is_error", "_src", "info",
+                 "macro", "has_error")
 
     def __init__(self, node: Node, line: int, src: bytes):
         self.type = node.type
@@ -38,8 +43,10 @@ class N:
         self.text: str | None = src[self.start:self.end].decode("utf-8", "replace") \
             if node.type in _TEXT_LEAVES else None
         self.is_error = node.type == "ERROR" or node.is_missing
+        self.has_error = node.has_error  # an ERROR or MISSING node somewhere below
         self._src = src
         self.info = None  # per-node cache the interpreter may fill (e.g. labels of a block)
+        self.macro: str | None = None  # an iterator macro the kernelizer rewrote into this loop head
 
     def source(self) -> str:
         return self._src[self.start:self.end].decode("utf-8", "replace")
@@ -48,12 +55,16 @@ class N:
         return f"N({self.type}@{self.line})"
 
 
-def lower(root: Node, code: bytes, line_of) -> N:
-    """Lower ``root`` and its subtree; ``line_of(byte)`` gives the 1-based line."""
+def lower(root: Node, code: bytes, line_of, raw: bytes | None = None) -> N:
+    """Lower ``root`` and its subtree; ``line_of(byte)`` gives the 1-based line.
+    ``raw``: the file before kernelizing, to recognise rewritten iterator macros."""
     top = N(root, line_of(root.start_byte), code)
     stack = [(root, top)]
     while stack:
         node, low = stack.pop()
+        if raw is not None and low.type == "while_statement" and raw[low.start:low.start + 5] != b"while":
+            m = _MACRO_NAME.match(raw, low.start)
+            low.macro = m.group(0).decode() if m else "iterator"
         if node.child_count == 0:
             continue
         for i, child in enumerate(node.children):
@@ -66,8 +77,6 @@ def lower(root: Node, code: bytes, line_of) -> N:
                 continue
             c = N(child, line_of(child.start_byte), code)
             low.kids.append(c)
-            if child.is_error or child.has_error and child.type == "ERROR":
-                low.is_error = low.is_error or child.type == "ERROR"
             if fname:
                 low.f.setdefault(fname, c)
                 low.fl.setdefault(fname, []).append(c)
