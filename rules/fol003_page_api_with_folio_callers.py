@@ -213,7 +213,8 @@ class PageApiWithFolioCallers(Rule):
         return Finding(self.code, self.name, d.path, rec["line"], rec["col"], rec["end_line"], rec["end_col"],
                        d.name, "; ".join(parts), statement=rec["signature"],
                        data={"params": data_params, "family": [[x.path, x.line] for x in fam],
-                             "fix": self._fix_plan(index, d, fam, judged)})
+                             "fix": self._fix_plan(index, d, fam, judged),
+                             "sim": _sim_plan(d, judged[0], judged[0]["derived"][:1])})
 
     def _call_sites(self, index, focus: set[str], flagged: dict) -> Iterator[Finding]:
         """In a patch: each call in a touched file that hands a folio's page to a flagged function."""
@@ -232,7 +233,19 @@ class PageApiWithFolioCallers(Rule):
                                      else "every caller calls with a folio's page")
                                   + f" ({d.path}:{d.line}); pass the folio and change {d.name}() to take it",
                                   statement=f"{d.name}({c.arg(j['index'])[6]})",
-                                  data={"call": True, "callee": d.name})
+                                  data={"call": True, "callee": d.name, "sim": _sim_plan(d, j, [c])})
+
+    # -- the simulator -------------------------------------------------------------
+    def oracle(self, finding: Finding, sim):
+        """Run a caller into the function (or the function alone when no caller is
+        known) on a 4-page folio: confirmed when the caller hands over a page of the
+        folio it holds and the function turns it back into that very folio (or, for
+        the other definitions of a family, never uses it; for a function flagged by
+        its callers, uses it as one page)."""
+        plan = finding.data.get("sim")
+        if not plan:
+            return None
+        return judge_round_trip(plan, sim)
 
     # -- the fix -----------------------------------------------------------------
     def _fix_plan(self, index, d, fam, judged) -> dict | None:
@@ -278,6 +291,119 @@ class PageApiWithFolioCallers(Rule):
             targets, exclude, root = plan["discovery"]
             scope = discover(targets, exclude, root).files
         return files_naming(plan["name"], scope)
+
+
+# -- the simulator's witness -----------------------------------------------------------
+
+def _sim_plan(d, j, callers) -> dict:
+    i = j["index"]
+    own = d.rec["uses"][str(i)]
+    kind = "roundtrip" if own["roundtrip"] and not own["other"] else "unused" if not own["other"] else "uses"
+    caller = [[c.path, c.line, c.rec["col"], c.rec["caller"]] for c in callers if c.rec.get("caller")]
+    return {"callee": d.name, "def": [d.path, d.line], "index": i, "param": d.rec["params"][i]["name"],
+            "own": kind, "caller": caller[0] if caller else None}
+
+
+SIM_KINDS = ("call", "model", "fail", "assume", "return", "loop")
+
+
+def judge_round_trip(plan: dict, sim):
+    """The verdict for one FOL003 finding from ``sim`` (see ``oracle``)."""
+    from folint.sim import Scenario
+    from folint.sim.oracle import confirmed, inconclusive, refuted, trace_of
+    from folint.sim.values import Folio, Page
+
+    name, i, own = plan["callee"], plan["index"], plan["own"]
+    if sim.sim_function(name) is None and plan["caller"] is not None:
+        return inconclusive(f"simulation: the definition of {name}() was not found")
+    scenario = Scenario(nr=4, inline=frozenset({name}))
+
+    def same_page(a, page) -> bool:
+        return isinstance(a, Page) and a.folio is page.folio and a.index == page.index
+
+    def inside(path, k):
+        """Events of the callee entered at event k, up to its return."""
+        out = []
+        for e in path.events[k + 1:]:
+            if e.depth == 0:
+                break
+            out.append(e)
+        return out
+
+    def look(path, entered_at, page, who: str):
+        inner = inside(path, entered_at)
+        nr = page.folio.nr
+        back = next((e for e in inner if e.kind == "model" and e.name == "page_folio" and e.args
+                     and same_page(e.args[0], page) and isinstance(e.result, Folio) and e.result is page.folio), None)
+        used = [e for e in inner if e is not back and any(same_page(a, page) for a in e.args)]
+        if own == "roundtrip" and back is not None and not used:
+            return (f"{nr}-page folio: {who} page {page.index} of folio '{page.folio.label}' to {name}(), which "
+                    f"turns it back into the same folio with page_folio() (line {back.line}) and uses the page "
+                    f"for nothing else: folio -> page -> folio")
+        if own == "unused" and not used and back is None:
+            return f"{nr}-page folio: {who} page {page.index} of folio '{page.folio.label}' to {name}(), which never uses it"
+        if own == "uses" and used:
+            return (f"{nr}-page folio: {who} page {page.index} of folio '{page.folio.label}' to {name}(), which "
+                    f"works on that one page: {used[0].text} (line {used[0].line})")
+        return None
+
+    if plan["caller"] is None:  # the function alone, its page bound to page 0 of a folio
+        def witness(path):
+            page = next((a for e in path.events for a in e.args if isinstance(a, Page)), None)
+            if page is None:
+                return None
+            back = [e for e in path.events if e.kind == "model" and e.name == "page_folio"
+                    and e.args and same_page(e.args[0], page) and e.result is page.folio]
+            used = [e for e in path.events if e not in back and any(same_page(a, page) for a in e.args)]
+            if back and not used:
+                return (f"{page.folio.nr}-page folio: {name}() turns its page straight back into the folio with "
+                        f"page_folio() (line {back[0].line}) and uses the page for nothing else")
+            return None
+
+        ex = sim.run(Scenario(nr=4), until=lambda p: witness(p) is not None)
+        return _verdict(sim, ex, witness, f"on every path {name}() uses its page for more than page_folio()")
+
+    _path, line, col, caller = plan["caller"]
+    byte = _byte_at(sim.src, line, col)
+
+    def witness(path):
+        for k, e in enumerate(path.events):
+            if e.kind == "call" and e.depth == 0 and e.name == name and e.byte == byte:
+                arg = e.args[i] if i < len(e.args) else None
+                if isinstance(arg, Page) and isinstance(arg.folio, Folio):
+                    found = look(path, k, arg, f"{caller}() passes")
+                    if found:
+                        return found
+        return None
+
+    ex = sim.run(scenario, until=lambda p: witness(p) is not None)
+    return _verdict(sim, ex, witness, f"on every path {caller}() passes {name}() no page of a folio it holds, "
+                                      f"or {name}() does more with the page than the finding says")
+
+
+def _verdict(sim, ex, witness, refute_text):
+    from folint.sim.oracle import confirmed, inconclusive, refuted, trace_of
+
+    for path in ex.paths:
+        if path.status == "infeasible":
+            continue
+        evidence = witness(path)
+        if evidence:
+            return confirmed(evidence, trace_of(path, SIM_KINDS))
+    if not ex.feasible:
+        return inconclusive(f"simulation found no feasible path ({ex.reason})")
+    if not ex.complete:
+        return inconclusive(f"simulation incomplete: {ex.reason}")
+    if ex.approximations:
+        return inconclusive(f"simulation skipped code it cannot model ({ex.approximations[0]})")
+    return refuted(refute_text)
+
+
+def _byte_at(src, line: int, col: int) -> int:
+    start = 0
+    for _ in range(line - 1):
+        start = src.raw.index(b"\n", start) + 1
+    return start + col - 1
 
 
 # -- the signature change, computed on fresh parses ---------------------------------

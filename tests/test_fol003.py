@@ -74,7 +74,7 @@ def test_callbacks_are_never_flagged():
 def test_inline_suppression(tmp_path):
     shutil.copytree(TREE, tmp_path / "t")
     p = tmp_path / "t" / "mm" / "accounting.c"
-    p.write_text(p.read_text().replace("void account_swapout_page(struct page *page) /* expect: FOL003 */",
+    p.write_text(p.read_text().replace("void account_swapout_page(struct page *page) /* expect: FOL003 confirmed */",
                                        "/* folint: ignore[FOL003] kept for out-of-tree users */\n"
                                        "void account_swapout_page(struct page *page)"))
     assert "account_swapout_page" not in by_function(fol003(tmp_path / "t"))
@@ -184,3 +184,44 @@ def test_patch_entry_point_sees_a_deleted_caller(tmp_path):
     post = Path(path).read_bytes().replace(b"zap_one_page(pte_page(pte));", b"")
     after, _ = tree_findings_for_files(index, {path: post}, rules)
     assert sorted((f.function, f.line) for f in after) == [("zap_folio_head", 14), ("zap_one_page", 6)]
+
+
+# -- the simulator's verdicts -------------------------------------------------------------------
+
+def test_patch_findings_are_confirmed_by_running_the_caller_into_the_callee(tmp_path):
+    shutil.copytree(TREE, tmp_path / "t")
+    root = str(tmp_path / "t")
+    index = build_index([root], cache=False)
+    rules = build_rules(Config(), ["FOL003"])
+    path = f"{root}/mm/swap_state.c"
+    after, errors = tree_findings_for_files(index, {path: Path(path).read_bytes() + NEW_HELPER}, rules,
+                                            simulate=True)
+    assert not errors
+    site = next(f for f in after if f.function == "swap_done")
+    assert site.verdict == "confirmed", site.evidence
+    assert "swap_done() passes page 0 of folio 'folio' to mark_swapped_page()" in site.evidence
+    assert "folio -> page -> folio" in site.evidence
+    events = [step["event"] for step in site.trace]
+    assert "page_folio(page 0 of folio) = folio" in events
+
+
+def test_a_function_without_callers_is_run_alone(tmp_path):
+    (tmp_path / "a.c").write_text("static bool page_is_cold(struct page *page)\n{\n"
+                                  "\tstruct folio *folio = page_folio(page);\n\n"
+                                  "\treturn !folio_test_active(folio);\n}\n")
+    result = run([str(tmp_path)], Config(), RunOptions(select=["FOL003"], jobs=1, simulate=True))
+    (f,) = result.findings
+    assert "no caller passing a page found" in f.message
+    assert f.verdict == "confirmed" and "turns its page straight back into the folio" in f.evidence
+
+
+def test_roundtrip_always_without_folio_callers_runs_the_function_alone(tmp_path):
+    # flagged only because of roundtrip-always: the one caller passes a plain page
+    (tmp_path / "a.c").write_text("static void lock_it(struct page *page)\n{\n"
+                                  "\tfolio_lock(page_folio(page));\n}\n"
+                                  "void by_pfn(unsigned long pfn)\n{\n\tlock_it(pfn_to_page(pfn));\n}\n")
+    config = Config(rule_options={"FOL003": {"roundtrip-always": True}})
+    result = run([str(tmp_path)], config, RunOptions(select=["FOL003"], jobs=1, simulate=True))
+    (f,) = result.findings
+    assert f.verdict == "confirmed"  # no caller holding a folio: the function alone shows the round trip
+    assert "turns its page straight back" in f.evidence

@@ -101,5 +101,5 @@ def run_tree_rules(rules, index: TreeIndex, errors: list[FileError], *, simulate
     if simulate and out:
         from folint.index.verify import verify_tree_findings
 
-        verify_tree_findings(out, {r.code: r for r in rules}, index, errors)
+        verify_tree_findings(out, {r.code: r for r in rules}, index, errors, sources)
     return out
