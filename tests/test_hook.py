@@ -91,6 +91,17 @@ def test_hook_blocks_an_early_return_then_lets_the_fix_through(capsys, repo):
     assert code == 0 and not hook_file.exists()
 
 
+def test_commit_all_and_pathspec_commits_are_checked_too(repo, capsys):
+    # git hands the hook a temporary index for `commit -a` and `commit PATH`
+    cli(capsys, "install-hook")
+    set_save(repo, SAVE_RETURN)
+    base = head(repo)
+    proc = git(repo, "commit", "-qam", "x", check=False)
+    assert proc.returncode != 0 and "[FOL001]" in proc.stdout + proc.stderr
+    proc = git(repo, "commit", "-qm", "x", MTE, check=False)
+    assert proc.returncode != 0 and head(repo) == base
+
+
 def test_no_verify_bypasses(repo, capsys):
     cli(capsys, "install-hook")
     set_save(repo, SAVE_RETURN)

@@ -62,34 +62,20 @@ def introduced(path: str, pre: bytes, post: bytes, added: set[int], gaps: set[in
                settings: Settings) -> _Introduced:
     """Findings in ``post`` that ``pre`` does not have, in the functions the change
     touches.  Cheap first: the before-text and the function extents are only
-    parsed when the after-text has findings; simulation only when new ones remain."""
+    parsed when the after-text has findings (most changed files have none)."""
     out = _Introduced()
-    after = check_source(path, post, settings.rules)
+    after = check_source(path, post, settings.rules, simulate=settings.simulate)
     out.errors = after.errors
     out.parsed = after.parsed
     if not after.findings or not (added or gaps):
         return out
     before = check_source(path, pre, settings.rules).findings if pre else []
     candidates = unmatched(before, after.findings, added)
-    if not candidates:
-        return out
-    touched = touched_functions(SourceFile(path, post), added, gaps)
-    candidates = in_touched(candidates, touched, added)
-    if candidates and settings.simulate:
-        candidates = _simulated(path, post, candidates, settings, out)
-    out.findings = candidates
+    if candidates:
+        candidates = in_touched(candidates, touched_functions(SourceFile(path, post), added, gaps), added)
+    out.refuted = sum(f.verdict == "refuted" for f in candidates)
+    out.findings = candidates if settings.show_refuted else [f for f in candidates if f.verdict != "refuted"]
     return out
-
-
-def _simulated(path: str, post: bytes, candidates: list[Finding], settings: Settings,
-               out: _Introduced) -> list[Finding]:
-    """The candidates with the verdicts ``check_source(simulate=True)`` gives them."""
-    sim = check_source(path, post, settings.rules, simulate=True)
-    by_place = {(f.key, f.line, f.column): f for f in sim.findings}
-    out.errors = sim.errors
-    judged = [by_place.get((f.key, f.line, f.column), f) for f in candidates]
-    out.refuted = sum(f.verdict == "refuted" for f in judged)
-    return judged if settings.show_refuted else [f for f in judged if f.verdict != "refuted"]
 
 
 class SeriesChecker:
