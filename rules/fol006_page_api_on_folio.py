@@ -266,10 +266,15 @@ class PageApiOnFolio(Rule):
     def __init__(self, options=None, config=None):
         super().__init__(options, config)
         self.table = page_api_table(config)
+        # The folio APIs are themselves written with page APIs (folio_pfn() is
+        # page_to_pfn(&folio->page)): their definitions are not conversion leftovers.
+        self.folio_apis = {p.folio for p in self.table.values()}
 
     # -- finding ---------------------------------------------------------
     def check(self, src):
         for fn in src.functions:
+            if fn.name in self.folio_apis:
+                continue
             for call in cnodes.of_type(fn.body, "call_expression"):
                 hit = self._classify(call, fn)
                 if hit is None:
@@ -312,7 +317,7 @@ class PageApiOnFolio(Rule):
     def fixes(self, src, finding):
         call = _call_at(src, finding.data.get("call_byte"))
         fn = src.function_at(call) if call is not None else None
-        hit = self._classify(call, fn) if fn is not None else None
+        hit = self._classify(call, fn) if fn is not None and fn.name not in self.folio_apis else None
         if hit is None:
             return []
         api, arg, fp = hit
