@@ -13,5 +13,8 @@ The pipeline, one module a step::
     compare   findings after but not before, matched by Finding.key
     series    all of the above over a series, in order -> RunResult
 
+``model`` holds the records (Patch -> FileChange -> Hunk -> HunkLine); ``git``
+the few read-only git commands (format-patch, diff --cached, cat-file).
+
 Nothing here writes to the tree: patched text lives in memory only.
 """

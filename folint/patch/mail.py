@@ -103,6 +103,3 @@ def _decoded_body(msg: EmailMessage) -> str:
             first_text = text
     return first_text or ""
 
-
-def has_diff(text: str) -> bool:
-    return _DIFF_START.search(text) is not None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import textwrap
 
-from folint.patch.model import ADDED, REMOVED
+from folint.patch.model import REMOVED
 
 WIDTH = 72
 MBOX_FROM = "From folint Mon Sep 17 00:00:00 2001"
@@ -49,7 +49,7 @@ def _quote(line: str) -> str:
     return ("> " + line).rstrip()
 
 
-def _hunk_rows(hunk, path: str, findings: list) -> tuple[list[str], set[int]]:
+def _hunk_rows(hunk, findings: list) -> tuple[list[str], set[int]]:
     """The quoted hunk up to its last offending line, comments under offending lines,
     and the ids of the findings placed."""
     start = hunk.applied_at or hunk.new_start
@@ -85,7 +85,7 @@ def _file_rows(change, findings: list, sources: dict) -> list[str]:
     rows: list[str] = []
     placed: set[int] = set()
     for hunk in change.hunks:
-        got, ids = _hunk_rows(hunk, change.path, findings)
+        got, ids = _hunk_rows(hunk, findings)
         placed |= ids
         if got:
             if rows:
