@@ -205,8 +205,8 @@ def render_diff(plan: Plan, context: int = 3) -> str:
         if before == after:
             continue
         name = plan.display[key]
-        a = before.decode("utf-8", "surrogateescape").splitlines(keepends=True)
-        b = after.decode("utf-8", "surrogateescape").splitlines(keepends=True)
+        a = _lines(before.decode("utf-8", "surrogateescape"))
+        b = _lines(after.decode("utf-8", "surrogateescape"))
         lines = difflib.unified_diff(a, b, f"a/{name}", f"b/{name}", n=context)
         for line in lines:
             if line.startswith(("---", "+++")):
@@ -216,6 +216,16 @@ def render_diff(plan: Plan, context: int = 3) -> str:
                 line += "\n\\ No newline at end of file\n"
             chunks.append(line)
     return "".join(chunks)
+
+
+def _lines(text: str) -> list[str]:
+    """Lines as git sees them: split at "\n" only (str.splitlines would also split at
+    form feeds and other separators kernel sources contain, and the diff would not apply)."""
+    parts = text.split("\n")
+    lines = [p + "\n" for p in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
 
 
 def apply_plan(plan: Plan) -> list[str]:

@@ -247,23 +247,27 @@ def _append_to_body(src, loop, body, stmt: str) -> list[tuple[int, str]] | None:
         line = _line_start(raw, close.start_byte)
         if raw[line:close.start_byte].strip():
             return None  # `}` shares its line with code
-        return [(line, f"{_indent(raw, inner[-1].start_byte)}{stmt}\n")]
+        nl = "\r\n" if raw[line - 2:line] == b"\r\n" else "\n"
+        return [(line, f"{_indent(raw, inner[-1].start_byte)}{stmt}{nl}")]
     if loop.type == "do_statement":
         return None
     head_end = body.start_byte
-    while head_end > 0 and raw[head_end - 1:head_end] in (b" ", b"\t", b"\n"):
+    while head_end > 0 and raw[head_end - 1:head_end] in (b" ", b"\t", b"\n", b"\r"):
         head_end -= 1
     if raw[head_end - 1:head_end] != b")" or b"\n" not in raw[head_end:body.start_byte]:
         return None  # a comment between head and body, or the body on the head's line
     eol = raw.find(b"\n", body.end_byte)
     if eol == -1:
         return None
+    nl = "\n"
+    if raw[eol - 1:eol] == b"\r":
+        eol, nl = eol - 1, "\r\n"
     rest = raw[body.end_byte:eol].strip()
     if rest and not ((rest.startswith(b"/*") and rest.endswith(b"*/") and b"*/" not in rest[2:-2])
                      or rest.startswith(b"//")):
         return None
     body_indent = _indent(raw, body.start_byte)
-    return [(head_end, " {"), (eol, f"\n{body_indent}{stmt}\n{_indent(raw, loop.start_byte)}}}")]
+    return [(head_end, " {"), (eol, f"{nl}{body_indent}{stmt}{nl}{_indent(raw, loop.start_byte)}}}")]
 
 
 SwapEntryNotAdvanced.fixes = _swap_entry_fixes

@@ -222,3 +222,27 @@ def test_a_fix_that_raises_is_an_error_line_not_a_traceback(tmp_path, monkeypatc
     assert collected.fixes == []
     assert collected.errors and "FOL006 fix failed: RuntimeError: bad node" in collected.errors[0]
     assert Path(collected.errors[0].split(":")[0]).name == "x.c"
+
+
+def test_form_feeds_and_crlf_lines_survive_the_diff(tmp_path, monkeypatch, capsys):
+    """Kernel files contain ^L page breaks; a file may use CRLF.  Lines are split at
+    newlines only, and an inserted line takes the file's line ending."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "ff.c").write_bytes(b"/* a */\x0c\nvoid g(struct folio *folio)\n{\n\tunlock_page(&folio->page);\n}\n")
+    (repo / "crlf.c").write_bytes(
+        b"void r(swp_entry_t entry, struct folio *folio)\r\n{\r\n\tlong i, nr = folio_nr_pages(folio);\r\n\r\n"
+        b"\tfor (i = 0; i < nr; i++)\r\n\t\tmte_restore_tags(entry, folio_page(folio, i));\r\n}\r\n")
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "before")
+    monkeypatch.chdir(repo)
+    assert main(["--no-simulate", "--diff", "."]) == 1
+    diff = capsys.readouterr().out
+    git(repo, "apply", "-", input=diff)
+    assert (repo / "ff.c").read_bytes() == b"/* a */\x0c\nvoid g(struct folio *folio)\n{\n\tfolio_unlock(folio);\n}\n"
+    assert (repo / "crlf.c").read_bytes().endswith(
+        b"\tfor (i = 0; i < nr; i++) {\r\n\t\tmte_restore_tags(entry, folio_page(folio, i));\r\n"
+        b"\t\tentry.val++;\r\n\t}\r\n}\r\n")
