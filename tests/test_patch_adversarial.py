@@ -105,3 +105,14 @@ def test_binary_garbage_input_is_no_patch(capsys, world, tmp_path):
     junk.write_bytes(bytes(range(256)) * 8)
     code, out, err = check(capsys, world, str(junk))
     assert code == 2 and "no patch in this input" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "review"])
+def test_bytes_that_are_not_utf8_never_crash_the_output(capsys, world, tmp_path, fmt):
+    raw = (PATCHES / "new-rename-binary.patch").read_bytes()
+    raw = raw.replace(b"every call.", b"every call (caf\xe9).").replace(b"mm/swap_new.c", b"mm/swap_n\xe9w.c")
+    patch = tmp_path / "latin1.patch"
+    patch.write_bytes(raw)
+    code, out, err = check(capsys, world, "--format", fmt, str(patch))
+    assert code == 1 and "Traceback" not in err
+    assert "swap_n\ufffdw.c" in out

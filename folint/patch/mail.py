@@ -102,4 +102,3 @@ def _decoded_body(msg: EmailMessage) -> str:
         if first_text is None and part.get_content_maintype() == "text":
             first_text = text
     return first_text or ""
-

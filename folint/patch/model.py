@@ -21,6 +21,11 @@ def encode(text: str) -> bytes:
     return text.encode("utf-8", "surrogateescape")
 
 
+def display(text: str) -> str:
+    """Text safe to print: bytes that are not UTF-8 become U+FFFD."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def split_lines(text):
     """Lines with their endings, split on newline only (``str.splitlines`` also
     splits on form feeds and other characters that C files contain)."""

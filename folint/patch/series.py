@@ -20,7 +20,7 @@ from folint.finding import FileError, Finding
 from folint.patch import fragments
 from folint.patch.apply import HunkFailed, apply_hunks, reversed_hunks
 from folint.patch.compare import in_touched, unmatched
-from folint.patch.model import FileChange, Patch, decode, encode
+from folint.patch.model import FileChange, Patch, decode, display, encode
 from folint.patch.paths import UnsafePath, check_relative
 from folint.patch.touched import touched_functions
 from folint.patch.trees import Overlay, Tree
@@ -86,10 +86,11 @@ class SeriesChecker:
     # -- helpers ------------------------------------------------------------
     def _error(self, patch: Patch, line: int | None, message: str) -> None:
         self.outcome.unchecked += 1
-        self.outcome.result.errors.append(FileError(patch.where(line), f"{patch.label}: {message}"))
+        error = FileError(display(patch.where(line)), display(f"{patch.label}: {message}"))
+        self.outcome.result.errors.append(error)
 
     def _note(self, patch: Patch, line: int | None, message: str) -> None:
-        self.outcome.notes.append(f"{patch.where(line)}: note: {patch.label}: {message}")
+        self.outcome.notes.append(display(f"{patch.where(line)}: note: {patch.label}: {message}"))
 
     def _wanted(self, path: str) -> bool:
         if not path.endswith(SOURCE_SUFFIXES):
@@ -131,12 +132,15 @@ class SeriesChecker:
         res.parsed += got.parsed
         res.errors.extend(got.errors)
         res.refuted += got.refuted
+        path = display(path)
         for f in got.findings:
-            f.patch = patch.label
+            f.patch = display(patch.label)
             f.path = path
+            f.message = display(f.message)
+            f.statement = display(f.statement)
         res.findings.extend(got.findings)
         if got.findings:
-            self.outcome.sources[path] = text
+            self.outcome.sources[path] = display(text)
 
     # -- one patch ------------------------------------------------------------
     def check_patch(self, patch: Patch, tree: Tree | None) -> None:
@@ -193,7 +197,7 @@ class SeriesChecker:
                                             f"{self.settings.max_size}-byte limit (max-file-size); not checked")
             return
         got = introduced(change.path, pre, post, added, gaps, self.settings)
-        self._report(patch, change.path, decode(post), got)
+        self._report(patch, change.path, post.decode("utf-8", "replace"), got)
 
     def _apply(self, patch: Patch, change: FileChange, pre: bytes):
         """(pre, post, added lines, gaps) or None after an error line."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import textwrap
 
-from folint.patch.model import REMOVED
+from folint.patch.model import REMOVED, display
 
 WIDTH = 72
 MBOX_FROM = "From folint Mon Sep 17 00:00:00 2001"
@@ -46,7 +46,7 @@ def comment(f) -> list[str]:
 
 
 def _quote(line: str) -> str:
-    return ("> " + line).rstrip()
+    return display("> " + line).rstrip()
 
 
 def _hunk_rows(hunk, findings: list) -> tuple[list[str], set[int]]:
@@ -126,7 +126,7 @@ def reply(patch, findings: list, sources: dict, partial: str | None) -> str:
         rows.append(f"On {patch.date}, {patch.sender} wrote:" if patch.date else f"{patch.sender} wrote:")
     rows.append("> [...]")
     for change in patch.files:
-        mine = [f for f in findings if f.path == change.path]
+        mine = [f for f in findings if f.path == display(change.path)]
         if mine:
             rows += _file_rows(change, mine, sources)
     while rows and rows[-1] == "":
