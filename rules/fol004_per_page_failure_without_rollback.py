@@ -18,11 +18,12 @@ What it does:
     - the function itself undoes the loop's pages on another path: a rollback
       loop that walks back over the pages done (``while (i--)``,
       ``for (j = 0; j < i; j++)``) calling something on the folio's pages, or
-      another failure exit that hands the loop index to a helper.
+      another way out that hands the folio and the loop's progress to a helper
+      (``drop_refs(folio, i)``).
 
     A way out is *handled* (not a finding) when, on its path (the failure
     branch, then the code at the ``goto`` label or after the loop, up to the
-    next ``return``, following ``goto``\\ s), it undoes pages (a loop over the
+    next ``return``, following each ``goto``), it undoes pages (a loop over the
     folio's pages, or a call of the undo), or it passes on how far the loop got:
     the index, the walked page or a counter the loop steps is returned,
     stored or handed to a call (a partial count the caller handles).
@@ -31,6 +32,12 @@ What it does:
     Only failures of calls count: the condition tests a call, or a variable
     set from a call in the loop body.  The callers of the function are not
     consulted (the tree index could add that later).
+
+    The simulator confirms a finding by failing that call on page 1 of a
+    4-page folio (with -ENOMEM, 0 for ``if (!x)``, the error codes the
+    condition names, or 1) and showing the function leave through the flagged
+    exit without page 0 reaching any call afterwards; it refutes one when no
+    path does.
 
 Why it is wrong:
     When the call fails on page k of a large folio, pages 0..k-1 keep their
