@@ -330,6 +330,8 @@ def judge_round_trip(plan: dict, sim):
             out.append(e)
         return out
 
+    where = plan["def"][0].rsplit("/", 1)[-1]
+
     def look(path, entered_at, page, who: str):
         inner = inside(path, entered_at)
         nr = page.folio.nr
@@ -338,13 +340,13 @@ def judge_round_trip(plan: dict, sim):
         used = [e for e in inner if e is not back and any(same_page(a, page) for a in e.args)]
         if own == "roundtrip" and back is not None and not used:
             return (f"{nr}-page folio: {who} page {page.index} of folio '{page.folio.label}' to {name}(), which "
-                    f"turns it back into the same folio with page_folio() (line {back.line}) and uses the page "
+                    f"turns it back into the same folio with page_folio() ({where}:{back.line}) and uses the page "
                     f"for nothing else: folio -> page -> folio")
         if own == "unused" and not used and back is None:
             return f"{nr}-page folio: {who} page {page.index} of folio '{page.folio.label}' to {name}(), which never uses it"
         if own == "uses" and used:
             return (f"{nr}-page folio: {who} page {page.index} of folio '{page.folio.label}' to {name}(), which "
-                    f"works on that one page: {used[0].text} (line {used[0].line})")
+                    f"works on that one page: {used[0].text} ({where}:{used[0].line})")
         return None
 
     if plan["caller"] is None:  # the function alone, its page bound to page 0 of a folio
@@ -357,7 +359,7 @@ def judge_round_trip(plan: dict, sim):
             used = [e for e in path.events if e not in back and any(same_page(a, page) for a in e.args)]
             if back and not used:
                 return (f"{page.folio.nr}-page folio: {name}() turns its page straight back into the folio with "
-                        f"page_folio() (line {back[0].line}) and uses the page for nothing else")
+                        f"page_folio() ({where}:{back[0].line}) and uses the page for nothing else")
             return None
 
         ex = sim.run(Scenario(nr=4), until=lambda p: witness(p) is not None)

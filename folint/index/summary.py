@@ -327,12 +327,12 @@ def _top_level(src: SourceFile, out: dict, refs: set) -> None:
         elif n.type == "identifier":
             _maybe_ref(n, {}, refs)
         elif n.type in ("preproc_function_def", "preproc_def"):
+            # A call inside a macro hides its real callers: recorded as a caller whose
+            # arguments are unknown, so the function is not flagged on a partial view.
             value = n.child_by_field_name("value")
             body = src.text(value) if value is not None else ""
-            if "page" not in body.lower():
-                continue
             line = src.position(n.start_byte)[0]
             macro = cnodes.text(n.child_by_field_name("name"))
-            for m in _MACRO_CALL.finditer(body):
-                if m.group(1) != macro:
-                    out["macro_calls"].append([m.group(1), line])
+            for name in dict.fromkeys(m.group(1) for m in _MACRO_CALL.finditer(body)):
+                if name != macro and not name.isupper():
+                    out["macro_calls"].append([name, line])

@@ -129,8 +129,12 @@ class TreeIndex:
     def _local_paths(self, name: str) -> set[str]:
         return {d.path for d in self.defs.get(name, ()) if d.file_local}
 
-    def _in_scope(self, d: Def, path: str) -> bool:
-        return path == d.path if d.file_local else path not in self._local_paths(d.name)
+    def _scope(self, d: Def):
+        """A test: can a use in file ``path`` reach ``d``?"""
+        if d.file_local:
+            return lambda path: path == d.path
+        local = self._local_paths(d.name)
+        return lambda path: path not in local
 
     def family(self, d: Def) -> list[Def]:
         """``d`` and every other definition a call to its name may reach (arch overrides)."""
@@ -139,20 +143,23 @@ class TreeIndex:
         return [x for x in self.defs.get(d.name, ()) if not x.file_local]
 
     def prototypes(self, d: Def) -> list[Def]:
-        return [p for p in self.protos.get(d.name, ()) if self._in_scope(d, p.path)
-                and (not d.file_local or p.rec.get("static"))]
+        reach = self._scope(d)
+        return [p for p in self.protos.get(d.name, ()) if reach(p.path) and (not d.file_local or p.rec.get("static"))]
 
     def callers(self, d: Def) -> list[Call]:
         """Page-passing calls that reach ``d`` (calls passing no page are not indexed)."""
-        return [c for c in self.calls.get(d.name, ()) if self._in_scope(d, c.path)]
+        reach = self._scope(d)
+        return [c for c in self.calls.get(d.name, ()) if reach(c.path)]
 
     def macro_callers(self, d: Def) -> list[tuple[str, int]]:
         """Macros that call ``d``'s name: callers whose arguments are not known."""
-        return [(p, line) for p, line in self.macro_calls.get(d.name, ()) if self._in_scope(d, p)]
+        reach = self._scope(d)
+        return [(p, line) for p, line in self.macro_calls.get(d.name, ()) if reach(p)]
 
     def address_taken(self, d: Def) -> list[str]:
         """Files that use ``d``'s name as a value (a callback), so its type is not its own."""
-        return sorted(p for p in self.refs.get(d.name, ()) if self._in_scope(d, p))
+        reach = self._scope(d)
+        return sorted(p for p in self.refs.get(d.name, ()) if reach(p))
 
     def exported(self, d: Def) -> bool:
         return not d.file_local and bool(self.exports.get(d.name))
