@@ -130,7 +130,7 @@ class SeriesChecker:
         res = self.outcome.result
         res.files += 1
         res.parsed += got.parsed
-        res.errors.extend(got.errors)
+        res.errors.extend(FileError(display(e.path), display(e.message)) for e in got.errors)
         res.refuted += got.refuted
         path = display(path)
         for f in got.findings:
