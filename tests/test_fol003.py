@@ -225,3 +225,19 @@ def test_roundtrip_always_without_folio_callers_runs_the_function_alone(tmp_path
     (f,) = result.findings
     assert f.verdict == "confirmed"  # no caller holding a folio: the function alone shows the round trip
     assert "turns its page straight back" in f.evidence
+
+
+def test_introduced_tree_findings_for_check_patch(tmp_path):
+    from folint.index.patch import introduced_tree_findings
+
+    shutil.copytree(TREE, tmp_path / "t")
+    root = str(tmp_path / "t")
+    pre = Path(root, "mm/swap_state.c").read_bytes()
+    rules = build_rules(Config(), ["FOL003"])
+    new, errors = introduced_tree_findings(root, {"mm/swap_state.c": (pre, pre + NEW_HELPER)}, rules,
+                                           cache_dir=str(tmp_path / "cache"))
+    assert not errors
+    assert sorted(f.function for f in new) == ["mark_swapped_page", "swap_done"]
+    same, _ = introduced_tree_findings(root, {"mm/swap_state.c": (pre, pre + b"/* a comment */\n")}, rules,
+                                       cache_dir=str(tmp_path / "cache"))
+    assert same == []  # old findings in the tree are not the patch's

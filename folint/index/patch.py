@@ -39,3 +39,34 @@ def tree_findings_for_files(index: TreeIndex, files: dict[str, bytes | None], ru
     found = run_tree_rules([r for r in rules if r.scope == "tree"], view, errors, simulate=simulate,
                            focus=set(files), sources=sources)
     return [f for f in found if f.path in files], errors
+
+
+def introduced_tree_findings(tree: str, images: dict[str, tuple[bytes | None, bytes | None]], rules, *,
+                             config=None, simulate: bool = False, cache: bool = True, cache_dir: str | None = None,
+                             jobs: int = 0) -> tuple[list[Finding], list[FileError]]:
+    """The tree findings a change introduces, for check-patch and the hook.
+
+    ``images``: path relative to ``tree`` -> (pre-image, post-image) bytes (None:
+    the file does not exist on that side).  The index of ``tree`` comes from the
+    cache when warm.  Returns the post-image findings whose ``Finding.key`` the
+    pre-image did not have, with paths spelled ``os.path.join(tree, rel)``.
+    """
+    import os
+    from collections import Counter
+
+    from folint.index.build import BuildStats, build_index
+
+    stats = BuildStats()
+    index = build_index([tree], config, jobs=jobs, cache=cache, cache_dir=cache_dir, stats=stats)
+    pre = {os.path.join(tree, rel): old for rel, (old, _new) in images.items()}
+    post = {os.path.join(tree, rel): new for rel, (_old, new) in images.items()}
+    before, errors = tree_findings_for_files(index, pre, rules)
+    after, errors2 = tree_findings_for_files(index, post, rules, simulate=simulate)
+    had = Counter(f.key for f in before)
+    out = []
+    for f in after:
+        if had[f.key] > 0:
+            had[f.key] -= 1
+        else:
+            out.append(f)
+    return out, stats.errors + errors + errors2
