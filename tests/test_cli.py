@@ -138,11 +138,11 @@ def test_bad_config_is_exit_2(capsys, tmp_path):
 
 def test_suppressions(capsys, tmp_path):
     src = (FIXTURES / "FOL001" / "save_tags_return.c").read_text()
-    line_marked = src.replace("/* expect: FOL001 */", "/* folint: ignore[FOL001] checked by hand */")
+    line_marked = src.replace("/* expect: FOL001 confirmed */", "/* folint: ignore[FOL001] checked by hand */")
     (tmp_path / "a.c").write_text(line_marked)
     before = src.replace("int arch_prepare_to_swap_folio", "/* folint: ignore */\nint arch_prepare_to_swap_folio")
     (tmp_path / "b.c").write_text(before)
-    other = src.replace("/* expect: FOL001 */", "/* folint: ignore[FOL002] */")
+    other = src.replace("/* expect: FOL001 confirmed */", "/* folint: ignore[FOL002] */")
     (tmp_path / "c.c").write_text(other)
     _, out, _ = run_cli(capsys, str(tmp_path), "--no-simulate")
     assert "a.c" not in out and "b.c" not in out
