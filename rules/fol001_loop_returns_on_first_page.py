@@ -62,13 +62,13 @@ class LoopReturnsOnFirstPage(Rule):
     def oracle(self, finding, sim):
         """Confirmed when a path leaves the loop (return/break/goto) before its last page
         with pages never reached; refuted when no explored path does."""
+        from folint.sim import Scenario
         from folint.sim.oracle import events_in, pages_text, runs_of
 
         start = finding.data.get("loop_start")
         if start is None:
             return None
-        ex = sim.run(stop_after_loop=start if sim.outermost_loop(start) else None)
-        nr = ex.scenario.nr
+        nr = Scenario().nr
 
         def witness(path):
             for run in runs_of(path, start):
@@ -94,4 +94,6 @@ class LoopReturnsOnFirstPage(Rule):
             return (f"with a {nr}-page folio every path ({len(ex.feasible)} explored) reaches all pages "
                     f"before the loop ends")
 
+        ex = sim.run(stop_after_loop=start if sim.outermost_loop(start) else None,
+                     until=lambda path: witness(path) is not None)
         return sim.judge(ex, witness, refute_evidence=refutation)

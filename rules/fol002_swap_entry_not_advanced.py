@@ -87,14 +87,14 @@ class SwapEntryNotAdvanced(Rule):
     def oracle(self, finding, sim):
         """Confirmed when the flagged call gets the same swap entry value with two
         different pages; refuted when no explored path does."""
+        from folint.sim import Scenario
         from folint.sim.oracle import events_in, runs_of
         from folint.sim.values import render, swap_entry, value_key
 
         start, call_byte = finding.data.get("loop_start"), finding.data.get("call_byte")
         if start is None or call_byte is None:
             return None
-        ex = sim.run(stop_after_loop=start if sim.outermost_loop(start) else None)
-        nr = ex.scenario.nr
+        nr = Scenario().nr
         callee = finding.data.get("call") or "the call"
 
         def witness(path):
@@ -111,6 +111,8 @@ class SwapEntryNotAdvanced(Rule):
                                     f"with {render(seen)} and with {render(page)}")
             return None
 
+        ex = sim.run(stop_after_loop=start if sim.outermost_loop(start) else None,
+                     until=lambda path: witness(path) is not None)
         return sim.judge(ex, witness, refute_evidence=lambda ex: (
             f"with a {nr}-page folio, {callee}() never got one swap entry with two different pages "
             f"({len(ex.feasible)} paths explored)"))

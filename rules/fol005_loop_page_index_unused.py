@@ -67,14 +67,14 @@ class LoopPageIndexUnused(Rule):
     def oracle(self, finding, sim):
         """Confirmed when the flagged call gets one page in two or more iterations;
         refuted when no explored path does."""
+        from folint.sim import Scenario
         from folint.sim.oracle import events_in, pages_text, runs_of
         from folint.sim.values import render
 
         start, call_byte = finding.data.get("loop_start"), finding.data.get("call_byte")
         if start is None or call_byte is None:
             return None
-        ex = sim.run(stop_after_loop=start if sim.outermost_loop(start) else None)
-        nr = ex.scenario.nr
+        nr = Scenario().nr
         callee = finding.data.get("call") or "the call"
 
         def witness(path):
@@ -94,6 +94,8 @@ class LoopPageIndexUnused(Rule):
                             f"iterations {pages_text(set(its))}{tail}")
             return None
 
+        ex = sim.run(stop_after_loop=start if sim.outermost_loop(start) else None,
+                     until=lambda path: witness(path) is not None)
         return sim.judge(ex, witness, refute_evidence=lambda ex: (
             f"with a {nr}-page folio, {callee}() never got the same page in two iterations "
             f"({len(ex.feasible)} paths explored)"))

@@ -103,7 +103,7 @@ static int save_small(struct folio *folio)
     assert evidence.startswith("with a 4-page folio no path reaches this loop")
 
 
-def test_fol001_inconclusive_with_the_reason_when_a_wait_loop_never_settles():
+def test_fol001_refuted_within_the_bound_of_a_wait_loop():
     code = """
 static int flush_after_wait(struct folio *folio)
 {
@@ -120,8 +120,28 @@ static int flush_after_wait(struct folio *folio)
 }
 """
     _, verdict, evidence, _ = one(code, "FOL001")
+    assert verdict == "refuted"
+    assert evidence.endswith("reaches all pages before the loop ends (line 6: loop on unknown values up to 2 iterations)")
+
+
+def test_fol001_inconclusive_with_the_reason_when_paths_run_out():
+    checks = "".join(f"\tif (check{k}(folio))\n\t\tnote{k}();\n" for k in range(10))
+    code = f"""
+static int flush_checked(struct folio *folio)
+{{
+	long i, j, nr = folio_nr_pages(folio);
+
+{checks}	for (i = 0; i < nr; i++) {{
+		for (j = 0; j < nr; j++)
+			flush_dcache_page(folio_page(folio, j));
+		return 0;
+	}}
+	return 0;
+}}
+"""
+    _, verdict, evidence, _ = one(code, "FOL001")
     assert verdict == "inconclusive"
-    assert "depends on unknown values and ran more than" in evidence
+    assert evidence.startswith("simulation incomplete: path limit (256) reached")
 
 
 # -- FOL002 --------------------------------------------------------------------------

@@ -100,6 +100,8 @@ def render_exploration(src, fn, ex, *, verbose: bool = False) -> str:
         out.append("  => " + _outcome(path))
     for note in ex.approximations:
         out.append(f"note: {note} (results on this line are approximate)")
+    for note in ex.bounds:
+        out.append(f"note: {note}")
     if ex.complete:
         out.append(f"{total} path{'s' * (total != 1)}, all explored.")
     else:
@@ -128,4 +130,6 @@ def _outcome(path) -> str:
         return f"infeasible path, ignored: {path.reason}"
     if path.status == "stopped":
         return "stopped"
+    if path.status == "bounded":
+        return f"not followed further: {path.reason}"
     return f"cut short: {path.reason}"

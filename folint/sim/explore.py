@@ -31,7 +31,7 @@ class Scenario:
     fail_value: int = -ERRNO["ENOMEM"]
     args: dict = field(default_factory=dict)
     inline: bool | frozenset = False
-    max_paths: int = 64
+    max_paths: int = 256
     max_steps: int = 20000
     max_depth: int = 8
     max_seconds: float = 2.0
@@ -170,13 +170,18 @@ class Exploration:
         return list(seen)
 
     @property
+    def bounds(self) -> list[str]:
+        """The loop bounds that ended paths ("line N: a loop on unknown values explored up to 6 iterations")."""
+        return sorted({p.reason for p in self.paths if p.status == "bounded"})
+
+    @property
     def exact(self) -> bool:
         """Complete, and no path skipped code the interpreter cannot model."""
         return self.complete and not self.approximations
 
 
 def explore(program: Program, fn: SimFunction, scenario: Scenario, *,
-            until: Callable | None = None, stop_after_loop: int | None = None) -> Exploration:
+            until: Callable | None = None, focus: tuple[int, int] | None = None) -> Exploration:
     started = time.perf_counter()
     deadline = started + scenario.max_seconds
     ex = Exploration(fn.name, scenario)
@@ -190,7 +195,7 @@ def explore(program: Program, fn: SimFunction, scenario: Scenario, *,
             ex.reason = f"time limit ({scenario.max_seconds:g}s) reached after {len(ex.paths)} paths"
             break
         prefix = stack.pop()
-        path = Path(program, scenario, prefix, deadline, stop_after_loop=stop_after_loop).run(fn)
+        path = Path(program, scenario, prefix, deadline, focus=focus).run(fn)
         ex.paths.append(path)
         stack.extend(path.alternatives)
         if until is not None and path.status != "infeasible" and until(path):

@@ -27,6 +27,11 @@ TEXT_LIMIT = 160
 # An iterator macro loop (list_for_each_entry ...) visits at most this many elements:
 # every element is a fresh unknown, so a third one behaves like the second.
 ITERATOR_ELEMENTS = 2
+# A loop that forks on unknowns is explored up to nr + this many iterations (a bound,
+# as in bounded model checking: enough to see every page of an nr-page folio).
+LOOP_BOUND_EXTRA = 2
+# With a focus loop, the other loops (retry loops before it ...) that fork get this bound.
+OTHER_LOOP_BOUND = 2
 
 
 # -- control flow and budgets ----------------------------------------------
@@ -47,8 +52,17 @@ class Infeasible(Exception):
         self.reason = reason
 
 
+class Bounded(Exception):
+    """A loop whose course depends on unknowns ran ``nr + LOOP_BOUND_EXTRA`` times: the
+    path ends here (its earlier exits were explored as other paths)."""
+
+    def __init__(self, note: str):
+        super().__init__(note)
+        self.note = note
+
+
 class Stop(Exception):
-    """The caller asked to end the path here (``stop_after_loop``)."""
+    """The path has left (or gone past) the focus loop: nothing after it matters."""
 
 
 class _Return(Exception):
@@ -343,16 +357,19 @@ class Range:
 class Path:
     """One run of a function through a fixed list of branch choices."""
 
-    def __init__(self, program, scenario, prefix: list[int], deadline: float, *, stop_after_loop: int | None = None):
+    def __init__(self, program, scenario, prefix: list[int], deadline: float, *,
+                 focus: tuple[int, int] | None = None):
         self.program = program
         self.scenario = scenario
         self.prefix = prefix
         self.deadline = deadline
-        self.stop_after_loop = stop_after_loop
+        # (start, end) bytes of the loop an oracle asks about: the path stops once it has
+        # left that loop or gone past it, and other loops get a tighter bound.
+        self.focus = focus
         # the record
         self.events: list[Event] = []
         self.loop_runs: list[LoopRun] = []
-        self.status = "returned"  # "returned" | "stopped" | "cut" | "infeasible"
+        self.status = "returned"  # "returned" | "stopped" | "bounded" | "cut" | "infeasible"
         self.reason = ""
         self.returned = None
         self.approximations: list[str] = []
@@ -512,6 +529,9 @@ class Path:
         except Stop:
             self.status = "stopped"
             self._close_loops("cut")
+        except Bounded as b:
+            self.status, self.reason = "bounded", b.note
+            self._close_loops("cut")
         except RecursionError:
             self.status, self.reason = "cut", "code nested too deeply to simulate"
             self._close_loops("cut")
@@ -583,6 +603,8 @@ class Path:
     # -- statements ----------------------------------------------------------------
     def exec(self, n: N) -> None:
         self.step()
+        if self.focus is not None and n.start >= self.focus[1] and len(self.frames) == 1 and not self.loop_stack:
+            raise Stop()
         if n.has_error and n.type in _SIMPLE_STMTS:
             self.approximate(n, "partly unparsed statement")
         h = _STMT.get(n.type)
@@ -777,7 +799,9 @@ class Path:
         self.loop_stack.append(run)
         cond = n.f.get("condition")
         body = n.f.get("body")
-        cap = max(16, 2 * self.scenario.nr + 4)
+        bound = self.scenario.nr + LOOP_BOUND_EXTRA
+        if self.focus is not None and not self.focus[0] <= n.start < self.focus[1]:
+            bound = OTHER_LOOP_BOUND
         try:
             if kind == "for_statement":
                 init = n.f.get("initializer")
@@ -792,8 +816,8 @@ class Path:
                     if cond is not None and not self.truth(cond, loop=True):
                         run.exit, run.exit_line = "condition", n.line
                         break
-                if run.forked and run.iterations >= cap:
-                    raise Cut(f"loop at line {n.line} depends on unknown values and ran more than {cap} times")
+                if run.forked and run.iterations >= bound:
+                    raise Bounded(f"line {n.line}: a loop on unknown values explored up to {bound} iterations")
                 run.iterations += 1
                 try:
                     if body is not None:
@@ -823,7 +847,7 @@ class Path:
                 else:
                     self.event("loop", n, f"leave the loop at line {n.line} after {run.iterations} "
                                           f"iteration{'s' * (run.iterations != 1)} ({_EXIT_TEXT[run.exit]})")
-        if self.stop_after_loop == n.start and not self.loop_stack:
+        if self.focus is not None and self.focus[0] == n.start and not self.loop_stack:
             raise Stop()
 
     def next_element(self, n: N, cond: N | None, run: LoopRun) -> bool:

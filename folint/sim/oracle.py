@@ -60,26 +60,38 @@ class Simulation:
 
     def run(self, scenario: Scenario | None = None, *, function: str | None = None,
             until: Callable | None = None, stop_after_loop: int | None = None) -> Exploration:
+        """Explore ``function`` (default: this one) under ``scenario``.  ``stop_after_loop``:
+        end each path once it leaves or passes the loop starting at that byte (only if
+        ``outermost_loop`` says so), and bound other loops on unknowns more tightly."""
         scenario = scenario or Scenario()
         fn = self.sim_function(function)
         if fn is None:
             raise LookupError(f"no function named {function} in {self.src.path}")
-        key = (scenario.key(), fn.start_byte, fn.name, stop_after_loop)
+        focus = None
+        if stop_after_loop is not None:
+            loop = self._loop_node(stop_after_loop)
+            focus = (stop_after_loop, loop.end_byte) if loop is not None else None
+        key = (scenario.key(), fn.start_byte, fn.name, focus)
         if until is None and key in self._cache:
             return self._cache[key]
-        ex = explore(self.program, fn, scenario, until=until, stop_after_loop=stop_after_loop)
+        ex = explore(self.program, fn, scenario, until=until, focus=focus)
         if until is None:
             self._cache[key] = ex
         return ex
 
-    def outermost_loop(self, loop_start: int) -> bool:
-        """True if the loop at ``loop_start`` is not inside another loop and no
-        backward goto can re-run it: its first run is its only run."""
+    def _loop_node(self, loop_start: int):
         node = self.function.body.descendant_for_byte_range(loop_start, loop_start + 1)
         while node is not None and node.start_byte == loop_start and node.type not in \
                 ("for_statement", "while_statement", "do_statement"):
             node = node.parent
-        if node is None or node.start_byte != loop_start:
+        return node if node is not None and node.start_byte == loop_start else None
+
+    def outermost_loop(self, loop_start: int) -> bool:
+        """True if the loop at ``loop_start`` is not inside another loop and no
+        backward goto can re-run it: its first run is its only run, so
+        ``run(stop_after_loop=loop_start)`` may end each path once it is past the loop."""
+        node = self._loop_node(loop_start)
+        if node is None:
             return False
         p = node.parent
         while p is not None and p.id != self.function.node.id:
@@ -105,6 +117,9 @@ class Simulation:
         if exploration.approximations:
             return inconclusive(f"simulation skipped code it cannot model ({exploration.approximations[0]})")
         text = refute_evidence(exploration) if callable(refute_evidence) else refute_evidence
+        if exploration.bounds:
+            text += " (" + "; ".join(b.replace("a loop on unknown values explored", "loop on unknown values")
+                                     for b in exploration.bounds[:3]) + ")"
         return refuted(text)
 
 
