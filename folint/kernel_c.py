@@ -260,13 +260,16 @@ _TRAILING_MACRO_LINE = re.compile(
 """A branch ending in a line such as ``subsys_initcall(f)`` (no ``;``)."""
 
 
-def _groups(directives: list[_Directive], size: int) -> list[_Group]:
-    """Pair conditional directives into groups; stray ones are ignored."""
+def _groups(directives: list[_Directive], size: int) -> tuple[list[_Group], int]:
+    """Pair conditional directives into groups (stray ones are ignored);
+    also return the deepest nesting seen."""
     done: list[_Group] = []
     stack: list[_Group] = []
+    deepest = 0
     for d in directives:
         if d.name in _OPENERS:
             stack.append(_Group(d))
+            deepest = max(deepest, len(stack))
         elif d.name in _MIDDLES and stack:
             stack[-1].directives.append(d)
         elif d.name == b"endif" and stack:
@@ -278,11 +281,12 @@ def _groups(directives: list[_Directive], size: int) -> list[_Group]:
         group.end = size
         done.append(group)
     done.sort(key=lambda g: g.start)
-    return done
+    return done, deepest
 
 
 class _Brackets:
-    """Counts of each kind of bracket in any stretch of a text, in log time."""
+    """Counts of brackets in stretches of a text that does not change, each
+    in log time (used where counting directly could go quadratic)."""
 
     def __init__(self, mask: bytes) -> None:
         self._where = {ch: [m.start() for m in re.finditer(re.escape(bytes([ch])), mask)]
@@ -297,34 +301,51 @@ class _Brackets:
                 and self.count(0x28, a, b) == self.count(0x29, a, b))
 
 
-def _branch_is_whole(mask: bytes, brackets: _Brackets, span: Span) -> bool:
+class _LiveBrackets:
+    """Counts of brackets in a text that is being edited."""
+
+    def __init__(self, buf: bytearray) -> None:
+        self._buf = buf
+
+    def balanced(self, a: int, b: int) -> bool:
+        buf = self._buf
+        return (buf.count(b"{", a, b) == buf.count(b"}", a, b)
+                and buf.count(b"(", a, b) == buf.count(b")", a, b))
+
+
+def _ends_with_macro_line(buf: bytes, pos: int, lo: int = 0) -> bool:
+    """Whether the code before ``pos`` ends with a line like ``module_init(f)``."""
+    end = len(buf[max(lo, pos - 256):pos].rstrip()) + max(lo, pos - 256)
+    return bool(_TRAILING_MACRO_LINE.search(buf, max(lo, end - 256), end))
+
+
+def _branch_is_whole(buf: bytes, brackets: _Brackets | _LiveBrackets, span: Span) -> bool:
     """Whether a branch holds whole statements or declarations, judged by
     balanced brackets, no leading ``else`` and a ``;`` or ``}`` at its end
     (or a line such as ``module_init(f)``)."""
     a, b = span
     if not brackets.balanced(a, b):
         return False
-    last = _byte_before(mask, b, a)
+    last = _byte_before(buf, b, a)
     if last < 0:
         return True
-    if _LEADING_ELSE.match(mask, a, b):
+    if _LEADING_ELSE.match(buf, a, b):
         return False
-    if last in b";}":
-        return True
-    end = len(mask[:b].rstrip()) if b - a < 256 else b - 256 + len(mask[b - 256:b].rstrip())
-    return bool(_TRAILING_MACRO_LINE.search(mask, max(a, end - 256), end))
+    return last in b";}" or _ends_with_macro_line(buf, b, a)
 
 
-def _is_clean(group: _Group, mask: bytes, brackets: _Brackets,
+def _is_clean(group: _Group, buf: bytes, brackets: _Brackets | _LiveBrackets,
               first_only: bytes, paren_depth: int) -> bool:
     """Whether tree-sitter can take the group as it stands: it sits between
     statements or declarations, and every branch holds whole ones."""
     if group.kept_branch() != 0 or paren_depth:
         return False
     before = _byte_before(first_only, group.start)
-    if before >= 0 and before not in _BEFORE_STATEMENT - {0x29}:
+    if before == 0x29 and not _ends_with_macro_line(first_only, group.start):
         return False
-    return all(_branch_is_whole(mask, brackets, span) for span in group.branches())
+    if before >= 0 and before not in _STATEMENT_BOUNDARY and before != 0x29:
+        return False  # after a label, tree-sitter wants a statement, not a group
+    return all(_branch_is_whole(buf, brackets, span) for span in group.branches())
 
 
 def _paren_depths(mask: bytes, positions: Iterable[int]) -> list[int]:
@@ -356,15 +377,21 @@ def _merged(spans: list[Span]) -> list[Span]:
     return [(a, b) for a, b in merged]
 
 
+_DEEP_NESTING = 32
+"""Past this many nested groups, judge branches on the unreduced text."""
+
+
 def _resolve_conditionals(text: _Text, directives: list[_Directive]) -> None:
     """Reduce each conditional group that would break parsing to one branch.
 
     Groups holding whole statements or declarations are left alone (all their
     code stays visible to the linter).  Every other group, and every
-    ``#if 0``, keeps only the branch the compiler is assumed to see.  Where a
-    group sits is judged on the text as it reads with first branches only.
+    ``#if 0`` or ``#ifdef __ASSEMBLY__``, keeps only the branch the compiler
+    is assumed to see.  Inner groups are judged first, and an outer branch
+    is judged as it reads once they are reduced.  Where a group sits is
+    judged on the text as it reads with first branches only.
     """
-    groups = _groups(directives, len(text.mask))
+    groups, nesting = _groups(directives, len(text.mask))
     if not groups:
         return
     mask = bytes(text.mask)
@@ -372,11 +399,20 @@ def _resolve_conditionals(text: _Text, directives: list[_Directive]) -> None:
     for a, b in _merged([s for g in groups for s in _dropped_spans(g)]):
         scratch[a:b] = _blank(mask[a:b])
     first_only = bytes(scratch)
-    brackets = _Brackets(mask)
-    depths = _paren_depths(first_only, (g.start for g in groups))
-    dropped = [span for group, depth in zip(groups, depths)
-               if not _is_clean(group, mask, brackets, first_only, depth)
-               for span in _dropped_spans(group)]
+    depths = dict(zip((g.start for g in groups),
+                      _paren_depths(first_only, (g.start for g in groups))))
+    reduced = bytearray(mask)
+    brackets: _Brackets | _LiveBrackets = (
+        _Brackets(mask) if nesting > _DEEP_NESTING else _LiveBrackets(reduced))
+    dropped: list[Span] = []
+    for group in sorted(groups, key=lambda g: (g.end, -g.start)):  # inner first
+        if _is_clean(group, reduced, brackets, first_only, depths[group.start]):
+            continue
+        spans = _dropped_spans(group)
+        dropped += spans
+        if nesting <= _DEEP_NESTING:
+            for a, b in spans:
+                reduced[a:b] = _blank(bytes(reduced[a:b]))
     for a, b in _merged(dropped):
         text.blank(a, b)
 
@@ -409,6 +445,7 @@ _ANNOTATIONS = [
     b"__noretpoline", b"__annotate_jump_table", b"__tracepoint_string",
     b"__always_used", b"__nostackprotector", b"__nocapture",
     b"__net_init", b"__net_exit", b"__net_initdata", b"__EXTERN_INLINE",
+    b"__deprecated", b"__no_kasan_or_inline", b"__no_sanitize_or_inline",
     # qualifiers and layout
     b"__user", b"__kernel", b"__iomem", b"__rcu", b"__percpu", b"__force",
     b"__bitwise", b"__private", b"__nocast", b"__safe", b"__pmem",
@@ -445,7 +482,7 @@ def _without_prefix(words: list[bytes], prefix: bytes) -> bytes:
 # the word boundary before a match is checked in code.
 _ANNOTATION = re.compile(
     rb"__(?:" + _without_prefix(_ANNOTATIONS, b"__") + b"|"
-    + b"|".join(_ANNOTATION_FAMILIES) + rb")\b(?!\s*\()"
+    + b"|".join(_ANNOTATION_FAMILIES) + rb")\b(?!\s*\((?!\s*\*))"
 )
 _OTHER_ANNOTATIONS_RE = [
     re.compile(re.escape(word) + rb"\b(?!\s*\()") for word in _OTHER_ANNOTATIONS
@@ -508,7 +545,7 @@ _C_KEYWORDS = {
     b"__extension__", b"__restrict", b"__restrict__", b"_Noreturn",
     b"noreturn", b"__attribute__", b"__attribute", b"asm", b"__asm__",
     b"__asm", b"typeof", b"__typeof__", b"__typeof", b"_Alignof",
-    b"__alignof__", b"alignof", b"offsetof", b"va_arg", b"_Generic",
+    b"__alignof__", b"alignof", b"offsetof", b"_Generic",
     b"__builtin_offsetof", b"__builtin_types_compatible_p", b"typeof_unqual",
     b"_Static_assert", b"static_assert", b"_Atomic", b"thread_local",
     b"_Thread_local", b"__thread", b"constexpr", b"nullptr", b"__const",
@@ -707,7 +744,7 @@ _NOT_ATTRIBUTES = (
 )
 _ATTRIBUTE_BY_PLACE = re.compile(
     _LINE_START + rb"(?:(?:static|extern|inline|const)[ \t]+){0,3}(?:"
-    + _NOT_ATTRIBUTES + rb"(?P<before>[A-Za-z_]\w*)[ \t]+" + _PRIMITIVE + rb"\b"
+    + _NOT_ATTRIBUTES + rb"(?P<before>[A-Za-z_]\w*)\s+" + _PRIMITIVE + rb"\b"
     + rb"|" + _PRIMITIVE + rb"[ \t]+" + _NOT_ATTRIBUTES
     + rb"(?P<after>[A-Za-z_]\w*)\s+\**\s*"
     + rb"(?!(?:__attribute__|__attribute|asm|__asm__|__asm)\b)[A-Za-z_]\w*\s*\()"
@@ -781,7 +818,7 @@ def _rewrite_gnu_spellings(text: _Text) -> None:
 
 # typeof of an expression: tree-sitter-c only takes a type or a name.
 
-_TYPEOF = re.compile(rb"typeof(?:__|_unqual)?\s*(?=\()")
+_TYPEOF = re.compile(rb"(?:typeof|alignof)(?:__|_unqual)?\s*(?=\()")
 _TYPE_NAME = re.compile(
     rb"\s*(?:(?:const|volatile)\s+)*(?:(?:struct|union|enum)\s+)?\w+"
     rb"(?:\s+\w+)*[\s*]*\Z"
@@ -790,7 +827,9 @@ _IDENTIFIER = re.compile(rb"[A-Za-z_]\w*")
 
 
 def _rewrite_typeof(text: _Text) -> None:
-    """``typeof(a->b)`` -> ``typeof(a   )``: keep the first name only."""
+    """``typeof(a->b)`` -> ``typeof(a   )``: keep the first name only.
+
+    The same for ``__alignof__(*p)``."""
     mask = bytes(text.mask)
     for m in _TYPEOF.finditer(mask):
         start = m.start() - 2 if mask[m.start() - 2:m.start()] == b"__" else m.start()
@@ -881,6 +920,54 @@ def _rewrite_end_labels(text: _Text) -> None:
             text.put(m.start(), b";")
 
 
+# Inline assembly built from macros: asm volatile(ALTERNATIVE(...) : ...).
+
+_ASM = re.compile(rb"asm(?:__)?\b((?:\s+(?:volatile|__volatile__|__volatile|goto|inline|__inline__))*)\s*(?=\()")
+_ASM_PART = re.compile(rb"\(" + _balanced(3) + rb"\)|\[[^\]]*\]|:|[A-Za-z_]\w*")
+_TWO_BYTES = re.compile(rb"[^\n]{2}")
+
+
+def _asm_needs_macros(mask: bytes, inner: Span, is_goto: bool) -> bool:
+    """Whether an asm statement's text names anything outside parentheses:
+    a macro in the template (``ALTERNATIVE(...)``, ``EX_TABLE(0b, 1b)``) or a
+    clobber list given as a macro.  Goto labels are names and are fine."""
+    colons = 0
+    for m in _ASM_PART.finditer(mask, *inner):
+        first = mask[m.start()]
+        if first == 0x3A:  # ":"
+            colons += 1
+        elif first in _WORD_BYTES and not (is_goto and colons >= 3):
+            return True
+    return False
+
+
+def _rewrite_macro_asm(text: _Text) -> None:
+    """``asm volatile(MACRO("nop") : : : CLOBBERS)`` -> ``asm volatile("" ...)``.
+
+    tree-sitter-c wants string literals in an asm statement.  When macros
+    build the assembly, the operands are blanked too and an empty template
+    ``""`` is written in place, which keeps the statement an asm statement.
+    """
+    mask = bytes(text.mask)
+    for m in _ASM.finditer(mask):
+        start = m.start() - 2 if mask[m.start() - 2:m.start()] == b"__" else m.start()
+        if not _starts_word(mask, start):
+            continue
+        args = _call_args(mask, m.end())
+        if not args:
+            continue
+        inner = (args[0] + 1, args[1] - 1)
+        if not _asm_needs_macros(mask, inner, b"goto" in m.group(1)):
+            continue
+        text.blank(*inner)
+        if b"goto" in m.group(1):
+            goto = m.start(1) + m.group(1).index(b"goto")
+            text.blank(goto, goto + 4)
+        spot = _TWO_BYTES.search(text.out, *inner)
+        if spot:
+            text.put(spot.start(), b'""')
+
+
 # GNU syntax that tree-sitter-c lacks.
 
 _CASE_RANGE = re.compile(rb"case(?<!\wcase)\b[^:;{}]*?(\.\.\.)")
@@ -913,6 +1000,7 @@ _REWRITES: list[Callable[[_Text], None]] = [
     _rewrite_offsetof,
     _rewrite_statement_macros,
     _rewrite_end_labels,
+    _rewrite_macro_asm,
     _rewrite_gnu_syntax,
 ]
 
