@@ -63,7 +63,7 @@ class LoopReturnsOnFirstPage(Rule):
         """Confirmed when a path leaves the loop (return/break/goto) before its last page
         with pages never reached; refuted when no explored path does."""
         from folint.sim import Scenario
-        from folint.sim.oracle import events_in, pages_text, runs_of
+        from folint.sim.oracle import events_in, loop_not_reached, pages_text, paths_text, runs_of
 
         start = finding.data.get("loop_start")
         if start is None:
@@ -88,11 +88,9 @@ class LoopReturnsOnFirstPage(Rule):
             return None
 
         def refutation(ex):
-            runs = [r for p in ex.feasible for r in runs_of(p, start)]
-            if not runs:
-                return f"with a {nr}-page folio no path reaches this loop ({len(ex.feasible)} paths explored)"
-            return (f"with a {nr}-page folio every path ({len(ex.feasible)} explored) reaches all pages "
-                    f"before the loop ends")
+            return loop_not_reached(ex, start) or (
+                f"with a {nr}-page folio every path reaches all pages before the loop ends "
+                f"({paths_text(len(ex.feasible))} explored)")
 
         ex = sim.run(stop_after_loop=start if sim.outermost_loop(start) else None,
                      until=lambda path: witness(path) is not None)

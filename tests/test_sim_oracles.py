@@ -82,7 +82,7 @@ static int flush_once(struct folio *folio)
 """
     _, verdict, evidence, _ = one(code, "FOL001")
     assert verdict == "refuted", evidence
-    assert "reaches all pages" in evidence
+    assert evidence == "with a 4-page folio every path reaches all pages before the loop ends (1 path explored)"
 
 
 def test_fol001_refuted_when_only_single_page_folios_reach_the_loop():
@@ -121,7 +121,8 @@ static int flush_after_wait(struct folio *folio)
 """
     _, verdict, evidence, _ = one(code, "FOL001")
     assert verdict == "refuted"
-    assert evidence.endswith("reaches all pages before the loop ends (line 6: loop on unknown values up to 2 iterations)")
+    assert evidence == ("with a 4-page folio every path reaches all pages before the loop ends "
+                        "(4 paths explored; line 6: loop on unknown values up to 2 iterations)")
 
 
 def test_fol001_inconclusive_with_the_reason_when_paths_run_out():

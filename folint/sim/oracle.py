@@ -118,8 +118,9 @@ class Simulation:
             return inconclusive(f"simulation skipped code it cannot model ({exploration.approximations[0]})")
         text = refute_evidence(exploration) if callable(refute_evidence) else refute_evidence
         if exploration.bounds:
-            text += " (" + "; ".join(b.replace("a loop on unknown values explored", "loop on unknown values")
-                                     for b in exploration.bounds[:3]) + ")"
+            bounds = "; ".join(b.replace("a loop on unknown values explored", "loop on unknown values")
+                               for b in exploration.bounds[:3])
+            text = text[:-1] + f"; {bounds})" if text.endswith(")") else f"{text} ({bounds})"
         return refuted(text)
 
 
@@ -142,6 +143,17 @@ def runs_of(path, loop_start: int) -> list:
 def events_in(path, run) -> list:
     """The events that happened inside ``run`` (any iteration)."""
     return [e for e in path.events[run.first_event:run.last_event] if e.in_run(run)]
+
+
+def paths_text(n: int) -> str:
+    return f"{n} path{'s' * (n != 1)}"
+
+
+def loop_not_reached(ex: Exploration, loop_start: int) -> str | None:
+    """Refutation evidence when no explored path runs the loop at all."""
+    if any(runs_of(p, loop_start) for p in ex.feasible):
+        return None
+    return f"with a {ex.scenario.nr}-page folio no path reaches this loop ({paths_text(len(ex.feasible))} explored)"
 
 
 def pages_text(indexes) -> str:
