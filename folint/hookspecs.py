@@ -35,8 +35,14 @@ def folint_sim_models(registry: ModelRegistry) -> None:
     """Register simulator models of kernel API calls.
 
     ``registry.add(name, fn)`` teaches the simulator what a call such as
-    ``folio_page(folio, n)`` returns.  Calls without a model are recorded as
-    events and return an unknown value.
+    ``folio_page(folio, n)`` returns: ``fn(call)`` gets a
+    :class:`folint.sim.models.ModelCall` (``call.args`` evaluated, ``call.path``
+    to make or coerce model values, ``call.scenario``) and returns a value, or
+    ``folint.sim.models.NOT_MODELLED`` to leave the call unmodelled.
+    ``registry.add_constant(name, value)`` gives an identifier an integer value.
+    Calls without a model are recorded as events and return an unknown value
+    (or the injected error of the scenario).  The built-in models
+    (``folint.sim.builtin_models``) are registered through this same hook.
     """
 
 
