@@ -31,17 +31,30 @@ Running a function::
                                         and ev.page_indexes() == {1}))
     ex = sim.run(Scenario(inline=True), function="caller")   # step into callees
     ex = sim.run(until=lambda path: my_witness(path) is not None)  # stop early
+    ex = sim.run(stop_after_loop=start)   # end each path once it is past that loop
+
+``stop_after_loop`` (pass it only when ``sim.outermost_loop(start)``) ends a
+path as soon as it leaves or goes past the loop starting at byte ``start``,
+and bounds the other loops on unknowns at 2 iterations: far fewer paths when
+only that loop matters.
 
 ``Scenario`` fields: ``nr`` (pages of every model folio, default 4),
 ``fail_at`` (1-based number of the unmodelled call to fail on each path),
 ``fail_when`` (predicate on the call's :class:`Event`; the first match fails),
 ``fail_value`` (default ``-ENOMEM``; use 0 for allocators that return NULL),
-``args`` (name -> int, ``"NULL"``, ``"folio:N"`` or ``"page:K"``, overriding
-binding by type), ``inline`` (False, True or a set of function names: calls to
-functions defined in the same file - or in ``extra_sources`` - are stepped
-into; events inside carry ``depth`` >= 1), and the budgets ``max_paths``,
-``max_steps`` (per path), ``max_depth`` (calls), ``max_seconds`` (whole run).
-Runs are cached per (function, scenario) within one Simulation.
+``args`` (name -> int, ``"NULL"``, ``"unknown"``, ``"entry"``, ``"folio:N"`` or
+``"page:K"``, overriding binding by type), ``inline`` (False, True or a set of
+function names: calls to functions defined in the same file - or in
+``extra_sources`` - are stepped into; events inside carry ``depth`` >= 1), and
+the budgets ``max_paths`` (256), ``max_steps`` (20000 per path), ``max_depth``
+(8 nested calls), ``max_seconds`` (2.0 for the whole run).  Runs without
+``until`` are cached per (function, scenario, focus) within one Simulation.
+
+Bounds that are part of the model, not failures: a loop that forks on unknowns
+runs at most ``nr + 2`` iterations on a path (enough to see every page); the
+path that would go on ends with status ``"bounded"`` (its earlier exits were
+explored as other paths), and ``Exploration.bounds`` lists them.  An iterator
+macro (``list_for_each_entry``) gives at most 2 elements, each a fresh unknown.
 
 Parameters are bound by type: ``struct folio *`` -> a folio of ``nr`` pages,
 ``struct page *`` -> page 0 of such a folio, ``swp_entry_t`` -> a symbolic
@@ -81,12 +94,19 @@ Values (``folint.sim.values``): Python ``int``; :class:`Unknown`;
 :class:`Ref` (address of a local).  ``values.render(v)`` gives the readable
 form ("page 2 of folio", "entry base+1", "-12 (-ENOMEM)").
 
+Helpers in ``folint.sim.oracle``: ``runs_of(path, loop_start)`` (that loop's
+runs in the function itself), ``events_in(path, run)``, ``pages_text({1, 2,
+3})`` -> "1-3", ``paths_text(n)``, ``loop_not_reached(ex, loop_start)``
+(refutation evidence when no path runs the loop), ``trace_of(path, kinds)``.
+
 Verdicts: return :func:`confirmed` (evidence sentence, trace),
 :func:`refuted` (evidence) or :func:`inconclusive` (reason), or use
 ``sim.judge(exploration, witness)``: ``witness(path) -> str | None`` gives
 the evidence sentence when that path shows the bug; judge returns confirmed
 with that path's trace, else refuted (if the exploration is complete and
-exact) with ``refute_evidence``, else inconclusive with the reason.
+no code was skipped) with ``refute_evidence`` (a string, or a function of the
+exploration; the loop bounds applied are appended), else inconclusive with the
+reason.
 
 Models (``folint.sim.models``): the hook ``folint_sim_models(registry)``
 lets any plugin add ``registry.add("name", fn)`` where ``fn(call) -> value``
