@@ -67,8 +67,11 @@ Reading the result: :class:`Exploration` has ``paths`` (list of
 within budget) and ``reason`` (why not).  A :class:`Path` has:
 
 - ``events``: list of :class:`Event` in execution order,
-- ``status``: ``"returned"`` or ``"cut"`` (a budget ran out; ``reason`` says
-  which, e.g. "step limit (20000) reached: a loop that never ends?"),
+- ``status``: ``"returned"``; ``"stopped"`` (past the focus loop);
+  ``"bounded"`` (see above); ``"cut"`` (a budget ran out; ``reason`` says
+  which, e.g. "step limit (20000) reached: a loop or goto cycle that does not
+  end?"); ``"infeasible"`` (it dereferenced NULL: not a real execution,
+  ignored by ``judge``),
 - ``returned``: the return value (a value, see below) when returned,
 - ``loop_runs``: list of :class:`LoopRun` (``start_byte``, ``line``,
   ``iterations``, ``exit``: "condition" | "break" | "return" | "goto" | "cut",
