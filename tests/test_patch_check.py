@@ -184,6 +184,7 @@ def test_exclude_and_select(capsys, tmp_path):
     (["--staged", "x.patch"], "give PATCH files, or --git RANGE, or --staged, not several"),
     (["--tree", "no-such-dir", "x.patch"], "--tree no-such-dir: no such folder"),
     (["--tree", "tree", "--no-tree", "x.patch"], "--tree and --no-tree contradict each other"),
+    (["--no-tree", "--tree-rules", "x.patch"], "--tree-rules needs a tree; drop --no-tree"),
 ])
 def test_usage_errors_exit_2_with_one_line(capsys, argv, message):
     code, out, err = run_cli(capsys, "check-patch", *argv)
@@ -195,3 +196,45 @@ def test_missing_patch_file_is_an_error_line_and_exit_2(capsys):
     code, out, err = run_cli(capsys, "check-patch", "--no-simulate", "--tree", "tree", "no-such.patch")
     assert code == 2
     assert err == "no-such.patch: error: cannot read: No such file or directory; check the path\n"
+
+
+HELPER = """
+static void swap_old_mark_page(struct page *page)
+{
+\tstruct folio *folio = page_folio(page);
+
+\tfolio_set_swapbacked(folio);
+}
+
+void swap_old_done(struct folio *folio)
+{
+\tswap_old_mark_page(&folio->page);
+}
+"""
+
+
+def test_tree_rules_are_opt_in_and_named_by_their_patch(capsys, tmp_path):
+    """FOL003 needs the index of the whole tree: only with --tree-rules."""
+    import shutil
+
+    tree = tmp_path / "tree"
+    shutil.copytree(PATCHES / "tree", tree)
+    old = (tree / "mm/swap_old.c").read_text()
+    old_lines = old.splitlines(keepends=True)
+    new_lines = (old + HELPER).splitlines(keepends=True)
+    import difflib
+
+    patch = tmp_path / "helper.patch"
+    patch.write_text("".join(difflib.unified_diff(old_lines, new_lines, "a/mm/swap_old.c", "b/mm/swap_old.c")))
+    argv = ["check-patch", "--no-simulate", "--tree", str(tree), "--select", "FOL003", str(patch)]
+    code, out, _ = run_cli(capsys, *argv)
+    assert code == 0
+    code, out, err = run_cli(capsys, *argv[:-1], "--tree-rules", "--cache-dir", str(tmp_path / "cache"), str(patch))
+    assert code == 1, err
+    assert [ln.split(": warning:")[0] for ln in out.splitlines() if ": warning:" in ln] == [
+        "mm/swap_old.c:20:13", "mm/swap_old.c:29:2"]
+    assert out.count("introduced by: helper.patch") == 2 and "[FOL003]" in out
+    # a comment-only patch keeps the tree's FOL003 findings to itself
+    code, out, _ = run_cli(capsys, *argv[:-1], "--tree-rules", "--cache-dir", str(tmp_path / "cache"),
+                           "comment-only.patch")
+    assert code == 0

@@ -9,6 +9,7 @@ the patch touches, are reported with the patch that introduced them.
 from __future__ import annotations
 
 import fnmatch
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,6 +41,12 @@ class Settings:
     show_refuted: bool = False
     max_size: int = DEFAULT_MAX_FILE_SIZE
     exclude: list[str] = field(default_factory=list)
+    # Tree rules (FOL003) need the index of the whole tree: opt-in, slow while its cache is cold.
+    tree_rules: bool = False
+    config: object = None
+    cache: bool = True
+    cache_dir: str | None = None
+    jobs: int = 0
 
 
 @dataclass
@@ -82,6 +89,8 @@ class SeriesChecker:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.outcome = Outcome(RunResult())
+        # this patch's checked files: path -> (pre, post, added, gaps), for the tree rules
+        self._images: dict[str, tuple[bytes | None, bytes, set[int], set[int]]] = {}
 
     # -- helpers ------------------------------------------------------------
     def _error(self, patch: Patch, line: int | None, message: str) -> None:
@@ -150,6 +159,7 @@ class SeriesChecker:
             return
         if self._refused(patch):
             return
+        self._images = {}
         for change in patch.files:
             if self._skip_note(patch, change):
                 continue
@@ -163,6 +173,30 @@ class SeriesChecker:
             except OSError as e:
                 self._error(patch, change.line, f"{change.path}: cannot read it in the tree: "
                                                 f"{e.strerror or e}; the file is not checked")
+        if tree is not None and self._images and self.settings.tree_rules:
+            self._tree_rules(patch, tree)
+
+    def _tree_rules(self, patch: Patch, tree: Tree) -> None:
+        """Tree-wide rules on the patch's files, laid over the index of the tree."""
+        from folint.index.patch import introduced_tree_findings
+
+        rules = [r for r in self.settings.rules if r.scope == "tree"]
+        if not rules:
+            return
+        images = {path: (pre or None, post) for path, (pre, post, _a, _g) in self._images.items()}
+        found, errors = introduced_tree_findings(tree.root, images, rules, config=self.settings.config,
+                                                 simulate=self.settings.simulate, cache=self.settings.cache,
+                                                 cache_dir=self.settings.cache_dir, jobs=self.settings.jobs)
+        self.outcome.result.errors.extend(FileError(display(e.path), display(e.message)) for e in errors)
+        for path, (_pre, post, added, gaps) in self._images.items():
+            mine = [f for f in found if os.path.relpath(f.path, tree.root) == path]
+            if not mine:
+                continue
+            mine = in_touched(mine, touched_functions(SourceFile(path, post), added, gaps), added)
+            kept = mine if self.settings.show_refuted else [f for f in mine if f.verdict != "refuted"]
+            self.outcome.result.refuted += len(mine) - len(kept)
+            self._report(patch, path, post.decode("utf-8", "replace"), _Introduced(findings=kept))
+            self.outcome.result.files -= 1  # the file was counted when its file rules ran
 
     def _check_in_tree(self, patch: Patch, change: FileChange, tree: Tree) -> None:
         overlay = tree if isinstance(tree, Overlay) else None
@@ -198,6 +232,7 @@ class SeriesChecker:
             return
         got = introduced(change.path, pre, post, added, gaps, self.settings)
         self._report(patch, change.path, post.decode("utf-8", "replace"), got)
+        self._images[change.new_path] = (pre if change.old_path else None, post, added, gaps)
 
     def _apply(self, patch: Patch, change: FileChange, pre: bytes):
         """(pre, post, added lines, gaps) or None after an error line."""

@@ -17,6 +17,7 @@ from folint.patch.paths import check_relative, resolve_inside
 
 class Tree(Protocol):
     name: str
+    root: str
 
     def read(self, path: str) -> bytes | None: ...
 
@@ -26,7 +27,7 @@ class WorkTree:
     and refused when they lead outside the folder."""
 
     def __init__(self, root: str):
-        self.root = root
+        self.root = root  # the folder on disk (the tree index of tree rules reads it)
         self.name = root
 
     def read(self, path: str) -> bytes | None:
@@ -44,6 +45,7 @@ class GitTree:
 
     def __init__(self, repo: str, rev: str | None):
         self.repo = repo
+        self.root = repo  # the work tree: the closest folder on disk to the revision
         self.rev = rev
         self.name = f"{rev or 'the empty tree'} in {repo}"
 
@@ -59,6 +61,7 @@ class Overlay:
 
     def __init__(self, base: Tree):
         self.base = base
+        self.root = base.root
         self.name = base.name
         self.changed: dict[str, bytes | None] = {}
 
