@@ -11,7 +11,8 @@ of every rule.  :func:`kernelize` rewrites such spots into plain C of exactly
 the same length, with every newline where it was, so that a node's byte
 offset, line and column in the rewritten text are those of the original file.
 Rewrites only replace bytes with spaces or with a short keyword in place
-(``while``, ``long``); comments and strings are left as they are.
+(``while``, ``long``); comments and strings outside the rewritten spots are
+left as they are, so rules should take node text from the original bytes.
 """
 
 from __future__ import annotations
@@ -55,14 +56,20 @@ class _Text:
         self._braces: tuple[list[int], list[int]] | None = None
 
     def blank(self, start: int, end: int) -> None:
-        self.out[start:end] = _blank(bytes(self.out[start:end]))
-        masked = bytes(self.mask[start:end])
-        self.mask[start:end] = _blank(masked)
+        masked = self.mask[start:end]
+        if b"\n" in masked:  # out and mask have their newlines in common
+            self.out[start:end] = _blank(bytes(self.out[start:end]))
+            self.mask[start:end] = _blank(bytes(masked))
+        else:
+            spaces = b" " * len(masked)
+            self.out[start:end] = spaces
+            self.mask[start:end] = spaces
         if b"{" in masked or b"}" in masked:
             self._braces = None
 
     def put(self, pos: int, text: bytes) -> None:
-        """Overwrite code at ``pos`` (never a newline, brace or quote)."""
+        """Overwrite code at ``pos`` with ``text``, which has its newlines (if
+        any) where the code has them and no braces or quotes."""
         self.out[pos:pos + len(text)] = text
         self.mask[pos:pos + len(text)] = text
 
@@ -173,16 +180,16 @@ def _in_statement_position(mask: bytes, pos: int) -> bool:
 # Step 1: mask comments, literals and directive lines
 
 _LEXEME = re.compile(
-    rb"""
-      /\*.*?(?:\*/|\Z)
-    | //(?:[^\n\\]|\\.)*
-    | "(?:[^"\\\n]|\\.)*"?
-    | '(?:[^'\\\n]|\\.)*'?
-    | \n[ \t]*\#(?:/\*.*?(?:\*/|\Z)|[^\n\\/]|/(?!\*)|\\.)*
-    """,
-    re.S | re.X,
+    rb"/\*(?:[^*]+|\*(?!/))*(?:\*/|\Z)"          # block comment
+    rb"|//(?:[^\n\\]+|\\.)*"                       # line comment
+    rb'|"(?:[^"\\\n]+|\\.)*"?'                     # string literal
+    rb"|'(?:[^'\\\n]|\\.)*'?"                      # character literal
+    + rb"|" + _LINE_START                                # directive line
+    + rb"\#(?:[^\n\\/]+|/\*.*?(?:\*/|\Z)|/(?!\*)|\\.)*",
+    re.S,
 )
 _DIRECTIVE_NAME = re.compile(rb"[ \t]*#[ \t]*(\w*)")
+_CONDITIONAL = re.compile(rb"[ \t]*#[ \t]*(?:if|el|endif)")
 
 
 class _Directive:
@@ -196,7 +203,7 @@ class _Directive:
 
 
 def _mask(text: _Text) -> list[_Directive]:
-    """Fill ``text.mask``; return the directive lines found on the way.
+    """Fill ``text.mask``; return the conditional directives found on the way.
 
     The scan runs over the text behind a newline, so that a directive on the
     first line is found like any other; offsets are shifted back by one.
@@ -204,10 +211,11 @@ def _mask(text: _Text) -> list[_Directive]:
     directives: list[_Directive] = []
 
     def blank(m: re.Match) -> bytes:
-        if m.group()[0] == 0x0A:  # a directive, with the newline before it
-            start, end = m.start(), m.end() - 1
-            directives.append(_Directive(start, end, m.group()[1:]))
-        return _blank(m.group())
+        lexeme = m.group()
+        if lexeme[0] == 0x0A and _CONDITIONAL.match(lexeme, 1):
+            # a conditional directive, with the newline before it
+            directives.append(_Directive(m.start(), m.end() - 1, lexeme[1:]))
+        return _blank(lexeme)
 
     text.mask = bytearray(_LEXEME.sub(blank, b"\n" + bytes(text.out))[1:])
     return directives
@@ -485,7 +493,9 @@ _ANNOTATION = re.compile(
     + b"|".join(_ANNOTATION_FAMILIES) + rb")\b(?!\s*\((?!\s*\*))"
 )
 _OTHER_ANNOTATIONS_RE = [
-    re.compile(re.escape(word) + rb"\b(?!\s*\()") for word in _OTHER_ANNOTATIONS
+    re.compile(re.escape(prefix) + rb"(?:" + _without_prefix(list(words), prefix)
+               + rb")\b(?!\s*\()")
+    for prefix, words in itertools.groupby(sorted(_OTHER_ANNOTATIONS), key=lambda w: w[:2])
 ]
 _ANNOTATION_CALL = re.compile(
     rb"__(?:" + _without_prefix(_ANNOTATION_CALLS, b"__") + rb")\s*(?=\()"
@@ -507,7 +517,11 @@ def _blank_annotations(text: _Text) -> None:
 
 # Iterator and scope macros: NAME(args) followed by a statement.
 
-_ITERATOR = re.compile(rb"(?:for_?each|FOR_?EACH|scoped_(?:cond_)?guard)\w*\s*\(")
+_ITERATORS = [re.compile(rb"for_?each\w*\s*\("), re.compile(rb"FOR_?EACH\w*\s*\("),
+              re.compile(rb"scoped_(?:cond_)?guard\w*\s*\(")]
+"""Names of iterator and scope macros: anything with for_each or foreach in
+it (list_for_each_entry, xas_for_each, vma_interval_tree_foreach), and the
+scoped guards of cleanup.h."""
 _IDENTIFIER_END = re.compile(rb"\w+\Z")
 _STATEMENT_START = re.compile(rb"\s*[{\w(*+\-]")
 
@@ -519,7 +533,7 @@ def _rewrite_iterators(text: _Text) -> None:
     which leaves definitions and prototypes of such macros alone.
     """
     mask = bytes(text.mask)
-    for m in _ITERATOR.finditer(mask):
+    for m in itertools.chain.from_iterable(p.finditer(mask) for p in _ITERATORS):
         paren = m.end() - 1
         ident = _IDENTIFIER_END.search(mask, max(0, m.start() - 80), m.start() + 1)
         start = ident.start() if ident else m.start()
@@ -553,12 +567,17 @@ _C_KEYWORDS = {
 """Words that are not macro names: C keywords, GNU spellings and builtins
 that tree-sitter-c knows (or that take types as ISO C does)."""
 
+_ARGUMENT_END = rb"[\s*]*(?:,|\)(?![ \t]*[\w(&*!~\-]))"
+"""The end of a type argument: a comma, or a ``)`` not followed by an operand
+(which would make it a cast such as ``(struct foo *)p``)."""
 _TYPE_ARGUMENT_HINTS = [
-    re.compile(keyword + rb"\s+\w+[\s*]*[,)]") for keyword in (b"struct", b"union", b"enum")
+    re.compile(keyword + rb"\s+\w+" + _ARGUMENT_END)
+    for keyword in (b"struct", b"union", b"enum")
 ] + [
-    re.compile(rb"\*[\s*]*[,)]"),
+    re.compile(rb"\*" + _ARGUMENT_END),
 ] + [
-    re.compile(keyword + rb"(?:[ \t]+(?:unsigned|signed|long|short|int|char))+[\s*]*[,)]")
+    re.compile(keyword + rb"(?<!\w" + keyword + rb")(?:[ \t]+(?:unsigned|signed|long|short|int|char))+"
+               + _ARGUMENT_END)
     for keyword in (rb"unsigned", rb"signed", rb"long", rb"short")
 ]
 """Places where a macro argument may be a type the parser cannot take."""
@@ -818,7 +837,8 @@ def _rewrite_gnu_spellings(text: _Text) -> None:
 
 # typeof of an expression: tree-sitter-c only takes a type or a name.
 
-_TYPEOF = re.compile(rb"(?:typeof|alignof)(?:__|_unqual)?\s*(?=\()")
+_TYPEOF_LIKE = [re.compile(rb"typeof(?:__|_unqual)?\s*(?=\()"),
+                re.compile(rb"alignof(?:__)?\s*(?=\()")]
 _TYPE_NAME = re.compile(
     rb"\s*(?:(?:const|volatile)\s+)*(?:(?:struct|union|enum)\s+)?\w+"
     rb"(?:\s+\w+)*[\s*]*\Z"
@@ -831,7 +851,7 @@ def _rewrite_typeof(text: _Text) -> None:
 
     The same for ``__alignof__(*p)``."""
     mask = bytes(text.mask)
-    for m in _TYPEOF.finditer(mask):
+    for m in itertools.chain.from_iterable(p.finditer(mask) for p in _TYPEOF_LIKE):
         start = m.start() - 2 if mask[m.start() - 2:m.start()] == b"__" else m.start()
         args = _call_args(mask, m.end())
         if not args or not _starts_word(mask, start):
@@ -922,7 +942,10 @@ def _rewrite_end_labels(text: _Text) -> None:
 
 # Inline assembly built from macros: asm volatile(ALTERNATIVE(...) : ...).
 
-_ASM = re.compile(rb"asm(?:__)?\b((?:\s+(?:volatile|__volatile__|__volatile|goto|inline|__inline__))*)\s*(?=\()")
+_ASM = re.compile(
+    rb"asm(?:__)?\b((?:\s+(?:volatile|__volatile__|__volatile|goto|inline|__inline__))*)"
+    rb"\s*(?=\()"
+)
 _ASM_PART = re.compile(rb"\(" + _balanced(3) + rb"\)|\[[^\]]*\]|:|[A-Za-z_]\w*")
 _TWO_BYTES = re.compile(rb"[^\n]{2}")
 

@@ -339,6 +339,39 @@ void k(void)
 	int unused __attribute__((unused));
 }
 """,
+    "xfs STATIC": b"""
+STATIC int
+xfs_thing_init(
+	struct xfs_mount	*mp)
+{
+	return 0;
+}
+""",
+    "attribute between type and name": b"""
+static int __net_init netns_setup(struct net *net)
+{
+	return 0;
+}
+""",
+    "asm built from macros": b"""
+static inline void barrier_thing(void)
+{
+	asm volatile(ALTERNATIVE("nop", "sync", FEATURE_X)
+		     : : : "memory");
+}
+""",
+    "offsetof with a nested member": b"""
+size_t tail_offset(void)
+{
+	return offsetof(struct record, hdr.items[1]);
+}
+""",
+    "alignof of an expression": b"""
+void *grab(struct pool *p, size_t n)
+{
+	return pool_alloc(p, n, __alignof__(*p));
+}
+""",
     "unknown block macro": b"""
 void visit(struct tree *t)
 {
