@@ -560,3 +560,19 @@ def test_deep_nesting_ends_cleanly():
     ex = simulate(code)
     assert ex.paths  # answered one way or the other, no exception
     assert ex.complete or "nested too deeply" in ex.reason
+
+
+def test_names_of_constants_are_distinct_values():
+    ex = simulate("""
+int f(int mode)
+{
+	if (mode == SGP_READ)
+		return 1;
+	if (mode == SGP_WRITE)
+		return 2;
+	if (mode == SGP_READ)
+		return 3;      /* unreachable: mode != SGP_READ here */
+	return 4;
+}""")
+    assert ex.complete
+    assert sorted(p.returned for p in ex.paths) == [1, 2, 4]

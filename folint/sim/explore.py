@@ -34,7 +34,7 @@ class Scenario:
     max_paths: int = 256
     max_steps: int = 20000
     max_depth: int = 8
-    max_seconds: float = 2.0
+    max_seconds: float = 5.0
 
     def key(self) -> tuple:
         inline = self.inline if isinstance(self.inline, bool) else tuple(sorted(self.inline))

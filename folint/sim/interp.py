@@ -10,6 +10,7 @@ ends the path cleanly with a reason.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -380,6 +381,9 @@ class Path:
         self.ranges: dict[int, Range] = {}
         self.materialised: dict[int, object] = {}
         self.memo: dict = {}
+        # unknowns named like constants (SGP_WRITE): two different names are two different values
+        self.named_constants: set[int] = set()
+        self.unequal: dict[int, set[int]] = {}
         self.heap: dict = {}
         self.globals: dict[str, Cell] = {}
         self.folios: dict[int, Folio] = {}
@@ -532,6 +536,7 @@ class Path:
         except Bounded as b:
             self.status, self.reason = "bounded", b.note
             self._close_loops("cut")
+
         except RecursionError:
             self.status, self.reason = "cut", "code nested too deeply to simulate"
             self._close_loops("cut")
@@ -813,7 +818,7 @@ class Path:
                         run.exit, run.exit_line = "condition", n.line
                         break
                 elif kind != "do_statement" or run.iterations:
-                    if cond is not None and not self.truth(cond, loop=True):
+                    if cond is not None and not self.truth(cond):
                         run.exit, run.exit_line = "condition", n.line
                         break
                 if run.forked and run.iterations >= bound:
@@ -965,33 +970,37 @@ class Path:
             self.exec(s)
 
     # -- conditions ----------------------------------------------------------------------
-    def truth(self, n: N, loop: bool = False) -> bool:
-        """Evaluate ``n`` as a condition; forks when it depends on an unknown."""
+    def truth(self, n: N, prefer: bool = False) -> bool:
+        """Evaluate ``n`` as a condition; forks when it depends on an unknown.
+
+        ``prefer``: the outcome of ``n`` to explore first.  Conditions prefer false,
+        so the first path skips the usual error checks and leaves a loop on an
+        unknown condition early (short, finished paths first); ``!`` flips it."""
         self.step()
         if n.has_error:
             self.approximate(n, "partly unparsed condition")
         t = n.type
         if t == "parenthesized_expression" and len(n.kids) == 1 and n.kids[0].type != "compound_statement":
-            return self.truth(n.kids[0], loop)
+            return self.truth(n.kids[0], prefer)
         if t == "unary_expression" and n.op == "!" and n.kids:
-            return not self.truth(n.kids[0], loop)
+            return not self.truth(n.kids[0], not prefer)
         if t == "binary_expression" and n.op in ("&&", "||"):
-            left = self.truth(n.f["left"], loop)
+            left = self.truth(n.f["left"], prefer)
             if n.op == "&&":
-                return left and self.truth(n.f["right"], loop)
-            return left or self.truth(n.f["right"], loop)
+                return left and self.truth(n.f["right"], prefer)
+            return left or self.truth(n.f["right"], prefer)
         if t == "binary_expression" and n.op in CMP_OPS:
             lv = self.resolve(self.eval(n.f["left"]))
             rv = self.resolve(self.eval(n.f["right"]))
             d = self.compare(n.op, lv, rv)
             if d is not None:
                 return bool(d)
-            return self.fork_compare(n, n.op, lv, rv, loop)
+            return self.fork_compare(n, n.op, lv, rv, prefer)
         v = self.resolve(self.eval(n))
         b = self.truthy(v)
         if b is not None:
             return b
-        return self.fork_compare(n, "!=", v, 0, loop)
+        return self.fork_compare(n, "!=", v, 0, prefer)
 
     def truthy(self, v) -> bool | None:
         if isinstance(v, int):
@@ -1005,7 +1014,7 @@ class Path:
             return False
         return True  # model objects, structs, refs, arrays, strings: non-NULL
 
-    def fork_compare(self, n: N, op: str, lv, rv, loop: bool) -> bool:
+    def fork_compare(self, n: N, op: str, lv, rv, prefer: bool = False) -> bool:
         key = None
         if isinstance(rv, Unknown) and not isinstance(lv, Unknown):
             lv, rv, op = rv, lv, _FLIP[op]
@@ -1019,11 +1028,18 @@ class Path:
             key = ("expr", n.start, _ident(lv), op, _ident(rv))
         if key is not None and key in self.memo:
             return self.memo[key]
-        # Option 0 is "does not hold": the usual error checks are skipped first, and a
-        # loop on an unknown condition is left first (short, finished paths before long ones).
-        holds = self.choose(2) == 1
+        holds = prefer if self.choose(2) == 0 else not prefer
         if isinstance(lv, Unknown) and isinstance(rv, int):
             self.ranges[lv.uid] = self.ranges.get(lv.uid, Range()).narrow(op, rv, holds)
+        elif isinstance(lv, Unknown) and isinstance(rv, Unknown) and op in ("==", "!="):
+            if holds == (op == "=="):  # now known equal: one stands for the other
+                if rv.uid in self.named_constants:
+                    self.materialised[lv.uid] = rv
+                elif lv.uid in self.named_constants:
+                    self.materialised[rv.uid] = lv
+            else:
+                self.unequal.setdefault(lv.uid, set()).add(rv.uid)
+                self.unequal.setdefault(rv.uid, set()).add(lv.uid)
         if key is not None:
             self.memo[key] = holds
         self.event("assume", n, f"assume {_short(n.source())} is {'true' if holds else 'false'}")
@@ -1039,6 +1055,11 @@ class Path:
             if isinstance(rv, Unknown):
                 if lv.uid == rv.uid and op in ("==", "!=", "<=", ">=", "<", ">"):
                     return int(op in ("==", "<=", ">="))
+                if op in ("==", "!="):
+                    differ = (lv.uid in self.named_constants and rv.uid in self.named_constants) or \
+                        rv.uid in self.unequal.get(lv.uid, ()) or lv.uid in self.unequal.get(rv.uid, ())
+                    if differ:
+                        return int(op == "!=")
                 return None
             if isinstance(rv, int):
                 r = self.ranges.get(lv.uid)
@@ -1126,6 +1147,8 @@ class Path:
             c = Cell(name, const)
         else:
             c = Cell(name, self.unknown(name))
+            if _CONSTANT_NAME.match(name):
+                self.named_constants.add(c.value.uid)
         self.globals[name] = c
         return c
 
@@ -1256,7 +1279,7 @@ class Path:
             v = self.resolve(self.eval(cond))
             b = self.truthy(v)
             if b is None:
-                b = self.fork_compare(cond, "!=", v, 0, False)
+                b = self.fork_compare(cond, "!=", v, 0)
             return v if b else self.eval(alt)
         return self.eval(cons) if self.truth(cond) else self.eval(alt)
 
@@ -1442,6 +1465,8 @@ class Path:
 
 
 # -- helpers ---------------------------------------------------------------------------
+
+_CONSTANT_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 _EXIT_TEXT = {"condition": "its condition is false", "break": "break", "return": "return", "goto": "goto",
               "cut": "cut short"}
