@@ -47,8 +47,9 @@ only that loop matters.
 function names: calls to functions defined in the same file - or in
 ``extra_sources`` - are stepped into; events inside carry ``depth`` >= 1), and
 the budgets ``max_paths`` (256), ``max_steps`` (20000 per path), ``max_depth``
-(8 nested calls), ``max_seconds`` (5.0 for the whole run: a safety net; the path limit is what normally binds).  Runs without
-``until`` are cached per (function, scenario, focus) within one Simulation.
+(8 nested calls), ``max_seconds`` (5.0 for the whole run: a safety net; the
+path limit is what normally binds).  Runs without ``until`` are cached per
+(function, scenario, focus) within one Simulation.
 
 Bounds that are part of the model, not failures: a loop that forks on unknowns
 runs at most ``nr + 2`` iterations on a path (enough to see every page); the
