@@ -79,6 +79,10 @@ def run(args) -> int:
     scenario = _scenario(args, fn.params)
     ex = Simulation(src, fn).run(scenario)
     sys.stdout.write(render_exploration(src, fn, ex, verbose=args.verbose))
+    if len(candidates) > 1:
+        others = ", ".join(str(src.position(f.node.start_byte)[0]) for f in candidates[1:])
+        print(f"note: {path} defines {func}() {len(candidates)} times (#ifdef variants?); this was the first, "
+              f"the others start on line {others}")
     return 0
 
 
