@@ -187,7 +187,11 @@ class SeriesChecker:
         found, errors = introduced_tree_findings(tree.root, images, rules, config=self.settings.config,
                                                  simulate=self.settings.simulate, cache=self.settings.cache,
                                                  cache_dir=self.settings.cache_dir, jobs=self.settings.jobs)
-        self.outcome.result.errors.extend(FileError(display(e.path), display(e.message)) for e in errors)
+        mine = [e for e in errors if os.path.relpath(e.path, tree.root) in images]
+        self.outcome.result.errors.extend(FileError(display(e.path), display(e.message)) for e in mine)
+        if len(errors) > len(mine):  # files elsewhere in the tree: one note, not a line each
+            self._note(patch, None, f"tree index: {len(errors) - len(mine)} other files of the tree were left "
+                                    f"out of it (`folint check --select FOL003 {tree.root}` lists them)")
         for path, (_pre, post, added, gaps) in self._images.items():
             mine = [f for f in found if os.path.relpath(f.path, tree.root) == path]
             if not mine:
