@@ -6,6 +6,7 @@
     folint check-patch --tree ~/linux PATCH       default tree: the git work tree we stand in
     folint check-patch --git origin/master..HEAD  each commit of a range (or one commit)
     folint check-patch --staged                   the index against HEAD (the pre-commit hook)
+    folint check-patch --tree-rules PATCH         also the tree-wide rules (FOL003), over the tree index
 
 Exit codes: 1 findings; 2 usage or configuration error, or part of the input
 could not be checked (no patch in it, a hunk did not apply, a path was
