@@ -242,3 +242,32 @@ def test_the_index_answers_callers_by_scope(tmp_path):
     (d,) = index.defs["note"]
     assert d.file_local
     assert [c.path for c in index.callers(d)] == [str(tmp_path / "a.c")]  # b.c calls another note()
+
+
+def test_build_index_by_name_loads_only_the_summaries_that_mention_it(tmp_path):
+    tree, cache = tmp_path / "tree", tmp_path / "cache"
+    tree.mkdir()
+    make_tree(tree)
+    (tree / "other.c").write_bytes(b"void other(struct folio *folio) { unrelated(&folio->page); }\n")
+    full = build_index([str(tree)], cache_dir=str(cache))
+    assert len(full) == 5
+    scoped = build_index([str(tree)], cache_dir=str(cache), names={"arch_prepare_to_swap"})
+    assert sorted(Path(p).name for p in scoped.summaries) == ["callee.c", "f0.c", "f1.c", "f2.c"]
+    assert len(scoped.files) == 6  # every file is still known (a fix re-reads them)
+    # a changed file is summarised again and still filtered by name
+    (tree / "other.c").write_bytes(b"void other(struct folio *folio) { arch_prepare_to_swap(&folio->page); }\n")
+    again = build_index([str(tree)], cache_dir=str(cache), names={"arch_prepare_to_swap"})
+    assert "other.c" in {Path(p).name for p in again.summaries}
+
+
+def test_build_index_by_name_after_a_folint_upgrade_summarises_again(tmp_path, monkeypatch):
+    tree, cache = tmp_path / "tree", tmp_path / "cache"
+    tree.mkdir()
+    make_tree(tree)
+    build_index([str(tree)], cache_dir=str(cache))
+    from folint.index import cache as cache_mod
+
+    monkeypatch.setattr(cache_mod, "fingerprint", lambda: "another-version")
+    stats = BuildStats()
+    index = build_index([str(tree)], cache_dir=str(cache), stats=stats, names={"arch_prepare_to_swap"})
+    assert stats.parsed == 4 and len(index) == 4

@@ -21,7 +21,7 @@ from folint.finding import FileError
 from folint.index.cache import NO_SUMMARY, CacheError, SummaryCache, content_hash
 from folint.index.collect import wants_summary
 from folint.index.phase import open_cache
-from folint.index.summary import summarise
+from folint.index.summary import names_in, summarise
 from folint.index.tree import TreeIndex, covers_whole_tree
 
 PARALLEL_MIN_FILES = 64
@@ -78,10 +78,13 @@ def _summarise_path(path: str):
 
 
 def build_index(targets: list[str], config: Config | None = None, *, jobs: int = 0, cache: bool = True,
-                cache_dir: str | None = None, stats: BuildStats | None = None) -> TreeIndex:
+                cache_dir: str | None = None, stats: BuildStats | None = None,
+                names: set[str] | None = None) -> TreeIndex:
     """The tree index of ``targets`` (folders or files), cached summaries reused.
 
     Paths in the index are spelled as discovery spells them (``os.path.join(target, rel)``).
+    ``names``: load only the summaries that mention one of these function names
+    (check-patch knows which it asks about); the index then answers for those names only.
     Problems (unreadable files, an unusable cache) go to ``stats.errors``; nothing raises.
     """
     started = time.perf_counter()
@@ -94,8 +97,9 @@ def build_index(targets: list[str], config: Config | None = None, *, jobs: int =
     known = db.known_hashes() if db is not None else {}
     digests: dict[str, str] = {}
     need: list[str] = []
+    cwd = os.getcwd()
     for path in found.files:
-        key = os.path.abspath(path)
+        key = os.path.join(cwd, path)
         try:
             st = os.stat(path)
         except OSError:
@@ -108,14 +112,21 @@ def build_index(targets: list[str], config: Config | None = None, *, jobs: int =
             need.append(path)
     summaries: dict[str, dict] = {}
     if db is not None and digests:
-        by_digest = db.get_many(sorted({d for d in digests.values() if d != NO_SUMMARY}))
+        have = db.current_digests()
+        wanted = set()
         for path, d in digests.items():
             if d == NO_SUMMARY:
                 continue
+            if d in have:
+                wanted.add(d)
+            else:
+                need.append(path)  # summarised by another folint version
+        if names is not None:
+            wanted &= db.digests_naming(names)
+        by_digest = db.get_many(sorted(wanted))
+        for path, d in digests.items():
             if d in by_digest:
                 summaries[path] = by_digest[d]
-            else:
-                need.append(path)  # written by another folint version
     new_hashes, new_summaries = [], {}
     for path, skey, digest, summary, err, parsed in _run(need, db, config.max_file_size, jobs):
         stats.read += 1
@@ -123,11 +134,12 @@ def build_index(targets: list[str], config: Config | None = None, *, jobs: int =
         if err is not None:
             stats.errors.append(err)
             continue
-        new_hashes.append((os.path.abspath(path), *skey, digest))
+        new_hashes.append((os.path.join(cwd, path), *skey, digest))
         if summary is not None:
-            summaries[path] = summary
             if parsed:
                 new_summaries[digest] = summary
+            if names is None or names & names_in(summary):
+                summaries[path] = summary
     if db is not None:
         try:
             db.put_many(new_summaries)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import platformdirs
 
-SCHEMA = 1
+SCHEMA = 2
 DB_NAME = f"index-v{SCHEMA}.sqlite3"
 NO_SUMMARY = "-"  # a file without the index needles: nothing to summarise
 # The modules whose code decides what a summary holds.
@@ -89,7 +89,9 @@ class SummaryCache:
                     "CREATE TABLE IF NOT EXISTS summaries (key TEXT PRIMARY KEY, fp TEXT, data TEXT);"
                     "CREATE INDEX IF NOT EXISTS summaries_fp ON summaries(fp);"
                     "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,"
-                    " ino INTEGER, hash TEXT);")
+                    " ino INTEGER, hash TEXT);"
+                    "CREATE TABLE IF NOT EXISTS names (name TEXT, key TEXT);"
+                    "CREATE INDEX IF NOT EXISTS names_name ON names(name);")
             self._db.execute("SELECT 1 FROM summaries LIMIT 1")
         except (sqlite3.Error, OSError) as e:
             raise CacheError(f"{self.path}: cannot use the index cache ({e}); "
@@ -118,16 +120,39 @@ class SummaryCache:
                 out[key.split(":", 1)[1]] = json.loads(data)
         return out
 
+    def current_digests(self) -> set[str]:
+        """Digests that have a summary written by this folint version."""
+        return {k.partition(":")[2] for (k,) in self._db.execute("SELECT key FROM summaries WHERE fp = ?", (self.fp,))}
+
+    def digests_naming(self, names: set[str]) -> set[str]:
+        """Digests of the summaries (of this folint version) that mention any of ``names``."""
+        out: set[str] = set()
+        names = sorted(names)
+        for i in range(0, len(names), 500):
+            chunk = names[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            for (key,) in self._db.execute(f"SELECT DISTINCT key FROM names WHERE name IN ({marks})", chunk):
+                fp, _, digest = key.partition(":")
+                if fp == self.fp:
+                    out.add(digest)
+        return out
+
     def put_many(self, items: dict[str, dict]) -> None:
         """Store summaries by digest and drop those written by another folint version."""
         if not items:
             return
+        from folint.index.summary import names_in
+
         try:
             with self._db:
                 self._db.executemany("INSERT OR REPLACE INTO summaries (key, fp, data) VALUES (?, ?, ?)",
                                      [(self.key(d), self.fp, json.dumps(s, separators=(",", ":")))
                                       for d, s in items.items()])
+                self._db.executemany("DELETE FROM names WHERE key = ?", [(self.key(d),) for d in items])
+                self._db.executemany("INSERT INTO names (name, key) VALUES (?, ?)",
+                                     [(n, self.key(d)) for d, s in items.items() for n in names_in(s)])
                 self._db.execute("DELETE FROM summaries WHERE fp != ?", (self.fp,))
+                self._db.execute("DELETE FROM names WHERE key NOT LIKE ?", (self.fp + ":%",))
         except sqlite3.Error as e:
             raise CacheError(f"{self.path}: cannot write the index cache ({e}); pass --no-cache") from None
 

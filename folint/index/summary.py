@@ -57,6 +57,13 @@ def summarise(src: SourceFile) -> dict:
     return out
 
 
+def names_in(summary: dict) -> set[str]:
+    """Every function name a summary mentions (what a name-scoped index load looks up)."""
+    out = {d["name"] for d in summary.get("defs", ())} | {p["name"] for p in summary.get("protos", ())}
+    out |= {c["callee"] for c in summary.get("calls", ())} | {m[0] for m in summary.get("macro_calls", ())}
+    return out | set(summary.get("refs", ())) | set(summary.get("exports", ()))
+
+
 # -- definitions and prototypes ------------------------------------------------
 
 def declarator_parts(node: Node) -> tuple[Node | None, Node | None]:
