@@ -316,24 +316,26 @@ def judge_round_trip(plan: dict, sim):
     name, i, own = plan["callee"], plan["index"], plan["own"]
     if sim.sim_function(name) is None and plan["caller"] is not None:
         return inconclusive(f"simulation: the definition of {name}() was not found")
-    scenario = Scenario(nr=4, inline=frozenset({name}))
+    inline = frozenset({name})
 
     def same_page(a, page) -> bool:
         return isinstance(a, Page) and a.folio is page.folio and a.index == page.index
 
     def inside(path, k):
-        """Events of the callee entered at event k, up to its return."""
+        """Events of the callee entered at event k, up to its return (None: not entered)."""
         out = []
         for e in path.events[k + 1:]:
             if e.depth == 0:
-                break
+                return out if e.kind == "return" and e.name == name else None
             out.append(e)
-        return out
+        return None
 
     where = plan["def"][0].rsplit("/", 1)[-1]
 
     def look(path, entered_at, page, who: str):
         inner = inside(path, entered_at)
+        if inner is None:
+            return None
         nr = page.folio.nr
         back = next((e for e in inner if e.kind == "model" and e.name == "page_folio" and e.args
                      and same_page(e.args[0], page) and isinstance(e.result, Folio) and e.result is page.folio), None)
@@ -344,9 +346,10 @@ def judge_round_trip(plan: dict, sim):
                     f"for nothing else: folio -> page -> folio")
         if own == "unused" and not used and back is None:
             return f"{nr}-page folio: {who} page {page.index} of folio '{page.folio.label}' to {name}(), which never uses it"
-        if own == "uses" and used:
-            return (f"{nr}-page folio: {who} page {page.index} of folio '{page.folio.label}' to {name}(), which "
-                    f"works on that one page: {used[0].text} ({where}:{used[0].line})")
+        if own == "uses":
+            what = f"works on that one page: {used[0].text} ({where}:{used[0].line})" if used else \
+                "takes it as a struct page"
+            return f"{nr}-page folio: {who} page {page.index} of folio '{page.folio.label}' to {name}(), which {what}"
         return None
 
     if plan["caller"] is None:  # the function alone, its page bound to page 0 of a folio
@@ -362,28 +365,66 @@ def judge_round_trip(plan: dict, sim):
                         f"page_folio() ({where}:{back[0].line}) and uses the page for nothing else")
             return None
 
-        ex = sim.run(Scenario(nr=4), until=lambda p: witness(p) is not None)
-        return _verdict(sim, ex, witness, f"on every path {name}() uses its page for more than page_folio()")
+        return _sizes(sim, None, witness, f"on every path {name}() uses its page for more than page_folio()")
 
     _path, line, col, caller = plan["caller"]
     byte = _byte_at(sim.src, line, col)
+    unknown: list[str] = []  # what the page was when the simulation could not tell
+    reached: list[bool] = []
 
     def witness(path):
         for k, e in enumerate(path.events):
             if e.kind == "call" and e.depth == 0 and e.name == name and e.byte == byte:
+                reached.append(True)
                 arg = e.args[i] if i < len(e.args) else None
                 if isinstance(arg, Page) and isinstance(arg.folio, Folio):
                     found = look(path, k, arg, f"{caller}() passes")
                     if found:
                         return found
+                elif not unknown and not isinstance(arg, (int, Page)):
+                    from folint.sim.values import render
+
+                    unknown.append(render(arg))
         return None
 
-    ex = sim.run(scenario, until=lambda p: witness(p) is not None)
-    return _verdict(sim, ex, witness, f"on every path {caller}() passes {name}() no page of a folio it holds, "
-                                      f"or {name}() does more with the page than the finding says")
+    verdict = _sizes(sim, inline, witness, f"on every path {caller}() passes {name}() no page of a folio it "
+                                           f"holds, or {name}() does more with the page than the finding says")
+    if verdict.verdict == "refuted" and not reached:
+        from folint.sim.oracle import inconclusive
+
+        return inconclusive(f"no simulated path of {caller}() reaches the call at line {line} (it may sit behind "
+                            f"a failure or a state the simulation does not produce)")
+    if verdict.verdict == "refuted" and unknown:
+        from folint.sim.oracle import inconclusive
+
+        return inconclusive(f"the simulation cannot tell which folio the page passed at line {line} belongs to "
+                            f"({unknown[0]}): the folio comes from code it does not model")
+    return verdict
 
 
-def _verdict(sim, ex, witness, refute_text):
+# Folio sizes tried in turn: code often checks the order (a PMD-sized THP, a single
+# page), and the round trip does not depend on the size, so a refutation needs all.
+SIM_SIZES = (4, 512, 1)
+
+
+def _sizes(sim, inline, witness, refute_text):
+    from folint.sim import Scenario
+    from folint.sim.oracle import inconclusive
+
+    verdicts = []
+    for nr in SIM_SIZES:
+        scenario = Scenario(nr=nr, inline=inline) if inline else Scenario(nr=nr)
+        v = _verdict(sim.run(scenario, until=lambda p: witness(p) is not None), witness, refute_text)
+        if v.verdict == "confirmed":
+            return v
+        verdicts.append((nr, v))
+    if all(v.verdict == "refuted" for _nr, v in verdicts):
+        return verdicts[0][1]
+    nr, v = next((nr, v) for nr, v in verdicts if v.verdict != "refuted")
+    return inconclusive(f"{nr}-page folio: {v.evidence}")
+
+
+def _verdict(ex, witness, refute_text):
     from folint.sim.oracle import confirmed, inconclusive, refuted, trace_of
 
     for path in ex.paths:

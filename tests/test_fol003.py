@@ -241,3 +241,18 @@ def test_introduced_tree_findings_for_check_patch(tmp_path):
     same, _ = introduced_tree_findings(root, {"mm/swap_state.c": (pre, pre + b"/* a comment */\n")}, rules,
                                        cache_dir=str(tmp_path / "cache"))
     assert same == []  # old findings in the tree are not the patch's
+
+
+@pytest.mark.parametrize("caller", [
+    # the folio comes back through an out-parameter the simulation does not model
+    "int f(struct inode *inode)\n{\n\tstruct folio *folio;\n\tint err = get_it(inode, &folio);\n\n"
+    "\tif (err)\n\t\treturn err;\n\tnote_it(&folio->page);\n\treturn 0;\n}\n",
+    # the call sits behind an allocation failure
+    "void f(struct folio *folio)\n{\n\tstruct folio *n = folio_alloc(GFP_KERNEL, 0);\n\n"
+    "\tif (IS_ERR(n))\n\t\tnote_it(&folio->page);\n}\n",
+])
+def test_what_the_simulation_cannot_see_is_never_refuted(tmp_path, caller):
+    (tmp_path / "a.c").write_text("static void note_it(struct page *page)\n{\n\tSetPageReferenced(page);\n}\n" + caller)
+    result = run([str(tmp_path)], Config(), RunOptions(select=["FOL003"], jobs=1, simulate=True, show_refuted=True))
+    (f,) = result.findings
+    assert f.verdict in ("confirmed", "inconclusive"), f.evidence
