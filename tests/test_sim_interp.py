@@ -582,3 +582,14 @@ def test_page_pointer_moved_by_an_unknown_stays_in_its_folio():
     p = only_path("void f(struct folio *folio, long n) { struct page *page = &folio->page; use(page + n); }")
     (page,) = p.events[-2].args
     assert isinstance(page, Page) and page.folio.label == "folio" and isinstance(page.index, Unknown)
+
+
+def test_struct_holding_an_array_is_copied_whole():
+    from folint.sim.values import Array, Struct
+
+    inner = Array([1, Struct("x", {"v": 2})])
+    s = Struct("name", {"buf": inner})
+    c = s.copy()
+    c.fields["buf"].items[0] = 9
+    c.fields["buf"].items[1].fields["v"] = 8
+    assert inner.items[0] == 1 and inner.items[1].fields["v"] == 2

@@ -113,6 +113,10 @@ class Array:
 
     items: list
 
+    def copy(self) -> Array:
+        """A copy, for an array held inside a struct that is copied by value."""
+        return Array([v.copy() if isinstance(v, (Struct, Array)) else v for v in self.items])
+
 
 class Cell:
     """Storage for one local variable, so ``&x`` can point at it."""
