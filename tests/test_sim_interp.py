@@ -593,3 +593,15 @@ def test_struct_holding_an_array_is_copied_whole():
     c.fields["buf"].items[0] = 9
     c.fields["buf"].items[1].fields["v"] = 8
     assert inner.items[0] == 1 and inner.items[1].fields["v"] == 2
+
+
+def test_a_folio_written_through_a_pointer_is_a_model_folio():
+    p = only_path("""
+int f(struct inode *inode)
+{
+	struct folio *folio;
+	int err = get_folio(inode, &folio);
+
+	return use_page(&folio->page) + folio_nr_pages(folio);
+}""")
+    assert calls(p)[1] == "call use_page(page 0 of folio)"

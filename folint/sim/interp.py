@@ -1460,9 +1460,10 @@ class Path:
             result = self.unknown(f"{name}()")
             ev.result = result
             self.events.append(ev)
-        for a in args:  # the callee may write through pointers to locals
+        for a in args:  # the callee may write through pointers to locals (by type: a folio, a page ...)
             if isinstance(a, Ref):
-                a.set(self.unknown(f"{render(a)[1:]} after {name}()"))
+                written = self.unknown(f"{render(a)[1:]} after {name}()")
+                a.set(self.coerce(written, a.cell.type, a.cell.name) if not a.path else written)
         return result
 
 
