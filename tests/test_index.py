@@ -271,3 +271,17 @@ def test_build_index_by_name_after_a_folint_upgrade_summarises_again(tmp_path, m
     stats = BuildStats()
     index = build_index([str(tree)], cache_dir=str(cache), stats=stats, names={"arch_prepare_to_swap"})
     assert stats.parsed == 4 and len(index) == 4
+
+
+def test_overlay_replaces_one_file_and_leaves_the_index_alone(tmp_path):
+    make_tree(tmp_path)
+    index = build_index([str(tmp_path)], cache=False)
+    callee = str(tmp_path / "callee.c")
+    caller = str(tmp_path / "f0.c")
+    (d,) = index.defs["arch_prepare_to_swap"]
+    assert len(index.callers(d)) == 3
+    view = index.overlay({caller: summary_of(b"int nothing_here(void) { return 0; }\n"), callee: None})
+    assert "arch_prepare_to_swap" not in view.defs or not view.defs["arch_prepare_to_swap"]
+    assert sorted(c.path for c in view.calls["arch_prepare_to_swap"]) == [str(tmp_path / "f1.c"), str(tmp_path / "f2.c")]
+    assert caller in view.summaries and callee not in view.summaries
+    assert len(index.callers(d)) == 3 and callee in index.summaries  # the base index is unchanged

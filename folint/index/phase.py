@@ -83,7 +83,8 @@ def run_tree_rules(rules, index: TreeIndex, errors: list[FileError], *, simulate
                    focus: set[str] | None = None, sources: dict[str, bytes] | None = None) -> list[Finding]:
     """Each tree rule's findings; a rule bug becomes one error line, not a crash.
 
-    ``focus``: paths a patch touched; rules may then also report at call sites there.
+    ``focus``: paths a patch touched; rules may then also report at call sites there,
+    and only findings in these paths are kept (before suppressions and simulation).
     ``sources``: in-memory text of files (a patch's images) to read suppressions from.
     """
     from folint.index.suppress import suppress
@@ -97,6 +98,8 @@ def run_tree_rules(rules, index: TreeIndex, errors: list[FileError], *, simulate
         except Exception as e:  # a rule bug must not end the run
             errors.append(FileError("<tree>", f"{rule.code}: internal error {type(e).__name__}: {e}; "
                                               f"please report it"))
+    if focus is not None:
+        out = [f for f in out if f.path in focus]
     out = suppress(out, sources or {})
     if simulate and out:
         from folint.index.verify import verify_tree_findings

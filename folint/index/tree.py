@@ -104,18 +104,43 @@ class TreeIndex:
         for name in s.get("exports", ()):
             self.exports[name].add(path)
 
+    _MAPS = ("defs", "protos", "calls", "macro_calls", "refs", "exports")
+
     def overlay(self, changed: dict[str, dict | None]) -> TreeIndex:
-        """A new index with some files' summaries replaced (None: the file is gone)."""
-        merged = dict(self.summaries)
+        """A new index with some files' summaries replaced (None: the file is gone).
+
+        Only the entries of the names those files mention are copied; the rest
+        is shared with this index, which is left as it was."""
+        from folint.index.summary import names_in
+
+        view = TreeIndex.__new__(TreeIndex)
+        view.complete, view.discovery = self.complete, self.discovery
+        known = set(self.files)
+        view.files = self.files + sorted(p for p in changed if p not in known)
+        view.summaries = dict(self.summaries)
+        affected: set[str] = set()
+        for path, s in changed.items():
+            for old_or_new in (self.summaries.get(path), s):
+                if old_or_new:
+                    affected |= names_in(old_or_new)
+        for attr in self._MAPS:
+            mine = getattr(self, attr)
+            copy = defaultdict(mine.default_factory, mine)
+            for name in affected:
+                if name not in mine:
+                    continue
+                entries = mine[name]
+                if isinstance(entries, set):
+                    copy[name] = {p for p in entries if p not in changed}
+                else:
+                    copy[name] = [e for e in entries if (e[0] if isinstance(e, tuple) else e.path) not in changed]
+            setattr(view, attr, copy)
         for path, s in changed.items():
             if s is None:
-                merged.pop(path, None)
+                view.summaries.pop(path, None)
             else:
-                merged[path] = s
-        known = set(self.files)
-        files = self.files + sorted(p for p in changed if p not in known)
-        view = TreeIndex(merged, complete=self.complete, files=files)
-        view.discovery = self.discovery
+                view.summaries[path] = s
+                view._add(path, s)
         return view
 
     # -- questions -----------------------------------------------------------------
