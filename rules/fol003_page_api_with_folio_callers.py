@@ -3,10 +3,14 @@
 What it does:
     Flags a function that takes a ``struct page *`` although its callers
     already hold a folio: every caller in the tree (or the share set by
-    ``[rules.FOL003] threshold``, default 1.0) passes a page taken from a
-    folio (``&folio->page``, ``folio_page(folio, n)``, or a variable assigned
-    from one of those), or the function turns the page straight back into a
-    folio (``page_folio(page)``) and uses the page for nothing else.  It is
+    ``[rules.FOL003] threshold``, default 1.0) passes the first page of a
+    folio it holds (``&folio->page``, ``folio_page(folio, 0)``, or a variable
+    assigned from one of those; ``folio_page(folio, i)`` for other ``i``
+    counts with ``subpages = true``: a helper called for each page of a folio
+    takes a page on purpose), or the function turns the page straight back
+    into a folio (``page_folio(page)``), uses the page for nothing else, and
+    no caller passes it a plain page (compat wrappers such as ``put_page()``
+    exist for those callers; ``roundtrip-always = true`` flags them too).  It is
     reported at the definition - each definition when there are several (a
     generic ``__weak`` or ``static inline`` one and its ``arch_*`` overrides)
     - naming the callers (path:line) and the folio signature to use.
