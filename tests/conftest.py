@@ -9,8 +9,10 @@ KERNEL_TREE = Path(os.environ.get("FOLINT_KERNEL_TREE", "/tmp/linux/linux-source
 
 
 @pytest.fixture(autouse=True)
-def _no_colour(monkeypatch):
+def _no_colour_and_private_cache(monkeypatch, tmp_path_factory):
+    """Plain output, and a tree-index cache that no test shares with the user's."""
     monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
 
 
 def kernel_tree_or_skip() -> Path:
