@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import re
 
-from tree_sitter import Node
+from tree_sitter import Node, QueryCursor
 
 from folint import cnodes
+from folint.parsing import captures, query
 from folint.source import Function, SourceFile, declared_names
 from folint.vocab import is_folio_pointer_type, is_page_pointer_type
 
@@ -208,24 +209,31 @@ def _file_level_types(src: SourceFile) -> dict[str, str]:
     return out
 
 
+_WRITES = """
+(init_declarator declarator: (_) @target) @write
+(assignment_expression left: (identifier) @target) @write
+(update_expression argument: (identifier) @target) @write
+"""
+
+
 def _derived_pages(src: SourceFile, fn: Function) -> dict[str, tuple[str, str]]:
     """Locals every write of which takes a page from a folio: name -> (folio, index)."""
     derived: dict[str, tuple[str, str] | None] = {}
     params = {p for p, _ in fn.params}
-    for name, writes in cnodes.assigned_names(fn.body).items():
-        if name in params or not is_page_pointer_type(fn.type_of(name)):
+    for _, match in QueryCursor(query(_WRITES)).matches(fn.body):
+        w, name = match["write"][0], cnodes.base_identifier(match["target"][0])
+        if not name or name in params or derived.get(name, ()) is None \
+                or not is_page_pointer_type(fn.type_of(name)):
             continue
-        for w in writes:
-            value = None
-            if w.type == "init_declarator":
-                value = w.child_by_field_name("value")
-            elif w.type == "assignment_expression" and cnodes.text(w.child_by_field_name("operator")) == "=" \
-                    and cnodes.strip_parens(w.child_by_field_name("left")).type == "identifier":
-                value = w.child_by_field_name("right")
-            got = _folio_page(value, fn)
-            if got is None:
-                derived[name] = None
-                break
+        value = None
+        if w.type == "init_declarator":
+            value = w.child_by_field_name("value")
+        elif w.type == "assignment_expression" and cnodes.text(w.child_by_field_name("operator")) == "=":
+            value = w.child_by_field_name("right")
+        got = _folio_page(value, fn)
+        if got is None:
+            derived[name] = None
+        else:
             derived.setdefault(name, got[:2])
     return {k: v for k, v in derived.items() if v is not None}
 
@@ -285,20 +293,34 @@ def _shape(src: SourceFile, node: Node, fn: Function, derived: dict, file_types:
     return ["P", text] if "page" in text.lower() else None
 
 
+_CALLS_AND_REFS = """
+(call_expression function: (identifier)) @call
+(argument_list [(identifier) (pointer_expression argument: (identifier))] @ref)
+(initializer_list [(identifier) (pointer_expression argument: (identifier))] @ref)
+(initializer_pair value: [(identifier) (pointer_expression argument: (identifier))] @ref)
+(return_statement [(identifier) (pointer_expression argument: (identifier))] @ref)
+(conditional_expression [(identifier) (pointer_expression argument: (identifier))] @ref)
+(assignment_expression right: [(identifier) (pointer_expression argument: (identifier))] @ref)
+(init_declarator value: [(identifier) (pointer_expression argument: (identifier))] @ref)
+"""
+
+
 def _calls_and_refs(src: SourceFile, fn: Function, file_types: dict, calls: list, refs: set) -> None:
-    derived = _derived_pages(src, fn)
-    for n in cnodes.walk(fn.body):
-        if n.type == "call_expression":
-            callee = cnodes.call_name(n)
-            if callee is None or callee.startswith("EXPORT_SYMBOL"):
-                continue
-            args = cnodes.call_args(n)
-            shapes = [_shape(src, a, fn, derived, file_types) for a in args]
-            if any(s is not None and s[0] in ("F", "P") for s in shapes):
-                line, col = src.position(n.start_byte)
-                calls.append({"callee": callee, "line": line, "col": col, "caller": fn.name, "args": shapes})
-        elif n.type == "identifier":
-            _maybe_ref(n, fn.var_types, refs)
+    found = captures(_CALLS_AND_REFS, fn.body)
+    derived = None
+    for n in found.get("call", ()):
+        callee = cnodes.call_name(n)
+        if callee is None or callee.startswith("EXPORT_SYMBOL"):
+            continue
+        if derived is None:
+            derived = _derived_pages(src, fn)
+        args = cnodes.call_args(n)
+        shapes = [_shape(src, a, fn, derived, file_types) for a in args]
+        if any(s is not None and s[0] in ("F", "P") for s in shapes):
+            line, col = src.position(n.start_byte)
+            calls.append({"callee": callee, "line": line, "col": col, "caller": fn.name, "args": shapes})
+    for n in found.get("ref", ()):
+        _maybe_ref(n.child_by_field_name("argument") if n.type == "pointer_expression" else n, fn.var_types, refs)
 
 
 def _maybe_ref(n: Node, local: dict, refs: set) -> None:
