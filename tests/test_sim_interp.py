@@ -605,3 +605,69 @@ int f(struct inode *inode)
 	return use_page(&folio->page) + folio_nr_pages(folio);
 }""")
     assert calls(p)[1] == "call use_page(page 0 of folio)"
+
+
+def test_goto_into_an_else_branch_and_an_ifdef():
+    code = """
+int f(int fast)
+{
+	int n = 0;
+
+	if (fast) {
+		n = 100;
+	} else {
+		n += 1;
+retry:
+		n += 10;
+	}
+	if (n < 30)
+		goto retry;
+#ifdef CONFIG_X
+	if (n < 1000)
+		goto out;
+	n = -1;
+out:
+	n += 1000;
+#endif
+	return n;
+}"""
+    ex = simulate(code, args={"fast": 0})
+    assert ex.complete
+    # n: 1 -> 11 -> 21 -> 31; then #ifdef CONFIG_X adds 1000, or not
+    assert sorted(p.returned for p in ex.paths) == [31, 1031]
+
+
+def test_a_pointer_from_a_call_may_be_null():
+    ex = simulate("""
+int f(struct inode *inode)
+{
+	struct folio *folio = filemap_get_folio(inode, 0);
+	long n = 0;
+
+	if (!folio)
+		return -ENOENT;
+	while ((folio = next_folio(folio)) != NULL)
+		n += folio_nr_pages(folio);
+	return n;
+}""")
+    assert ex.complete
+    returned = sorted(p.returned for p in ex.paths if p.status == "returned")
+    assert returned[:4] == [-2, 0, 4, 8]
+    text = [e.text for p in ex.paths for e in p.events if e.name == "next_folio"]
+    assert "call next_folio(folio)" in text
+
+
+def test_retry_goto_on_unknowns_is_bounded():
+    ex = simulate("""
+int f(void)
+{
+	int tries = 0;
+retry:
+	tries++;
+	if (busy())
+		goto retry;
+	return tries;
+}""")
+    assert ex.complete
+    assert sorted(p.returned for p in ex.paths if p.status == "returned") == [1, 2, 3, 4, 5, 6, 7]
+    assert ex.bounds == ["line 8: a goto cycle on unknown values followed up to 6 times"]

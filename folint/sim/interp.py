@@ -383,6 +383,8 @@ class Path:
         self.memo: dict = {}
         # unknowns named like constants (SGP_WRITE): two different names are two different values
         self.named_constants: set[int] = set()
+        # unknowns held by a struct folio * / struct page * variable: (kind, variable name)
+        self.pointer_kinds: dict[int, tuple[str, str]] = {}
         self.unequal: dict[int, set[int]] = {}
         self.heap: dict = {}
         self.globals: dict[str, Cell] = {}
@@ -396,6 +398,7 @@ class Path:
         self.failed = False
         self.frames: list[_Frame] = []
         self.return_node = None  # the return statement that ended the latest call
+        self.gotos_back: dict = {}  # (block, label) -> backward jumps taken
         self.loop_stack: list[LoopRun] = []
 
     def trace(self, kinds=None, limit: int = 40, upto: int | None = None) -> list[dict]:
@@ -453,7 +456,9 @@ class Path:
         if isinstance(v, Folio):
             return v
         if isinstance(v, Unknown):
-            f = self.new_folio(_label_for(v.desc, "folio"))
+            kind, name = self.pointer_kinds.get(v.uid, (None, None))
+            label = name if kind == "folio" and name not in self._labels else _label_for(v.desc, "folio")
+            f = self.new_folio(label)
             self.materialised[v.uid] = f
             return f
         return None
@@ -465,10 +470,17 @@ class Path:
         if isinstance(v, Page):
             return v
         if isinstance(v, Unknown):
-            p = Page(self.new_folio(f"folio of {_label_for(v.desc, 'page')}"), 0)
+            kind, name = self.pointer_kinds.get(v.uid, (None, None))
+            p = Page(self.new_folio(f"folio of {name if kind == 'page' else _label_for(v.desc, 'page')}"), 0)
             self.materialised[v.uid] = p
             return p
         return None
+
+    def as_model(self, v):
+        """``v`` as the folio or page its variable's type says it is (else unchanged)."""
+        if isinstance(v, Unknown) and v.uid in self.pointer_kinds:
+            return self.as_folio(v) if self.pointer_kinds[v.uid][0] == "folio" else self.as_page(v)
+        return v
 
     def heap_get(self, key, desc: str):
         if key not in self.heap:
@@ -651,6 +663,12 @@ class Path:
                 if j is None:
                     raise
                 self.step()
+                if j <= i:  # backwards: a retry cycle, bounded like a loop once it depends on unknowns
+                    key = (id(seq), g.label)
+                    self.gotos_back[key] = self.gotos_back.get(key, 0) + 1
+                    bound = self.scenario.nr + LOOP_BOUND_EXTRA
+                    if self.choices and self.gotos_back[key] > bound:
+                        raise Bounded(f"line {g.line}: a goto cycle on unknown values followed up to {bound} times")
                 i, enter = j, g.label
 
     def exec_at(self, n: N, label: str) -> None:
@@ -672,6 +690,23 @@ class Path:
             finally:
                 frame.scopes.pop()
             return
+        if n.type == "if_statement":  # a label in one branch: enter it, the condition is not evaluated
+            alt = n.f.get("alternative")
+            if alt is not None and alt.type == "else_clause":
+                alt = alt.kids[0] if alt.kids else None
+            for part in (n.f.get("consequence"), alt):
+                if part is not None and label in _labels_of([part]):
+                    self.exec_at(part, label)
+                    return
+        if n.type in _PREPROC:
+            for idx, (what, stmts, labels) in enumerate(self.preproc_branches(n)):
+                if label in labels:
+                    key = ("preproc", n.start)
+                    if self.memo.setdefault(key, idx) != idx:
+                        raise Cut(f"goto {label}: the label is in a configuration branch (`{what}`) "
+                                  f"this path did not take")
+                    self.exec_seq(stmts, labels[label], labels, label)
+                    return
         self.exec(n)
 
     def exec_labeled(self, n: N) -> None:
@@ -751,14 +786,14 @@ class Path:
             v = self.resolve(value)
             if not isinstance(v, Unknown):
                 return v
+            # A pointer may still be NULL: it stays unknown (a branch on it forks) and
+            # becomes a model folio or page where it is used as one.
             if vocab.is_folio_pointer_type(type_text):
-                f = self.new_folio(name if name not in self._labels else _label_for(value.desc, "folio"))
-                self.materialised[value.uid] = f
-                return f
+                self.pointer_kinds.setdefault(value.uid, ("folio", name))
+                return value
             if vocab.is_page_pointer_type(type_text):
-                p = Page(self.new_folio(f"folio of {name}"), 0)
-                self.materialised[value.uid] = p
-                return p
+                self.pointer_kinds.setdefault(value.uid, ("page", name))
+                return value
             if vocab.is_swap_entry_type(type_text):
                 e = self.new_entry()
                 self.materialised[value.uid] = e
@@ -945,29 +980,37 @@ class Path:
                    else f"assume {what} takes the default case")
         return default
 
+    def preproc_branches(self, n: N) -> list:
+        """[(what, statements, their labels)] of an ``#if``/``#ifdef`` chain; the last
+        is an empty ``#else`` when the chain has none."""
+        if n.info is None:
+            branches = []
+            node = n
+            while node is not None:
+                cond = node.f.get("condition") or node.f.get("name")
+                alt = node.f.get("alternative")
+                stmts = [k for k in node.kids if k is not cond and k is not alt]
+                what = f"#{'else' if node.type == 'preproc_else' else node.op or 'if'} " + \
+                       (_short(cond.source()) if cond is not None else "")
+                branches.append((what.strip(), stmts, _labels_of(stmts)))
+                node = alt
+            if not any(b[0].startswith("#else") for b in branches):
+                branches.append(("#else (none of the branches)", [], {}))
+            n.info = branches
+        return n.info
+
     def exec_preproc(self, n: N) -> None:
-        """``#if``/``#ifdef`` inside a function: a branch on the configuration (forks)."""
-        branches = []
-        node = n
-        while node is not None:
-            cond = node.f.get("condition") or node.f.get("name")
-            alt = node.f.get("alternative")
-            stmts = [k for k in node.kids if k is not cond and k is not alt]
-            what = f"#{'else' if node.type == 'preproc_else' else node.op or 'if'} " + \
-                   (_short(cond.source()) if cond is not None else "")
-            branches.append((what.strip(), stmts))
-            node = alt
-        if n.type != "preproc_else" and not any(b[0].startswith("#else") for b in branches):
-            branches.append(("#else (none of the branches)", []))
+        """``#if``/``#ifdef`` inside a function: a branch on the configuration (forks once
+        per path: the same ``#if`` reached again takes the same branch)."""
+        branches = self.preproc_branches(n)
         key = ("preproc", n.start)
         choice = self.memo.get(key)
         if choice is None:
             choice = self.choose(len(branches))
             self.memo[key] = choice
-        what, stmts = branches[choice]
+        what, stmts, labels = branches[choice]
         self.event("assume", n, f"assume the configuration takes `{what}`")
-        for s in stmts:
-            self.exec(s)
+        self.exec_seq(stmts, 0, labels, None)
 
     # -- conditions ----------------------------------------------------------------------
     def truth(self, n: N, prefer: bool = False) -> bool:
@@ -1336,7 +1379,7 @@ class Path:
             base_node = arg.f.get("argument")
             fname = arg.f["field"].text if arg.f.get("field") is not None else ""
             if arg.op == "->":
-                base = self.resolve(self.eval(base_node))
+                base = self.as_model(self.resolve(self.eval(base_node)))
                 if isinstance(base, Folio) and fname == "page":
                     return Page(base, 0)
                 if isinstance(base, Ref):
@@ -1398,6 +1441,7 @@ class Path:
         return _TempLoc(self.eval(n))
 
     def pointee_field(self, base, fname: str, desc: str, n: N) -> _Loc:
+        base = self.as_model(base)
         if isinstance(base, Folio):
             return _FolioFieldLoc(self, base, fname)
         if isinstance(base, Page):
@@ -1420,7 +1464,8 @@ class Path:
         arg_nodes = args_node.kids if args_node is not None else []
         if name in ("sizeof", "typeof", "__builtin_expect") and arg_nodes:
             return self.eval(arg_nodes[0]) if name == "__builtin_expect" else self.eval_sizeof(n)
-        args = [self.resolve(self.eval(a)) for a in arg_nodes]
+        # a folio/page variable handed to a call is taken to be a real one (a model)
+        args = [self.as_model(self.resolve(self.eval(a))) for a in arg_nodes]
         registry = self.program.registry
         if fnode is not None and fnode.type == "identifier" and name in registry:
             call = ModelCall(name, args, n.line, self, self.scenario, [_short(a.source()) for a in arg_nodes])
@@ -1566,7 +1611,8 @@ def _declarator(d: N | None):
 
 
 def _labels_of(seq: list) -> dict:
-    """label -> index in ``seq`` of the statement that holds it (through labels and plain blocks)."""
+    """label -> index in ``seq`` of the statement that holds it (through labels, blocks,
+    if/else branches and #if branches)."""
     out = {}
     for i, s in enumerate(seq):
         stack = [s]
@@ -1576,9 +1622,14 @@ def _labels_of(seq: list) -> dict:
                 if x.kids and x.kids[0].type == "statement_identifier":
                     out.setdefault(x.kids[0].text, i)
                 stack.extend(x.kids[1:])
-            elif x.type == "compound_statement":
+            elif x.type in _LABEL_CONTAINERS:
                 stack.extend(x.kids)
     return out
+
+
+_PREPROC = frozenset({"preproc_if", "preproc_ifdef", "preproc_else", "preproc_elif", "preproc_elifdef"})
+# Statements a goto can enter at a label inside them (loops and switches are not entered).
+_LABEL_CONTAINERS = frozenset({"compound_statement", "if_statement", "else_clause"}) | _PREPROC
 
 
 _STMT = {
