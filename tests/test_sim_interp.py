@@ -671,3 +671,16 @@ retry:
     assert ex.complete
     assert sorted(p.returned for p in ex.paths if p.status == "returned") == [1, 2, 3, 4, 5, 6, 7]
     assert ex.bounds == ["line 8: a goto cycle on unknown values followed up to 6 times"]
+
+
+def test_clamp_gives_a_bounded_unknown():
+    ex = simulate("""
+int f(void)
+{
+	int n = clamp_t(unsigned int, num_cpus(), 1, 128);
+
+	if (n < 1 || n > 128)
+		return -1;
+	return n == 0 ? 0 : clamp(300, 1, 128);
+}""")
+    assert ex.complete and [p.returned for p in ex.paths] == [128]

@@ -279,6 +279,18 @@ def max_model(c: ModelCall):
     return max(v) if v else NOT_MODELLED
 
 
+def clamp(c: ModelCall):
+    """clamp(v, lo, hi) / clamp_t(type, v, lo, hi)."""
+    if len(c.args) < 3:
+        return NOT_MODELLED
+    v, lo, hi = c.args[-3:]
+    if not (isinstance(lo, int) and isinstance(hi, int)) or lo > hi:
+        return NOT_MODELLED
+    if isinstance(v, int):
+        return min(max(v, lo), hi)
+    return c.path.unknown_in(f"{c.name}({', '.join(c.arg_text)})", lo, hi)
+
+
 def bit(c: ModelCall):
     v = _ints(c, 1)
     return 1 << v[0] if v and 0 <= v[0] < 128 else NOT_MODELLED
@@ -327,6 +339,7 @@ MODELS = {
     "cond_resched": no_op, "might_sleep": no_op, "might_fault": no_op, "barrier": no_op,
     "smp_wmb": no_op, "smp_rmb": no_op, "smp_mb": no_op, "lockdep_assert_held": no_op,
     "min": min_model, "max": max_model, "min_t": min_model, "max_t": max_model,
+    "clamp": clamp, "clamp_t": clamp, "clamp_val": clamp,
     "BIT": bit, "DIV_ROUND_UP": div_round_up, "ALIGN": align, "round_up": align, "round_down": round_down,
     "ALIGN_DOWN": round_down, "ARRAY_SIZE": array_size,
 }

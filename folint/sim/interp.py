@@ -412,6 +412,12 @@ class Path:
         self._uid += 1
         return Unknown(self._uid, desc[:TEXT_LIMIT])
 
+    def unknown_in(self, desc: str, lo: int | None, hi: int | None) -> Unknown:
+        """An unknown known to lie in [lo, hi] (None: unbounded)."""
+        u = self.unknown(desc)
+        self.ranges[u.uid] = Range(lo, hi)
+        return u
+
     def new_folio(self, label: str, nr: int | None = None) -> Folio:
         self._fid += 1
         base, n = label, 2

@@ -26,7 +26,8 @@ NOT_MODELLED = _NotModelled()
 class ModelCall:
     """What a model sees: the callee ``name``, evaluated ``args``, the source
     ``line``, the running ``path`` (``path.unknown(desc)``,
-    ``path.as_folio(v)``, ``path.as_page(v)``, ``path.new_entry()``) and the
+    ``path.unknown_in(desc, lo, hi)``, ``path.as_folio(v)``, ``path.as_page(v)``,
+    ``path.new_folio(label)``, ``path.new_entry()``) and the
     ``scenario`` (``scenario.nr``)."""
 
     name: str
