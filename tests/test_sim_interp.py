@@ -684,3 +684,11 @@ int f(void)
 	return n == 0 ? 0 : clamp(300, 1, 128);
 }""")
     assert ex.complete and [p.returned for p in ex.paths] == [128]
+
+
+def test_step_budget_of_the_whole_run_is_reported():
+    code = "int f(void) { int n = 0;" + "".join(f"if (g{i}()) n++;" for i in range(14)) + "return n; }"
+    ex = simulate(code, max_paths=10**6, max_total_steps=5000)
+    assert not ex.complete
+    assert ex.reason.startswith("step budget (5000 for the whole run) spent")
+    assert sum(p.steps for p in ex.paths) <= 5000 + 1

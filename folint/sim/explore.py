@@ -33,6 +33,7 @@ class Scenario:
     inline: bool | frozenset = False
     max_paths: int = 256
     max_steps: int = 20000
+    max_total_steps: int = 500_000
     max_depth: int = 8
     max_seconds: float = 5.0
 
@@ -40,7 +41,7 @@ class Scenario:
         inline = self.inline if isinstance(self.inline, bool) else tuple(sorted(self.inline))
         return (self.nr, self.fail_at, id(self.fail_when) if self.fail_when else None, self.fail_value,
                 tuple(sorted((k, str(v)) for k, v in self.args.items())), inline, self.max_paths,
-                self.max_steps, self.max_depth, self.max_seconds)
+                self.max_steps, self.max_total_steps, self.max_depth, self.max_seconds)
 
 
 class _Marker:
@@ -186,16 +187,22 @@ def explore(program: Program, fn: SimFunction, scenario: Scenario, *,
     deadline = started + scenario.max_seconds
     ex = Exploration(fn.name, scenario)
     stack: list[list[int]] = [[]]
+    steps_left = scenario.max_total_steps
     while stack:
         if len(ex.paths) >= scenario.max_paths:
             ex.reason = (f"path limit ({scenario.max_paths}) reached with {len(stack)} "
                          f"branch{'es' * (len(stack) != 1)} unexplored")
             break
+        if steps_left <= 0:
+            ex.reason = (f"step budget ({scenario.max_total_steps} for the whole run) spent after "
+                         f"{len(ex.paths)} paths")
+            break
         if time.perf_counter() > deadline:
             ex.reason = f"time limit ({scenario.max_seconds:g}s) reached after {len(ex.paths)} paths"
             break
         prefix = stack.pop()
-        path = Path(program, scenario, prefix, deadline, focus=focus).run(fn)
+        path = Path(program, scenario, prefix, deadline, focus=focus, steps_left=steps_left).run(fn)
+        steps_left -= path.steps
         ex.paths.append(path)
         stack.extend(path.alternatives)
         if until is not None and path.status != "infeasible" and until(path):

@@ -359,11 +359,13 @@ class Path:
     """One run of a function through a fixed list of branch choices."""
 
     def __init__(self, program, scenario, prefix: list[int], deadline: float, *,
-                 focus: tuple[int, int] | None = None):
+                 focus: tuple[int, int] | None = None, steps_left: int | None = None):
         self.program = program
         self.scenario = scenario
         self.prefix = prefix
         self.deadline = deadline
+        # what is left of the whole exploration's step budget
+        self.steps_left = scenario.max_total_steps if steps_left is None else steps_left
         # (start, end) bytes of the loop an oracle asks about: the path stops once it has
         # left that loop or gone past it, and other loops get a tighter bound.
         self.focus = focus
@@ -526,6 +528,8 @@ class Path:
         self.steps += 1
         if self.steps > self.scenario.max_steps:
             raise Cut(f"step limit ({self.scenario.max_steps}) reached: a loop or goto cycle that does not end?")
+        if self.steps > self.steps_left:
+            raise Cut(f"step budget ({self.scenario.max_total_steps} for the whole run) spent")
         if not self.steps & 255 and time.perf_counter() > self.deadline:
             raise Cut(f"time limit ({self.scenario.max_seconds:g}s) reached")
 
