@@ -31,7 +31,8 @@ def configure(p, _name):
     p.add_argument("--arg", action="append", default=[], metavar="NAME=VALUE",
                    help="bind a parameter: an integer, NULL, unknown, entry, folio:N (N pages) or page:K")
     p.add_argument("--inline", action="store_true", help="step into calls to functions defined in the same file")
-    p.add_argument("--max-paths", type=int, default=64, metavar="N", help="explore at most N paths (default: 64)")
+    p.add_argument("--max-paths", type=int, default=Scenario.max_paths, metavar="N",
+                   help=f"explore at most N paths (default: {Scenario.max_paths})")
     p.add_argument("-v", "--verbose", action="store_true", help="also show calls the models answered")
 
 
