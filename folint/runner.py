@@ -118,7 +118,7 @@ def run(targets: list[str], config: Config, options: RunOptions) -> RunResult:
     if bar:
         bar.close()
     if tree.wanted:
-        tree.finish(result, files=found.files, simulate=options.simulate)
+        tree.finish(result, files=found.files, simulate=options.simulate, jobs=jobs)
     _drop_refuted(result, options.show_refuted)
     result.finish(started)
     return result

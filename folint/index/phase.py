@@ -62,7 +62,7 @@ class TreePhase:
             self.stats["misses"] += 1
             self._new[key] = fr.summary
 
-    def finish(self, result, *, files: list[str] | None = None, simulate: bool = False) -> None:
+    def finish(self, result, *, files: list[str] | None = None, simulate: bool = False, jobs: int = 1) -> None:
         """Store new summaries, build the index and add the tree rules' findings."""
         started = time.perf_counter()
         if self.cache is not None:
@@ -74,13 +74,14 @@ class TreePhase:
         index = TreeIndex(result.summaries, complete=covers_whole_tree(self.targets, self.config.root), files=files)
         index.discovery = (list(self.targets), list(self.config.exclude), self.config.root)
         result.index = index
-        result.findings.extend(run_tree_rules(self.rules, index, result.errors, simulate=simulate))
+        result.findings.extend(run_tree_rules(self.rules, index, result.errors, simulate=simulate, jobs=jobs))
         self.stats["seconds"] = round(time.perf_counter() - started, 3)
         result.index_stats = dict(self.stats)
 
 
 def run_tree_rules(rules, index: TreeIndex, errors: list[FileError], *, simulate: bool = False,
-                   focus: set[str] | None = None, sources: dict[str, bytes] | None = None) -> list[Finding]:
+                   focus: set[str] | None = None, sources: dict[str, bytes] | None = None,
+                   jobs: int = 1) -> list[Finding]:
     """Each tree rule's findings; a rule bug becomes one error line, not a crash.
 
     ``focus``: paths a patch touched; rules may then also report at call sites there,
@@ -104,5 +105,5 @@ def run_tree_rules(rules, index: TreeIndex, errors: list[FileError], *, simulate
     if simulate and out:
         from folint.index.verify import verify_tree_findings
 
-        verify_tree_findings(out, {r.code: r for r in rules}, index, errors, sources)
+        verify_tree_findings(out, {r.code: r for r in rules}, index, errors, sources, jobs=jobs)
     return out

@@ -12,6 +12,10 @@ finding ``inconclusive`` and adds one error line.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import sys
+
 from folint.finding import FileError, Finding
 from folint.rule import Rule
 
@@ -23,11 +27,63 @@ def _function_at(src, name: str, line: int):
     return None
 
 
+PARALLEL_MIN_FINDINGS = 4
+
+
 def verify_tree_findings(findings: list[Finding], rules_by_code: dict, index, errors: list[FileError],
-                         sources: dict[str, bytes] | None = None) -> None:
+                         sources: dict[str, bytes] | None = None, jobs: int = 1) -> None:
+    """Fill each finding's verdict, evidence and trace.
+
+    With ``jobs`` > 1 the findings are shared out to worker processes, grouped by
+    the file whose function is simulated so each file is parsed once.
+    """
+    todo = [f for f in findings if _plan(f, rules_by_code) is not None]
+    jobs = jobs or os.cpu_count() or 1
+    if jobs == 1 or len(todo) < PARALLEL_MIN_FINDINGS:
+        errors.extend(_verify(todo, rules_by_code, sources))
+        return
+    groups: dict[str, list[int]] = {}
+    for i, f in enumerate(todo):
+        groups.setdefault(_simulated_path(f), []).append(i)
+    batches = [[todo[i] for i in idx] for idx in groups.values()]
+    ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    with ctx.Pool(min(jobs, len(batches)), initializer=_init, initargs=(rules_by_code, sources)) as pool:
+        for idx, (done, errs) in zip(groups.values(), pool.imap(_verify_batch, batches)):
+            for i, (verdict, evidence, trace) in zip(idx, done):
+                todo[i].verdict, todo[i].evidence, todo[i].trace = verdict, evidence, trace
+            errors.extend(errs)
+
+
+_worker: dict = {}
+
+
+def _init(rules_by_code, sources) -> None:
+    _worker["rules"], _worker["sources"] = rules_by_code, sources
+
+
+def _verify_batch(batch: list[Finding]):
+    errs = _verify(batch, _worker["rules"], _worker["sources"])
+    return [(f.verdict, f.evidence, f.trace) for f in batch], errs
+
+
+def _plan(f: Finding, rules_by_code: dict):
+    rule = rules_by_code.get(f.code)
+    plan = f.data.get("sim")
+    if rule is None or plan is None or type(rule).oracle is Rule.oracle:
+        return None
+    return plan
+
+
+def _simulated_path(f: Finding) -> str:
+    plan = f.data["sim"]
+    return plan["caller"][0] if plan.get("caller") is not None else plan["def"][0]
+
+
+def _verify(findings: list[Finding], rules_by_code: dict, sources: dict[str, bytes] | None) -> list[FileError]:
     from folint.sim.oracle import Simulation
     from folint.source import SourceFile
 
+    errors: list[FileError] = []
     parsed: dict[str, SourceFile | None] = {}
 
     def load(path: str):
@@ -43,10 +99,7 @@ def verify_tree_findings(findings: list[Finding], rules_by_code: dict, index, er
         return parsed[path]
 
     for f in findings:
-        rule = rules_by_code.get(f.code)
-        plan = f.data.get("sim")
-        if rule is None or plan is None or type(rule).oracle is Rule.oracle:
-            continue
+        rule, plan = rules_by_code[f.code], f.data["sim"]
         def_path, def_line = plan["def"]
         callee_src = load(def_path)
         caller = plan.get("caller")
@@ -71,3 +124,4 @@ def verify_tree_findings(findings: list[Finding], rules_by_code: dict, index, er
             continue
         if verdict is not None:
             f.verdict, f.evidence, f.trace = verdict.verdict, verdict.evidence, list(verdict.trace)
+    return errors
