@@ -42,7 +42,7 @@ class SwapEntryNotAdvanced(Rule):
 
     def check(self, src):
         for loop in src.page_loops:
-            written = cnodes.assigned_names(loop.node)
+            written = loop.written
             address_taken = {cnodes.base_identifier(n.child_by_field_name("argument"))
                              for n in cnodes.walk(loop.node)
                              if n.type == "pointer_expression" and cnodes.text(n.child_by_field_name("operator")) == "&"}
