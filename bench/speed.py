@@ -55,7 +55,12 @@ def main() -> int:
     for part in args.parts.split(","):
         g, _ = best(GREP + [part], tree, args.runs)
         f, out = best(folint + [part], tree, args.runs)
-        s = json.loads(out)["summary"]
+        try:
+            s = json.loads(out)["summary"]
+        except ValueError:
+            print(f"{part}: folint printed no JSON report; run `{' '.join(folint)} {part}` to see why",
+                  file=sys.stderr)
+            return 1
         print(f"{part:<8} {s['files']:>7} {s['parsed']:>7} {s['findings']:>8} {f:>9.2f} {s['files'] / f:>9.0f} "
               f"{g:>7.2f} {f / g:>7.1f}")
     return 0

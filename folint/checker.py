@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from folint import flow
 from folint.finding import FileError, Finding
-from folint.prefilter import wanted_rules
+from folint.prefilter import ByteScan, wanted_rules
 from folint.rule import Rule
 from folint.source import SourceFile
 from folint.suppressions import apply_suppressions
@@ -49,9 +49,11 @@ def read_source(path: str, max_size: int) -> tuple[bytes | None, FileError | Non
 
 
 def check_source(path: str, raw: bytes, rules: list[Rule], *, prefilter: bool = True,
-                 simulate: bool = False, summarise=None) -> FileResult:
+                 simulate: bool = False, summarise=None, scan: ByteScan | None = None) -> FileResult:
+    """``scan``: the file's ByteScan when the caller already made one (needles it
+    already searched for are not searched again)."""
     result = FileResult(path)
-    active = wanted_rules(raw, rules) if prefilter else list(rules)
+    active = wanted_rules(scan or ByteScan(raw), rules) if prefilter else list(rules)
     if not any(r.scope == "file" for r in active) and summarise is None:
         return result  # tree rules read the index, not the parse
     try:

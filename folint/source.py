@@ -20,6 +20,7 @@ from folint.parsing import captures, parse_kernel_c
 _FUNCTIONS_AND_LOOPS = """
 (function_definition) @fn
 [(for_statement) (while_statement) (do_statement)] @loop
+(call_expression function: (identifier)) @call
 """
 _DECLARATIONS = "(declaration) @decl"
 
@@ -31,6 +32,12 @@ class Function:
     body: Node
     params: list[tuple[str, str]]  # (name, type text such as "struct folio *")
     loops: list[Node] = field(default_factory=list)  # every loop statement in the body
+    calls: list[Node] = field(default_factory=list)  # every call of a named function in the body
+
+    @functools.cached_property
+    def writes(self) -> dict[str, list[Node]]:
+        """Names written in the body (``cnodes.assigned_names``), computed once."""
+        return cnodes.assigned_names(self.body)
 
     @functools.cached_property
     def var_types(self) -> dict[str, str]:
@@ -130,16 +137,18 @@ class SourceFile:
             if name and body is not None:
                 out.append(Function(name, defn, body, _function_params(defn)))
         starts = [fn.body.start_byte for fn in out]
-        for loop in found.get("loop", ()):
-            i = bisect.bisect_right(starts, loop.start_byte) - 1
-            if i >= 0 and loop.end_byte <= out[i].body.end_byte:
-                out[i].loops.append(loop)
+        for kind in ("loop", "call"):
+            for node in found.get(kind, ()):
+                i = bisect.bisect_right(starts, node.start_byte) - 1
+                if i >= 0 and node.end_byte <= out[i].body.end_byte:
+                    (out[i].loops if kind == "loop" else out[i].calls).append(node)
         return out
 
     def function_at(self, node: Node) -> Function | None:
-        for fn in self.functions:
-            if fn.node.start_byte <= node.start_byte < fn.node.end_byte:
-                return fn
+        fns = self.functions
+        i = bisect.bisect_right([fn.node.start_byte for fn in fns], node.start_byte) - 1
+        if i >= 0 and node.start_byte < fns[i].node.end_byte:
+            return fns[i]
         return None
 
     @functools.cached_property

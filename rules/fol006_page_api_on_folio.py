@@ -183,7 +183,7 @@ def direct_page(node: Node, fn) -> FolioPage | None:
 
 
 def _writes(fn, name: str) -> list[Node]:
-    return cnodes.assigned_names(fn.body).get(name, [])
+    return fn.writes.get(name, [])
 
 
 def _written_value(w: Node) -> Node | None:
@@ -244,7 +244,7 @@ def _folio_of_page(fn) -> dict[str, tuple[str, Node]]:
     if cached is not None:
         return cached
     out = {}
-    for name, writes in cnodes.assigned_names(fn.body).items():
+    for name, writes in fn.writes.items():
         if len(writes) != 1 or not vocab.is_folio_pointer_type(fn.type_of(name)):
             continue
         value = cnodes.strip_parens(_written_value(writes[0]))
@@ -275,7 +275,7 @@ class PageApiOnFolio(Rule):
         for fn in src.functions:
             if fn.name in self.folio_apis:
                 continue
-            for call in cnodes.of_type(fn.body, "call_expression"):
+            for call in fn.calls:
                 hit = self._classify(call, fn)
                 if hit is None:
                     continue

@@ -20,6 +20,7 @@ from folint.discovery import discover
 from folint.finding import FileError
 from folint.index.cache import NO_SUMMARY, CacheError, SummaryCache, content_hash
 from folint.index.collect import wants_summary
+from folint.prefilter import ByteScan
 from folint.index.phase import open_cache
 from folint.index.summary import names_in, summarise
 from folint.index.tree import TreeIndex, covers_whole_tree
@@ -64,7 +65,7 @@ def _summarise_path(path: str):
     raw, err = read_source(path, _worker["max_size"])
     if err is not None:
         return path, None, None, None, err, False
-    if not wants_summary(raw):
+    if not wants_summary(ByteScan(raw)):
         return path, _stat_key(st), NO_SUMMARY, None, None, False
     digest = content_hash(raw)
     cache = _worker["cache"]

@@ -6,10 +6,11 @@ from __future__ import annotations
 from folint.checker import FileResult, check_source, read_source
 from folint.index.cache import CacheError, SummaryCache, content_hash
 from folint.index.summary import NEEDLES, summarise
+from folint.prefilter import ByteScan
 
 
-def wants_summary(raw: bytes) -> bool:
-    return any(n in raw for n in NEEDLES)
+def wants_summary(scan: ByteScan) -> bool:
+    return scan.any(NEEDLES)
 
 
 class IndexWorker:
@@ -23,9 +24,10 @@ class IndexWorker:
             except CacheError:
                 self.cache = None  # the main process already reported it
 
-    def summary_for(self, raw: bytes) -> tuple[str | None, dict | None]:
+    def summary_for(self, scan: ByteScan) -> tuple[str | None, dict | None]:
         """(content hash, cached summary or None); (None, None) when the file needs none."""
-        if not wants_summary(raw):
+        raw = scan.raw
+        if not wants_summary(scan):
             return None, None
         digest = content_hash(raw)
         return digest, (self.cache.get(digest) if self.cache is not None else None)
@@ -34,9 +36,10 @@ class IndexWorker:
         raw, err = read_source(path, max_size)
         if err is not None:
             return FileResult(path, errors=[err])
-        digest, cached = self.summary_for(raw)
+        scan = ByteScan(raw)
+        digest, cached = self.summary_for(scan)
         build = summarise if digest is not None and cached is None else None
-        fr = check_source(path, raw, rules, summarise=build, **kw)
+        fr = check_source(path, raw, rules, summarise=build, scan=scan, **kw)
         fr.summary_key = digest
         if cached is not None:
             fr.summary, fr.summary_cached = cached, True

@@ -19,6 +19,7 @@ from collections import Counter
 
 from folint.finding import FileError, Finding
 from folint.index.collect import wants_summary
+from folint.prefilter import ByteScan
 from folint.index.phase import run_tree_rules
 from folint.index.summary import names_in, summarise
 from folint.index.tree import TreeIndex
@@ -30,7 +31,7 @@ def summaries_of(files: dict[str, bytes | None], errors: list[FileError]) -> dic
 
     out: dict[str, dict | None] = {}
     for path, raw in files.items():
-        if raw is None or not wants_summary(raw):
+        if raw is None or not wants_summary(ByteScan(raw)):
             out[path] = None if raw is None else {}
             continue
         try:
