@@ -12,13 +12,16 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Iterator
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from tree_sitter import Node
 
 from folint import cnodes
 from folint.finding import Finding
 from folint.source import SourceFile
+
+if TYPE_CHECKING:
+    from folint.sim import Verdict
 
 CODE_RE = re.compile(r"^FOL\d{3}$")
 
@@ -61,7 +64,7 @@ class Rule:
         return Finding(self.code, self.name, src.path, line, col, end_line, end_col, function,
                        message, statement=cnodes.normalise(src.text(stmt)), data=data)
 
-    def oracle(self, finding: Finding, sim) -> "Verdict | None":  # noqa: F821 (folint.sim.Verdict)
+    def oracle(self, finding: Finding, sim) -> Verdict | None:
         """Confirm or refute ``finding`` by running ``sim`` (a ``folint.sim.Simulation``
         of the finding's function).  Default: no oracle, the verdict stays "unverified".
         See ``folint.sim`` for the API."""

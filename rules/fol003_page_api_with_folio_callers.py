@@ -313,8 +313,7 @@ SIM_KINDS = ("call", "model", "fail", "assume", "return", "loop")
 
 def judge_round_trip(plan: dict, sim):
     """The verdict for one FOL003 finding from ``sim`` (see ``oracle``)."""
-    from folint.sim import Scenario
-    from folint.sim.oracle import confirmed, inconclusive, refuted, trace_of
+    from folint.sim.oracle import inconclusive
     from folint.sim.values import Folio, Page
 
     name, i, own = plan["callee"], plan["index"], plan["own"]
@@ -413,12 +412,13 @@ SIM_SIZES = (4, 512, 1)
 
 def _sizes(sim, inline, witness, refute_text):
     from folint.sim import Scenario
-    from folint.sim.oracle import inconclusive
+    from folint.sim.oracle import inconclusive, judge
 
     verdicts = []
     for nr in SIM_SIZES:
         scenario = Scenario(nr=nr, inline=inline) if inline else Scenario(nr=nr)
-        v = _verdict(sim.run(scenario, until=lambda p: witness(p) is not None), witness, refute_text)
+        v = judge(sim.run(scenario, until=lambda p: witness(p) is not None), witness,
+                  refute_evidence=refute_text, kinds=SIM_KINDS)
         if v.verdict == "confirmed":
             return v
         verdicts.append((nr, v))
@@ -426,24 +426,6 @@ def _sizes(sim, inline, witness, refute_text):
         return verdicts[0][1]
     nr, v = next((nr, v) for nr, v in verdicts if v.verdict != "refuted")
     return inconclusive(f"{nr}-page folio: {v.evidence}")
-
-
-def _verdict(ex, witness, refute_text):
-    from folint.sim.oracle import confirmed, inconclusive, refuted, trace_of
-
-    for path in ex.paths:
-        if path.status == "infeasible":
-            continue
-        evidence = witness(path)
-        if evidence:
-            return confirmed(evidence, trace_of(path, SIM_KINDS))
-    if not ex.feasible:
-        return inconclusive(f"simulation found no feasible path ({ex.reason})")
-    if not ex.complete:
-        return inconclusive(f"simulation incomplete: {ex.reason}")
-    if ex.approximations:
-        return inconclusive(f"simulation skipped code it cannot model ({ex.approximations[0]})")
-    return refuted(refute_text)
 
 
 def _byte_at(src, line: int, col: int) -> int:

@@ -1,12 +1,12 @@
 """install-hook / uninstall-hook, and the hook at work in real `git commit`s."""
 
 import os
-import shutil
 import subprocess
 
 import pytest
 
 from conftest import FIXTURES, ROOT
+from gitrepo import git, make_repo
 from folint.cli import main
 from folint.commands import hook
 
@@ -19,26 +19,8 @@ FOREIGN = "#!/bin/sh\necho 'the old hook ran'\nexit ${OLD_HOOK_EXIT:-0}\n"
 
 @pytest.fixture
 def repo(tmp_path, monkeypatch):
-    empty = tmp_path / "gitconfig"
-    empty.write_text("")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(empty))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    root = tmp_path / "linux"
-    shutil.copytree(TREE, root)
-    git(root, "init", "-q")
-    git(root, "config", "user.name", "Jane Developer")
-    git(root, "config", "user.email", "jane@example.org")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "base")
-    monkeypatch.chdir(root)
-    return root
-
-
-def git(root, *args, check=True):
-    proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
-    if check and proc.returncode:
-        raise AssertionError(proc.stderr)
-    return proc
+    """A git repository holding the fixture tree, committed; cwd inside it."""
+    return make_repo(tmp_path, monkeypatch, TREE)
 
 
 def head(root):

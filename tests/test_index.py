@@ -6,7 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from folint.config import Config
 from folint.index.build import BuildStats, build_index

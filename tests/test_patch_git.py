@@ -2,11 +2,12 @@
 
 import json
 import shutil
-import subprocess
 
 import pytest
 
 from conftest import FIXTURES
+import gitrepo
+from gitrepo import make_repo
 from folint.cli import main
 
 TREE = FIXTURES / "patches" / "tree"
@@ -16,23 +17,11 @@ MTE = "arch/arm64/mm/mteswap.c"
 @pytest.fixture
 def repo(tmp_path, monkeypatch):
     """A git repository holding the fixture tree, committed; cwd inside it."""
-    empty = tmp_path / "gitconfig"
-    empty.write_text("")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(empty))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    root = tmp_path / "linux"
-    shutil.copytree(TREE, root)
-    git(root, "init", "-q")
-    git(root, "config", "user.name", "Jane Developer")
-    git(root, "config", "user.email", "jane@example.org")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "base")
-    monkeypatch.chdir(root)
-    return root
+    return make_repo(tmp_path, monkeypatch, TREE)
 
 
 def git(root, *args):
-    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, text=True).stdout
+    return gitrepo.git(root, *args).stdout
 
 
 def edit(root, path, old, new):

@@ -104,24 +104,31 @@ class Simulation:
               refute_evidence: str | Callable[[Exploration], str], kinds=TRACE_KINDS) -> Verdict:
         """confirmed by the first path whose ``witness(path)`` gives evidence; refuted when the
         exploration is complete and exact and no path did; inconclusive otherwise."""
-        for path in exploration.paths:
-            if path.status == "infeasible":
-                continue
-            evidence = witness(path)
-            if evidence:
-                return confirmed(evidence, trace_of(path, kinds))
-        if not exploration.feasible:
-            return inconclusive(f"simulation found no feasible path ({exploration.reason})")
-        if not exploration.complete:
-            return inconclusive(f"simulation incomplete: {exploration.reason}")
-        if exploration.approximations:
-            return inconclusive(f"simulation skipped code it cannot model ({exploration.approximations[0]})")
-        text = refute_evidence(exploration) if callable(refute_evidence) else refute_evidence
-        if exploration.bounds:
-            bounds = "; ".join(b.replace("a loop on unknown values explored", "loop on unknown values")
-                               for b in exploration.bounds[:3])
-            text = text[:-1] + f"; {bounds})" if text.endswith(")") else f"{text} ({bounds})"
-        return refuted(text)
+        return judge(exploration, witness, refute_evidence=refute_evidence, kinds=kinds)
+
+
+def judge(exploration: Exploration, witness: Callable, *,
+          refute_evidence: str | Callable[[Exploration], str], kinds=TRACE_KINDS) -> Verdict:
+    """The verdict of an exploration (see ``Simulation.judge``); a refutation says which
+    model bounds applied."""
+    for path in exploration.paths:
+        if path.status == "infeasible":
+            continue
+        evidence = witness(path)
+        if evidence:
+            return confirmed(evidence, trace_of(path, kinds))
+    if not exploration.feasible:
+        return inconclusive(f"simulation found no feasible path ({exploration.reason})")
+    if not exploration.complete:
+        return inconclusive(f"simulation incomplete: {exploration.reason}")
+    if exploration.approximations:
+        return inconclusive(f"simulation skipped code it cannot model ({exploration.approximations[0]})")
+    text = refute_evidence(exploration) if callable(refute_evidence) else refute_evidence
+    if exploration.bounds:
+        bounds = "; ".join(b.replace("a loop on unknown values explored", "loop on unknown values")
+                           for b in exploration.bounds[:3])
+        text = text[:-1] + f"; {bounds})" if text.endswith(")") else f"{text} ({bounds})"
+    return refuted(text)
 
 
 def _backward_gotos(body, loop_start: int) -> bool:
