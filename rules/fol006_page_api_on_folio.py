@@ -313,6 +313,48 @@ class PageApiOnFolio(Rule):
                     f"that folio here (not rewritten automatically){note}")
         return f"{page_call} on a folio's page ({fp.how}): use {folio_call}{note}"
 
+    # -- simulating ------------------------------------------------------
+    def oracle(self, finding, sim):
+        """Confirmed when a path reaches the call with the page the message names: the
+        head page (index 0) of a model folio where it says head page; a tail page
+        (index >= 1) where it says the page may not be the head page - with every
+        ``struct page *`` parameter bound to page 1 of a folio, as a caller may pass.
+        A call no explored path reaches that way is inconclusive, never refuted: the
+        rule's reading of where the page comes from is the evidence then."""
+        from folint.sim import Scenario
+        from folint.sim.oracle import confirmed, inconclusive, trace_of
+        from folint.sim.values import render
+
+        call_byte, name = finding.data.get("call_byte"), finding.data.get("api")
+        api = self.table.get(name or "")
+        if call_byte is None or api is None:
+            return None
+        head = bool(finding.data.get("head"))
+        scenario = Scenario() if head else Scenario(args={
+            p: "page:1" for p, t in sim.function.params if vocab.is_page_pointer_type(t)})
+        if head and api.exact == "whole-folio":
+            meaning = f"only the head page; {api.folio}() covers all {scenario.nr} pages"
+        elif head:
+            meaning = f"the head page: {api.folio}() does the same on the folio"
+        else:
+            meaning = f"a tail page: {name}() acts on the folio that holds it, as {api.folio}() would"
+
+        def witness(path):
+            for e in path.events:
+                if e.byte == call_byte:
+                    for page in e.pages():
+                        if (page.index == 0) == head and isinstance(page.index, int):
+                            return f"{scenario.nr}-page folio: {name}() got {render(page)}, {meaning}"
+            return None
+
+        ex = sim.run(scenario, until=lambda path: witness(path) is not None)
+        for path in ex.paths:
+            if path.status != "infeasible" and (evidence := witness(path)):
+                return confirmed(evidence, trace_of(path))
+        wanted = "the head page" if head else "a tail page"
+        reason = ex.reason if not ex.complete else f"no explored path reaches the call with {wanted} of a folio"
+        return inconclusive(f"simulation: {reason}")
+
     # -- fixing ----------------------------------------------------------
     def fixes(self, src, finding):
         call = _call_at(src, finding.data.get("call_byte"))
