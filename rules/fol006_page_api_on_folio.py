@@ -341,10 +341,16 @@ class PageApiOnFolio(Rule):
 
         def witness(path):
             for e in path.events:
-                if e.byte == call_byte:
-                    for page in e.pages():
-                        if (page.index == 0) == head and isinstance(page.index, int):
-                            return f"{scenario.nr}-page folio: {name}() got {render(page)}, {meaning}"
+                if e.byte != call_byte:
+                    continue
+                for page in e.pages():
+                    if not isinstance(page.index, int):  # an index the caller chooses
+                        if not head:
+                            return (f"{scenario.nr}-page folio: {name}() got {render(page)}, whichever page "
+                                    f"the caller's index picks: {name}() acts on the folio that holds it, "
+                                    f"as {api.folio}() would")
+                    elif (page.index == 0) == head:
+                        return f"{scenario.nr}-page folio: {name}() got {render(page)}, {meaning}"
             return None
 
         ex = sim.run(scenario, until=lambda path: witness(path) is not None)
