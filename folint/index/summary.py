@@ -21,6 +21,7 @@ Argument shapes (``call["args"][i]``):
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from tree_sitter import Node, QueryCursor
@@ -47,11 +48,12 @@ def summarise(src: SourceFile) -> dict:
     out: dict = {"defs": [], "protos": [], "calls": [], "macro_calls": [], "refs": [], "exports": []}
     file_types = _file_level_types(src)
     refs: set[str] = set()
-    for fn in src.functions:
+    ref_nodes = _refs_by_function(src)
+    for i, fn in enumerate(src.functions):
         record = _definition(src, fn)
         if record is not None:
             out["defs"].append(record)
-        _calls_and_refs(src, fn, file_types, out["calls"], refs)
+        _calls_and_refs(src, fn, file_types, out["calls"], ref_nodes[i], refs)
     _top_level(src, out, refs)
     out["exports"] = sorted({m.group(1).decode() for m in _EXPORT.finditer(src.raw)})
     out["refs"] = sorted(refs)
@@ -293,8 +295,7 @@ def _shape(src: SourceFile, node: Node, fn: Function, derived: dict, file_types:
     return ["P", text] if "page" in text.lower() else None
 
 
-_CALLS_AND_REFS = """
-(call_expression function: (identifier)) @call
+_REFS = """
 (argument_list [(identifier) (pointer_expression argument: (identifier))] @ref)
 (initializer_list [(identifier) (pointer_expression argument: (identifier))] @ref)
 (initializer_pair value: [(identifier) (pointer_expression argument: (identifier))] @ref)
@@ -305,10 +306,22 @@ _CALLS_AND_REFS = """
 """
 
 
-def _calls_and_refs(src: SourceFile, fn: Function, file_types: dict, calls: list, refs: set) -> None:
-    found = captures(_CALLS_AND_REFS, fn.body)
+def _refs_by_function(src: SourceFile) -> list[list[Node]]:
+    """Names possibly used as values, per function (one query over the whole file)."""
+    fns = src.functions
+    starts = [fn.body.start_byte for fn in fns]
+    out: list[list[Node]] = [[] for _ in fns]
+    for n in captures(_REFS, src.root).get("ref", ()):
+        i = bisect.bisect_right(starts, n.start_byte) - 1
+        if i >= 0 and n.end_byte <= fns[i].body.end_byte:
+            out[i].append(n)
+    return out
+
+
+def _calls_and_refs(src: SourceFile, fn: Function, file_types: dict, calls: list, ref_nodes: list[Node],
+                    refs: set) -> None:
     derived = None
-    for n in found.get("call", ()):
+    for n in fn.calls:
         callee = cnodes.call_name(n)
         if callee is None or callee.startswith("EXPORT_SYMBOL"):
             continue
@@ -319,7 +332,7 @@ def _calls_and_refs(src: SourceFile, fn: Function, file_types: dict, calls: list
         if any(s is not None and s[0] in ("F", "P") for s in shapes):
             line, col = src.position(n.start_byte)
             calls.append({"callee": callee, "line": line, "col": col, "caller": fn.name, "args": shapes})
-    for n in found.get("ref", ()):
+    for n in ref_nodes:
         _maybe_ref(n.child_by_field_name("argument") if n.type == "pointer_expression" else n, fn.var_types, refs)
 
 
