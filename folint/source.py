@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -17,12 +18,15 @@ from folint import cnodes
 from folint.parsing import captures, parse_kernel_c
 
 
-_FUNCTIONS_AND_LOOPS = """
+# One query gives every function and what each holds; nodes are shared out by
+# byte range (much cheaper than one query, or one Python walk, per function).
+_FILE_INDEX = """
 (function_definition) @fn
 [(for_statement) (while_statement) (do_statement)] @loop
 (call_expression function: (identifier)) @call
+(declaration) @decl
+[(preproc_function_def) (preproc_def)] @macro
 """
-_DECLARATIONS = "(declaration) @decl"
 
 
 @dataclass
@@ -39,11 +43,13 @@ class Function:
         """Names written in the body (``cnodes.assigned_names``), computed once."""
         return cnodes.assigned_names(self.body)
 
+    declarations: list[Node] = field(default_factory=list)  # every declaration in the body
+
     @functools.cached_property
     def var_types(self) -> dict[str, str]:
         """Types of the parameters and local variables, by name (first declaration wins)."""
         out = dict(self.params)
-        for decl in captures(_DECLARATIONS, self.body).get("decl", ()):
+        for decl in self.declarations:
             for vname, vtype in declared_names(decl):
                 out.setdefault(vname, vtype)
         return out
@@ -128,21 +134,40 @@ class SourceFile:
 
     # -- functions -----------------------------------------------------------
     @functools.cached_property
+    def _index(self) -> dict[str, list[Node]]:
+        return captures(_FILE_INDEX, self.root)
+
+    @functools.cached_property
     def functions(self) -> list[Function]:
-        found = captures(_FUNCTIONS_AND_LOOPS, self.root)
         out = []
-        for defn in found.get("fn", ()):
+        for defn in self._index.get("fn", ()):
             name = _function_name(defn)
             body = defn.child_by_field_name("body")
             if name and body is not None:
                 out.append(Function(name, defn, body, _function_params(defn)))
         starts = [fn.body.start_byte for fn in out]
-        for kind in ("loop", "call"):
-            for node in found.get(kind, ()):
+        for kind, attr in (("loop", "loops"), ("call", "calls"), ("decl", "declarations")):
+            for node in self._index.get(kind, ()):
                 i = bisect.bisect_right(starts, node.start_byte) - 1
                 if i >= 0 and node.end_byte <= out[i].body.end_byte:
-                    (out[i].loops if kind == "loop" else out[i].calls).append(node)
+                    getattr(out[i], attr).append(node)
         return out
+
+    @functools.cached_property
+    def _definition_spans(self) -> tuple[list[int], list[int]]:
+        defs = self._index.get("fn", [])
+        return [d.start_byte for d in defs], list(itertools.accumulate((d.end_byte for d in defs), max))
+
+    def is_top_level(self, node: Node) -> bool:
+        """``node`` lies outside every function definition (its declarator included)."""
+        starts, reach = self._definition_spans  # reach[i]: the furthest end of defs[:i + 1]
+        i = bisect.bisect_right(starts, node.start_byte) - 1
+        return i < 0 or reach[i] < node.end_byte
+
+    @functools.cached_property
+    def top_level(self) -> dict[str, list[Node]]:
+        """Declarations ("decl") and macro definitions ("macro") outside every function."""
+        return {kind: [n for n in self._index.get(kind, ()) if self.is_top_level(n)] for kind in ("decl", "macro")}
 
     def function_at(self, node: Node) -> Function | None:
         fns = self.functions

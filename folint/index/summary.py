@@ -48,13 +48,13 @@ def summarise(src: SourceFile) -> dict:
     out: dict = {"defs": [], "protos": [], "calls": [], "macro_calls": [], "refs": [], "exports": []}
     file_types = _file_level_types(src)
     refs: set[str] = set()
-    ref_nodes = _refs_by_function(src)
+    ref_nodes, top_refs = _refs_by_function(src)
     for i, fn in enumerate(src.functions):
         record = _definition(src, fn)
         if record is not None:
             out["defs"].append(record)
         _calls_and_refs(src, fn, file_types, out["calls"], ref_nodes[i], refs)
-    _top_level(src, out, refs)
+    _top_level(src, out, top_refs, refs)
     out["exports"] = sorted({m.group(1).decode() for m in _EXPORT.finditer(src.raw)})
     out["refs"] = sorted(refs)
     return out
@@ -306,16 +306,20 @@ _REFS = """
 """
 
 
-def _refs_by_function(src: SourceFile) -> list[list[Node]]:
-    """Names possibly used as values, per function (one query over the whole file)."""
+def _refs_by_function(src: SourceFile) -> tuple[list[list[Node]], list[Node]]:
+    """Names possibly used as values: per function, and outside every function
+    (one query over the whole file)."""
     fns = src.functions
     starts = [fn.body.start_byte for fn in fns]
     out: list[list[Node]] = [[] for _ in fns]
+    top: list[Node] = []
     for n in captures(_REFS, src.root).get("ref", ()):
         i = bisect.bisect_right(starts, n.start_byte) - 1
         if i >= 0 and n.end_byte <= fns[i].body.end_byte:
             out[i].append(n)
-    return out
+        elif src.is_top_level(n):
+            top.append(n)
+    return out, top
 
 
 def _calls_and_refs(src: SourceFile, fn: Function, file_types: dict, calls: list, ref_nodes: list[Node],
@@ -359,22 +363,21 @@ def _maybe_ref(n: Node, local: dict, refs: set) -> None:
         refs.add(name)
 
 
-def _top_level(src: SourceFile, out: dict, refs: set) -> None:
+def _top_level(src: SourceFile, out: dict, ref_nodes: list[Node], refs: set) -> None:
     """Prototypes, names used in file-level initialisers, and calls inside macros."""
-    for n in cnodes.walk(src.root, skip=frozenset({"function_definition"})):
-        if n.type == "declaration":
-            proto = _prototype(src, n)
-            if proto is not None:
-                out["protos"].append(proto)
-        elif n.type == "identifier":
-            _maybe_ref(n, {}, refs)
-        elif n.type in ("preproc_function_def", "preproc_def"):
-            # A call inside a macro hides its real callers: recorded as a caller whose
-            # arguments are unknown, so the function is not flagged on a partial view.
-            value = n.child_by_field_name("value")
-            body = src.text(value) if value is not None else ""
-            line = src.position(n.start_byte)[0]
-            macro = cnodes.text(n.child_by_field_name("name"))
-            for name in dict.fromkeys(m.group(1) for m in _MACRO_CALL.finditer(body)):
-                if name != macro and not name.isupper():
-                    out["macro_calls"].append([name, line])
+    for decl in src.top_level["decl"]:
+        proto = _prototype(src, decl)
+        if proto is not None:
+            out["protos"].append(proto)
+    for n in ref_nodes:
+        _maybe_ref(n.child_by_field_name("argument") if n.type == "pointer_expression" else n, {}, refs)
+    for n in src.top_level["macro"]:
+        # A call inside a macro hides its real callers: recorded as a caller whose
+        # arguments are unknown, so the function is not flagged on a partial view.
+        value = n.child_by_field_name("value")
+        body = src.text(value) if value is not None else ""
+        line = src.position(n.start_byte)[0]
+        macro = cnodes.text(n.child_by_field_name("name"))
+        for name in dict.fromkeys(m.group(1) for m in _MACRO_CALL.finditer(body)):
+            if name != macro and not name.isupper():
+                out["macro_calls"].append([name, line])
