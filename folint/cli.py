@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import sys
 
 from folint import __version__
@@ -42,8 +41,6 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (module, help_text) in SUBCOMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        if importlib.util.find_spec(module) is None:
-            continue
         mod = importlib.import_module(module)
         mod.configure(p, name)
         p.set_defaults(_run=mod.run)
