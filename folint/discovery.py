@@ -49,26 +49,23 @@ def discover(targets: list[str], exclude: list[str] = (), root: Path | None = No
             out.errors.append(FileError(target, f"cannot read: {e.strerror or e}; check the path"))
             continue
         if os.path.isdir(target):
-            for item in _walk(target, seen_dirs, out.errors, exclude, root):
-                _add(item, out, seen_files)
+            for path, key in _walk(target, seen_dirs, out.errors, exclude, root):
+                _add(path, key, out, seen_files)
         else:
-            _add(target, out, seen_files, st)
+            _add(target, (st.st_dev, st.st_ino), out, seen_files)
     return out
 
 
-def _add(path: str, out: Discovery, seen: set, st: os.stat_result | None = None) -> None:
-    try:
-        st = st or os.stat(path)
-    except OSError as e:
-        out.errors.append(FileError(path, f"cannot read: {e.strerror or e}"))
-        return
-    key = (st.st_dev, st.st_ino)
+def _add(path: str, key: tuple[int, int], out: Discovery, seen: set) -> None:
     if key not in seen:
         seen.add(key)
         out.files.append(path)
 
 
-def _walk(top: str, seen_dirs: set, errors: list[FileError], exclude: list[str], root: Path | None) -> Iterator[str]:
+def _walk(top: str, seen_dirs: set, errors: list[FileError], exclude: list[str],
+          root: Path | None) -> Iterator[tuple[str, tuple[int, int]]]:
+    """(path, (device, inode)) of each source file below ``top``.  A plain file's inode
+    comes with the folder listing and its device is its folder's: no stat call."""
     # Iterative depth-first walk; `ancestry` holds the (dev, ino) of the folders
     # on the current path so a link into one of them is recognised as a loop.
     st = os.stat(top)
@@ -108,8 +105,13 @@ def _walk(top: str, seen_dirs: set, errors: list[FileError], exclude: list[str],
             elif entry.name.endswith(SOURCE_SUFFIXES):
                 if _excluded(path, exclude, root):
                     continue
-                if entry.is_symlink() and not os.path.exists(path):
-                    errors.append(FileError(path, "broken symbolic link; skipped"))
-                    continue
-                yield path
+                if entry.is_symlink():
+                    try:
+                        st = os.stat(path)
+                    except OSError:
+                        errors.append(FileError(path, "broken symbolic link; skipped"))
+                        continue
+                    yield path, (st.st_dev, st.st_ino)
+                else:
+                    yield path, (ancestry[-1][0], entry.inode())
         stack.extend(reversed(subdirs))
