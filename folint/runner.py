@@ -77,6 +77,12 @@ def _check(path: str) -> FileResult:
     return check_path(path, _worker["rules"], _worker["max_size"], simulate=_worker["simulate"])
 
 
+def _chunksize(files: int, jobs: int) -> int:
+    """Big chunks cut the per-file cost of talking to workers on a large tree; at least
+    eight chunks a worker keep a small tree (where a few files cost most) balanced."""
+    return max(1, min(128, files // (jobs * 8)))
+
+
 def _progress(total: int, enabled: bool):
     if not enabled or total < PROGRESS_MIN_FILES or not sys.stderr.isatty():
         return None
@@ -110,7 +116,7 @@ def run(targets: list[str], config: Config, options: RunOptions) -> RunResult:
     else:
         ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
         with ctx.Pool(jobs, initializer=_init_worker, initargs=(config, options, index)) as pool:
-            for fr in pool.imap_unordered(_check, found.files, chunksize=32):
+            for fr in pool.imap_unordered(_check, found.files, chunksize=_chunksize(len(found.files), jobs)):
                 result.add(fr)
                 tree.collect(fr)
                 if bar:
