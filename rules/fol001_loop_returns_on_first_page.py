@@ -63,7 +63,7 @@ class LoopReturnsOnFirstPage(Rule):
         """Confirmed when a path leaves the loop (return/break/goto) before its last page
         with pages never reached; refuted when no explored path does."""
         from folint.sim import Scenario
-        from folint.sim.oracle import events_in, loop_not_reached, pages_text, paths_text, runs_of
+        from folint.sim.oracle import events_in, pages_text, paths_text, runs_of
 
         start = finding.data.get("loop_start")
         if start is None:
@@ -87,11 +87,6 @@ class LoopReturnsOnFirstPage(Rule):
                         f"at line {run.exit_line}; page{'s' * (len(never) > 1)} {pages_text(never)} never")
             return None
 
-        def refutation(ex):
-            return loop_not_reached(ex, start) or (
-                f"with a {nr}-page folio every path reaches all pages before the loop ends "
-                f"({paths_text(len(ex.feasible))} explored)")
-
-        ex = sim.run(stop_after_loop=start if sim.outermost_loop(start) else None,
-                     until=lambda path: witness(path) is not None)
-        return sim.judge(ex, witness, refute_evidence=refutation)
+        return sim.judge_loop(start, witness, lambda ex: (
+            f"with a {nr}-page folio every path reaches all pages before the loop ends "
+            f"({paths_text(len(ex.feasible))} explored)"))

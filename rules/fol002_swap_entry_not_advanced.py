@@ -88,7 +88,7 @@ class SwapEntryNotAdvanced(Rule):
         """Confirmed when the flagged call gets the same swap entry value with two
         different pages; refuted when no explored path does."""
         from folint.sim import Scenario
-        from folint.sim.oracle import events_in, loop_not_reached, paths_text, runs_of
+        from folint.sim.oracle import events_in, paths_text, runs_of
         from folint.sim.values import render, swap_entry, value_key
 
         start, call_byte = finding.data.get("loop_start"), finding.data.get("call_byte")
@@ -111,9 +111,7 @@ class SwapEntryNotAdvanced(Rule):
                                     f"with {render(seen)} and with {render(page)}")
             return None
 
-        ex = sim.run(stop_after_loop=start if sim.outermost_loop(start) else None,
-                     until=lambda path: witness(path) is not None)
-        return sim.judge(ex, witness, refute_evidence=lambda ex: loop_not_reached(ex, start) or (
+        return sim.judge_loop(start, witness, lambda ex: (
             f"with a {nr}-page folio, {callee}() never got one swap entry with two different pages "
             f"({paths_text(len(ex.feasible))} explored)"))
 

@@ -68,7 +68,7 @@ class LoopPageIndexUnused(Rule):
         """Confirmed when the flagged call gets one page in two or more iterations;
         refuted when no explored path does."""
         from folint.sim import Scenario
-        from folint.sim.oracle import events_in, loop_not_reached, pages_text, paths_text, runs_of
+        from folint.sim.oracle import events_in, pages_text, paths_text, runs_of
         from folint.sim.values import render
 
         start, call_byte = finding.data.get("loop_start"), finding.data.get("call_byte")
@@ -94,8 +94,6 @@ class LoopPageIndexUnused(Rule):
                             f"iterations {pages_text(set(its))}{tail}")
             return None
 
-        ex = sim.run(stop_after_loop=start if sim.outermost_loop(start) else None,
-                     until=lambda path: witness(path) is not None)
-        return sim.judge(ex, witness, refute_evidence=lambda ex: loop_not_reached(ex, start) or (
+        return sim.judge_loop(start, witness, lambda ex: (
             f"with a {nr}-page folio, {callee}() never got the same page in two iterations "
             f"({paths_text(len(ex.feasible))} explored)"))

@@ -100,6 +100,13 @@ class Simulation:
             p = p.parent
         return not _backward_gotos(self.function.body, loop_start)
 
+    def judge_loop(self, loop_start: int, witness: Callable, refutation: Callable[[Exploration], str]) -> Verdict:
+        """Run focused on the loop at ``loop_start`` until ``witness`` finds evidence, and
+        judge it; a refutation says so first when no path reached the loop."""
+        ex = self.run(stop_after_loop=loop_start if self.outermost_loop(loop_start) else None,
+                      until=lambda path: witness(path) is not None)
+        return self.judge(ex, witness, refute_evidence=lambda ex: loop_not_reached(ex, loop_start) or refutation(ex))
+
     def judge(self, exploration: Exploration, witness: Callable, *,
               refute_evidence: str | Callable[[Exploration], str], kinds=TRACE_KINDS) -> Verdict:
         """confirmed by the first path whose ``witness(path)`` gives evidence; refuted when the
