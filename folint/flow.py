@@ -3,7 +3,7 @@
 ``outcomes(stmt, loop)`` is the set of ways a statement can end, seen from
 the loop ``loop``: FALL (on to the next statement), NEXT (``continue``: next
 iteration) or EXIT (``return``, ``break`` of this loop, ``goto`` to a label
-outside the loop).  The walk is iterative-free recursion over statements only,
+outside the loop).  It recurses over statements only (not expressions),
 bounded by ``MAX_DEPTH``; deeper code raises ``TooDeep``.
 """
 
@@ -77,11 +77,9 @@ def outcomes(stmt: Node | None, loop: Node, _labels: set[str] | None = None, _de
 def first_exit(stmt: Node, loop: Node) -> Node | None:
     """The first statement in ``stmt`` that leaves ``loop`` (return/break/goto out)."""
     labels = labels_inside(loop)
+    # Inner loops and switches are not entered: a break there is theirs, not ours.
     for n in cnodes.walk(stmt, skip=cnodes.BREAK_SCOPES):
-        if n.type == "return_statement" or (n.type == "break_statement") or \
+        if n.type in ("return_statement", "break_statement") or \
                 (n.type == "goto_statement" and cnodes.text(n.child_by_field_name("label")) not in labels):
-            if n.type == "break_statement" and any(a.type in cnodes.BREAK_SCOPES and cnodes.is_inside(a, stmt)
-                                                   for a in cnodes.ancestors(n)):
-                continue
             return n
     return None

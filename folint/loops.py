@@ -211,20 +211,17 @@ def recognise(loop: Node, fn: Function, facts: FunctionFacts) -> PageLoop | None
     body = loop.child_by_field_name("body")
     update = loop.child_by_field_name("update")
     init = loop.child_by_field_name("initializer")
-    stepping_region = update if kind == "for" else body
     parts = _compare_parts(cond)
-    walk_var = _walk_var(fn, update, body if kind != "for" else None) if kind == "for" else _walk_var(fn, body)
-    if walk_var is None and kind == "for":
-        walk_var = _walk_var(fn, body)
+    walk_var = _walk_var(fn, update, body)  # the for's update first, then the body
     if parts is not None:
         left, right, op = parts
+        # Names that change from one iteration to the next (the for's update, the body).
+        stepped = {name for region in (update, body) if region is not None for name in cnodes.assigned_names(region)}
         for idx_node, bound_node in ((left, right), (right, left)):
             index = _stepped_name(idx_node)
             if index is None:
                 continue
-            stepped = index in cnodes.assigned_names(stepping_region) if stepping_region is not None else False
-            stepped = stepped or (cnodes.strip_parens(idx_node).type == "update_expression")
-            if not stepped and not (kind == "for" and body is not None and index in cnodes.assigned_names(body)):
+            if index not in stepped and cnodes.strip_parens(idx_node).type != "update_expression":
                 continue
             folio = vocab.nr_pages_of(bound_node, facts.bound_vars)
             if folio is None and bound_node is not None and bound_node.type == "number_literal":

@@ -50,7 +50,7 @@ def nr_pages_of(node: Node | None, bound_vars: dict[str, str]) -> str | None:
         left = cnodes.strip_parens(node.child_by_field_name("left"))
         right = cnodes.strip_parens(node.child_by_field_name("right"))
         if op == "<<" and left is not None and cnodes.text(left).rstrip("uUlL") == "1":
-            return _order_of(right, bound_vars)
+            return order_of(right, bound_vars)
         if op == ">>" and right is not None and cnodes.text(right) == "PAGE_SHIFT":
             return _size_of(left)
         if op == "/" and right is not None and cnodes.text(right) == "PAGE_SIZE":
@@ -58,7 +58,9 @@ def nr_pages_of(node: Node | None, bound_vars: dict[str, str]) -> str | None:
     return None
 
 
-def _order_of(node: Node | None, bound_vars: dict[str, str]) -> str | None:
+def order_of(node: Node | None, bound_vars: dict[str, str]) -> str | None:
+    """If ``node`` is the order of a folio (``folio_order(f)``, or a variable in
+    ``bound_vars`` as ``"order:NAME"``), the folio's text."""
     node = cnodes.strip_parens(node)
     if node is None:
         return None
@@ -76,10 +78,6 @@ def _size_of(node: Node | None) -> str | None:
         args = cnodes.call_args(node)
         return cnodes.text(args[0]) if args else None
     return None
-
-
-def order_of(node: Node | None, bound_vars: dict[str, str]) -> str | None:
-    return _order_of(node, bound_vars)
 
 
 @dataclass(frozen=True)
