@@ -1,0 +1,217 @@
+"""Where the code itself shows that a folio cannot be large at a given point.
+
+Rules about large folios (FOL008 ...) ask one question: at this node, can the
+folio named F have more than one page?  The answer is "no" (with the reason,
+for the message) when the code makes it visible:
+
+- F is allocated with order 0 everywhere it is written
+  (``folio_alloc(gfp, 0)``, ``vma_alloc_folio(gfp, 0, ...)``,
+  ``page_folio(alloc_page(gfp))``), or F is a parameter of a static function
+  whose every caller in the file passes such a folio;
+- the node sits in a branch that only runs for a small folio
+  (``if (!folio_test_large(F))``, the ``else`` of ``if (folio_test_large(F))``,
+  ``if (folio_nr_pages(F) == 1)``);
+- an earlier statement on every way to the node leaves for a large folio
+  (``if (folio_test_large(F)) return ...;``, ``if (WARN_ON_ONCE(folio_test_large(F)))
+  goto out;``) or asserts it is small (``VM_BUG_ON_FOLIO(folio_test_large(F), F)``).
+
+Anything else is "it can be large".  The simulator (nr = 4) sees the same
+guards; this module lets the static check stay quiet about them too.
+"""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from folint import cnodes
+
+# Folio allocators: the order is their second argument.
+FOLIO_ALLOCATORS = frozenset({
+    "folio_alloc", "folio_alloc_noprof", "__folio_alloc", "__folio_alloc_noprof", "__folio_alloc_node",
+    "__folio_alloc_node_noprof", "vma_alloc_folio", "vma_alloc_folio_noprof", "folio_alloc_mpol",
+    "folio_alloc_mpol_noprof", "filemap_alloc_folio", "filemap_alloc_folio_noprof", "folio_alloc_node",
+})
+# Page allocators that give one page (alloc_pages' order is its second argument).
+PAGE_ALLOCATORS = frozenset({"alloc_page", "alloc_page_vma", "__page_cache_alloc"})
+ORDERED_PAGE_ALLOCATORS = frozenset({"alloc_pages", "alloc_pages_node", "__alloc_pages"})
+# Wrappers whose value is their (last) argument's truth.
+_TRUTH_WRAPPERS = frozenset({"likely", "unlikely", "WARN_ON", "WARN_ON_ONCE", "VM_WARN_ON", "VM_WARN_ON_ONCE",
+                             "VM_WARN_ON_FOLIO", "VM_WARN_ON_ONCE_FOLIO", "WARN"})
+# Statements that stop the kernel unless the condition is false.
+_ASSERTS = frozenset({"BUG_ON", "VM_BUG_ON", "VM_BUG_ON_FOLIO", "VM_BUG_ON_PAGE"})
+_EXITS = frozenset({"return_statement", "goto_statement", "break_statement", "continue_statement"})
+
+
+def _is_zero(node: Node | None) -> bool:
+    node = cnodes.strip_parens(node)
+    return node is not None and cnodes.text(node).rstrip("uUlL") == "0"
+
+
+def _names(node: Node | None, folio: str) -> bool:
+    node = cnodes.strip_parens(node)
+    return node is not None and node.type == "identifier" and cnodes.text(node) == folio
+
+
+def _unwrap(node: Node | None) -> Node | None:
+    node = cnodes.strip_parens(node)
+    while node is not None and cnodes.call_name(node) in _TRUTH_WRAPPERS and cnodes.call_args(node):
+        node = cnodes.strip_parens(cnodes.call_args(node)[0])
+    return node
+
+
+def says_large(cond: Node | None, folio: str) -> bool:
+    """``cond`` being true means the folio is large."""
+    cond = _unwrap(cond)
+    if cond is None:
+        return False
+    name = cnodes.call_name(cond)
+    args = cnodes.call_args(cond) if name else []
+    if name in ("folio_test_large", "folio_order") and args and _names(args[0], folio):
+        return True
+    if cond.type == "binary_expression":
+        op = cnodes.text(cond.child_by_field_name("operator"))
+        left, right = cond.child_by_field_name("left"), cond.child_by_field_name("right")
+        if op == "||":
+            return False
+        if op == "&&":
+            return says_large(left, folio) or says_large(right, folio)
+        lname = cnodes.call_name(cnodes.strip_parens(left)) or ""
+        largs = cnodes.call_args(cnodes.strip_parens(left)) if lname else []
+        if lname in ("folio_nr_pages", "folio_order") and largs and _names(largs[0], folio):
+            r = cnodes.text(cnodes.strip_parens(right)).rstrip("uUlL")
+            one = "0" if lname == "folio_order" else "1"
+            return (op == "!=" and r == one) or (op == ">" and r == one) or (op == ">=" and r == str(int(one) + 1))
+    return False
+
+
+def says_small(cond: Node | None, folio: str) -> bool:
+    """``cond`` being true means the folio is not large."""
+    cond = _unwrap(cond)
+    if cond is None:
+        return False
+    if cond.type == "unary_expression" and cnodes.text(cond.child_by_field_name("operator")) == "!":
+        return says_large(cond.child_by_field_name("argument"), folio)
+    if cond.type == "binary_expression":
+        op = cnodes.text(cond.child_by_field_name("operator"))
+        left, right = cond.child_by_field_name("left"), cond.child_by_field_name("right")
+        if op == "&&":
+            return says_small(left, folio) or says_small(right, folio)
+        lname = cnodes.call_name(cnodes.strip_parens(left)) or ""
+        largs = cnodes.call_args(cnodes.strip_parens(left)) if lname else []
+        if lname in ("folio_nr_pages", "folio_order") and largs and _names(largs[0], folio) and op == "==":
+            return cnodes.text(cnodes.strip_parens(right)).rstrip("uUlL") == ("0" if lname == "folio_order" else "1")
+    return False
+
+
+def _any_says_large(cond: Node | None, folio: str) -> bool:
+    """Some ``||`` alternative of ``cond`` says the folio is large (so after leaving on
+    ``cond``, the folio is small)."""
+    cond = _unwrap(cond)
+    if cond is None:
+        return False
+    if cond.type == "binary_expression" and cnodes.text(cond.child_by_field_name("operator")) == "||":
+        return _any_says_large(cond.child_by_field_name("left"), folio) or \
+            _any_says_large(cond.child_by_field_name("right"), folio)
+    return says_large(cond, folio)
+
+
+def _always_exits(stmt: Node | None) -> bool:
+    stmt = stmt if stmt is None or stmt.type != "compound_statement" else \
+        (stmt.named_children[-1] if stmt.named_children else None)
+    while stmt is not None and stmt.type == "compound_statement":
+        stmt = stmt.named_children[-1] if stmt.named_children else None
+    return stmt is not None and stmt.type in _EXITS
+
+
+def allocated_small(fn, folio: str) -> str | None:
+    """Every write of ``folio`` in ``fn`` is an order-0 allocation: how, else None."""
+    writes = fn.writes.get(folio, [])
+    if not writes or folio in dict(fn.params):
+        return None
+    how = None
+    for w in writes:
+        value = w.child_by_field_name("value") if w.type == "init_declarator" else \
+            w.child_by_field_name("right") if w.type == "assignment_expression" else None
+        value = cnodes.strip_parens(value)
+        if value is None:
+            return None
+        if value.type == "cast_expression":
+            value = cnodes.strip_parens(value.child_by_field_name("value"))
+        name = cnodes.call_name(value) or ""
+        args = cnodes.call_args(value) if name else []
+        if name in FOLIO_ALLOCATORS and len(args) >= 2 and _is_zero(args[1]):
+            how = f"'{folio}' is allocated with order 0 ({cnodes.normalise(cnodes.text(value))})"
+            continue
+        if name == "page_folio" and args:
+            inner = cnodes.strip_parens(args[0])
+            iname = cnodes.call_name(inner) or ""
+            iargs = cnodes.call_args(inner) if iname else []
+            if iname in PAGE_ALLOCATORS or (iname in ORDERED_PAGE_ALLOCATORS and len(iargs) >= 2
+                                             and _is_zero(iargs[-1] if iname == "alloc_pages_node" else iargs[1])):
+                how = f"'{folio}' is one page ({cnodes.normalise(cnodes.text(value))})"
+                continue
+        if value.type == "identifier" and cnodes.text(value) == "NULL":
+            continue
+        return None
+    return how
+
+
+def small_from_callers(src, fn, folio: str) -> str | None:
+    """``folio`` is a parameter of static ``fn`` and every call of ``fn`` in ``src``
+    passes a variable allocated with order 0 there: how, else None."""
+    names = [name for name, _t in fn.params]
+    if src is None or folio not in names or not cnodes.text(fn.node).startswith("static"):
+        return None
+    i = names.index(folio)
+    calls = [(caller, call) for caller in src.functions for call in caller.calls
+             if cnodes.call_name(call) == fn.name]
+    if not calls:
+        return None
+    for caller, call in calls:
+        args = cnodes.call_args(call)
+        arg = cnodes.strip_parens(args[i]) if i < len(args) else None
+        if arg is None or arg.type != "identifier" or not allocated_small(caller, cnodes.text(arg)):
+            return None
+    return f"every caller of {fn.name}() passes a folio allocated with order 0 as '{folio}'"
+
+
+def small_at(fn, folio: str, node: Node, src=None) -> str | None:
+    """Why ``folio`` cannot be large at ``node`` in ``fn`` (a sentence), or None.
+    With ``src`` (the SourceFile), a static function's callers are looked at too."""
+    how = allocated_small(fn, folio) or small_from_callers(src, fn, folio)
+    if how:
+        return how
+    child = node
+    for anc in cnodes.ancestors(node):
+        if anc.id == fn.body.parent.id:
+            break
+        if anc.type == "if_statement":
+            cond = anc.child_by_field_name("condition")
+            cons, alt = anc.child_by_field_name("consequence"), anc.child_by_field_name("alternative")
+            if cons is not None and cnodes.is_inside(child, cons) and child.id != (cond.id if cond else -1) \
+                    and says_small(cond, folio):
+                return f"it runs only when {cnodes.normalise(cnodes.text(cond))} (a small folio)"
+            if alt is not None and cnodes.is_inside(child, alt) and says_large(cond, folio):
+                return f"it runs only when {cnodes.normalise(cnodes.text(cond))} is false (a small folio)"
+        if anc.type == "compound_statement":
+            for stmt in anc.named_children:
+                if stmt.start_byte >= child.start_byte:
+                    break
+                why = _leaves_if_large(stmt, folio)
+                if why:
+                    return why
+        child = anc
+    return None
+
+
+def _leaves_if_large(stmt: Node, folio: str) -> str | None:
+    if stmt.type == "if_statement":
+        cond = stmt.child_by_field_name("condition")
+        if _always_exits(stmt.child_by_field_name("consequence")) and _any_says_large(cond, folio):
+            return f"line {stmt.start_point[0] + 1} leaves when {cnodes.normalise(cnodes.text(cond))} (a large folio)"
+    if stmt.type == "expression_statement" and stmt.named_children:
+        call = cnodes.strip_parens(stmt.named_children[0])
+        if cnodes.call_name(call) in _ASSERTS and cnodes.call_args(call) and \
+                _any_says_large(cnodes.call_args(call)[0], folio):
+            return f"line {stmt.start_point[0] + 1} asserts the folio is small ({cnodes.normalise(cnodes.text(call))})"
+    return None
