@@ -23,6 +23,7 @@ SUBCOMMANDS = {
     "rules": ("folint.commands.info", "list the rules: code, name, summary"),
     "explain": ("folint.commands.info", "show a rule's documentation"),
     "loops": ("folint.commands.loops", "list the per-page loops the model recognises"),
+    "facts": ("folint.commands.facts", "print the API facts read from a kernel tree, and where each came from"),
     "simulate": ("folint.commands.simulate", "run one function on a model folio and print the trace"),
     "check-patch": ("folint.commands.check_patch", "check a patch, a mailbox, a git range or the staged change"),
     "install-hook": ("folint.commands.hook", "install a git pre-commit hook that runs check-patch --staged"),

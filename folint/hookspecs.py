@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from folint.facts import FactsRegistry
     from folint.rule import Rule
     from folint.sim.models import ModelRegistry
 
@@ -52,4 +53,21 @@ def folint_page_api_table() -> list[dict]:
 
     Each item is ``{"page": "lock_page", "folio": "folio_lock", "form": "call"}``;
     see ``rules/page_api_table.toml`` for the fields.
+    """
+
+
+@hookspec
+def folint_api_facts(registry: FactsRegistry) -> None:
+    """Register kinds of API fact read from the kernel tree being checked.
+
+    ``registry.add(FactKind(name, summary, files, read, builtin))`` (see
+    :mod:`folint.facts.model`): ``files`` are paths relative to the tree root;
+    ``read(files)`` gets ``{path: bytes}`` for those that exist and returns a
+    :class:`folint.facts.Reading` (``value``: plain JSON data; ``where``: item ->
+    ``"file:line"``) or None when the files do not say; ``builtin`` maps a kernel
+    version ("6.12") to the value to use without a tree.  Rules then read
+    ``self.facts.get(name)`` and ``self.facts.source(name)``.  Readings are cached
+    by the content hashes of the files read and the reader module's source.  The
+    built-in kinds (``folint.facts.page_flags``, ``lookups``, ``helpers``) are
+    added before this hook is called; a kind of the same name replaces them.
     """

@@ -26,6 +26,12 @@ if TYPE_CHECKING:
 CODE_RE = re.compile(r"^FOL\d{3}$")
 
 
+def _builtin_facts():
+    from folint.facts.engine import builtin_facts
+
+    return builtin_facts()
+
+
 class Rule:
     code: ClassVar[str]
     name: ClassVar[str]
@@ -45,6 +51,9 @@ class Rule:
         # The run's folint.config.Config (None outside a run): for settings that are
         # not per-rule options, such as the [[page-api]] tables FOL006 reads.
         self.config = config
+        # The API facts of the tree being checked (folint.facts.Facts): set by
+        # build_rules; the built-in tables until then.
+        self.facts = _builtin_facts()
 
     def check(self, src: SourceFile) -> Iterator[Finding]:
         raise NotImplementedError

@@ -33,6 +33,7 @@ class RunOptions:
     show_refuted: bool = False
     cache: bool = False  # reuse file summaries from the on-disk tree index cache
     cache_dir: str | None = None  # None: the user cache folder (XDG_CACHE_HOME)
+    facts: object | None = None  # folint.facts.Facts; None: read from the targets' kernel tree
 
 
 @dataclass
@@ -65,7 +66,7 @@ _worker: dict = {}
 
 
 def _init_worker(config: Config, options: RunOptions, index: tuple | None = None) -> None:
-    _worker["rules"] = build_rules(config, options.select, options.ignore)
+    _worker["rules"] = build_rules(config, options.select, options.ignore, facts=options.facts)
     _worker["max_size"] = config.max_file_size
     _worker["simulate"] = options.simulate
     _worker["index"] = IndexWorker(*index) if index is not None else None
@@ -96,8 +97,14 @@ def _progress(total: int, enabled: bool):
 def run(targets: list[str], config: Config, options: RunOptions) -> RunResult:
     started = time.perf_counter()
     result = RunResult()
+    if options.facts is None:  # read once here; the workers get them with the options
+        from dataclasses import replace
+
+        from folint.facts.engine import facts_for_targets
+
+        options = replace(options, facts=facts_for_targets(targets, cache=options.cache, cache_dir=options.cache_dir))
     # Built here too so a bad selection is a ConfigError in the parent, not a worker crash.
-    rules = build_rules(config, options.select, options.ignore)
+    rules = build_rules(config, options.select, options.ignore, facts=options.facts)
     result.rule_codes = [r.code for r in rules]
     found = discover(targets, config.exclude, config.root)
     result.errors.extend(found.errors)

@@ -32,8 +32,15 @@ def select_codes(known: list[str], select: list[str] | None, ignore: list[str]) 
     return [c for c in chosen if not _matches(c, ignore)]
 
 
-def build_rules(config: Config, select: list[str] | None = None, ignore: list[str] | None = None) -> list[Rule]:
+def build_rules(config: Config, select: list[str] | None = None, ignore: list[str] | None = None,
+                facts=None) -> list[Rule]:
+    """The selected rules, built; ``facts`` (a ``folint.facts.Facts``) is given to each
+    (default: the built-in tables)."""
     classes = registered_rules()
     sel = select if select is not None else config.select
     ign = list(config.ignore) + list(ignore or [])
-    return [classes[c](config.rule_options.get(c, {}), config=config) for c in select_codes(list(classes), sel, ign)]
+    rules = [classes[c](config.rule_options.get(c, {}), config=config) for c in select_codes(list(classes), sel, ign)]
+    if facts is not None:
+        for rule in rules:
+            rule.facts = facts
+    return rules

@@ -135,6 +135,15 @@ def _plan(args) -> _Plan:
     return plan
 
 
+def _facts(args, plan: _Plan):
+    """The API facts of the tree the patches apply to (its files as on disk), else the built-in tables."""
+    from folint.facts.engine import facts_for_root
+    from folint.facts.tree import find_tree_root
+
+    root = find_tree_root(plan.where) if plan.where and not args.no_tree else None
+    return facts_for_root(root, cache=getattr(args, "cache", True), cache_dir=getattr(args, "cache_dir", None))
+
+
 def check(args):
     """Run the check; returns (outcome, patches, config)."""
     _check_args(args)
@@ -143,7 +152,7 @@ def check(args):
     except git.GitError as e:
         raise ConfigError(str(e)) from None
     config = config_for([plan.where or "."], args.config)
-    rules = build_rules(config, args.select, args.ignore)
+    rules = build_rules(config, args.select, args.ignore, facts=_facts(args, plan))
     settings = Settings(rules, simulate=args.simulate, show_refuted=args.show_refuted,
                         max_size=config.max_file_size, exclude=list(config.exclude),
                         tree_rules=args.tree_rules, config=config, cache=getattr(args, "cache", True),

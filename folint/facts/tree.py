@@ -1,0 +1,65 @@
+"""Which kernel tree a check is about: its root folder and its version.
+
+A kernel tree's root is the folder holding ``MAINTAINERS``, ``Kbuild`` and a
+``Makefile`` with a ``VERSION =`` line.  A check of a target inside a tree walks
+up from the target to that folder; check-patch uses its ``--tree`` (or the git
+work tree it stands in).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+_VERSION = re.compile(rb"^VERSION\s*=\s*(\d+)\s*$", re.M)
+_PATCHLEVEL = re.compile(rb"^PATCHLEVEL\s*=\s*(\d+)\s*$", re.M)
+_MAKEFILE_HEAD = 4096  # VERSION and PATCHLEVEL are on the first lines
+
+
+def _makefile_head(folder: Path) -> bytes | None:
+    try:
+        with open(folder / "Makefile", "rb") as fh:
+            return fh.read(_MAKEFILE_HEAD)
+    except OSError:
+        return None
+
+
+def is_tree_root(folder: Path) -> bool:
+    if not ((folder / "MAINTAINERS").is_file() and (folder / "Kbuild").is_file()):
+        return False
+    head = _makefile_head(folder)
+    return head is not None and _VERSION.search(head) is not None
+
+
+def find_tree_root(start: str | Path) -> Path | None:
+    """The kernel tree holding ``start`` (a file or a folder), or None."""
+    try:
+        p = Path(start).resolve()
+    except (OSError, RuntimeError):
+        return None
+    if not p.is_dir():
+        p = p.parent
+    for folder in (p, *p.parents):
+        if is_tree_root(folder):
+            return folder
+    return None
+
+
+def root_for_targets(targets: list[str]) -> Path | None:
+    """The tree of the first target that is inside one."""
+    for t in targets:
+        root = find_tree_root(t)
+        if root is not None:
+            return root
+    return None
+
+
+def tree_version(root: Path) -> str | None:
+    """``VERSION.PATCHLEVEL`` from the tree's Makefile ("6.12"), or None."""
+    head = _makefile_head(root)
+    if head is None:
+        return None
+    v, p = _VERSION.search(head), _PATCHLEVEL.search(head)
+    if v is None:
+        return None
+    return f"{int(v.group(1))}.{int(p.group(1))}" if p else str(int(v.group(1)))
