@@ -51,8 +51,9 @@ def folint_sim_models(registry: ModelRegistry) -> None:
 def folint_page_api_table() -> list[dict]:
     """Return extra page-API -> folio-API pairs (FOL006).
 
-    Each item is ``{"page": "lock_page", "folio": "folio_lock", "form": "call"}``;
-    see ``rules/page_api_table.toml`` for the fields.
+    Each item is ``{"page": "lock_page", "folio": "folio_lock", "exact": "any-page"}``
+    (optional: ``page-arg``, ``template``, ``fix``, ``note``); see
+    ``rules/page_api_table.toml`` for the fields.  The example is checked by a test.
     """
 
 

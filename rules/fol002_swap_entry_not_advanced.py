@@ -25,6 +25,14 @@ Use instead:
 
     or compute it from the index:
     ``swp_entry(swp_type(entry), swp_offset(entry) + i)``.
+
+Fix:
+    ``folint --diff`` / ``--fix`` add ``entry.val++;`` as the last statement of
+    the loop body (wrapping a lone statement in braces) where that is certainly
+    what the loop means: the entry is a non-const local or parameter of type
+    ``swp_entry_t`` (not ``folio->swap``), the loop walks pages 0, 1, 2 ... by
+    one, no ``continue`` skips the end of the body, the loop is not nested, and
+    nothing reads the entry after the loop.  Otherwise the finding has no fix.
 """
 
 from __future__ import annotations

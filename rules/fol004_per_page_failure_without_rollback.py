@@ -69,6 +69,10 @@ Use instead:
     return err;
 
     or return how many pages were done and let the caller undo them.
+
+Options:
+    [rules.FOL004]
+    undo = { my_map_page = ["my_unmap_page"] }   # more do -> undo pairs
 """
 
 from __future__ import annotations

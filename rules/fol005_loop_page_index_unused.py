@@ -12,6 +12,8 @@ Why it is wrong:
     ``page`` by ``&folio->page`` and then wrapping the code in a loop.
 
 Example:
+    long i, nr = folio_nr_pages(folio);
+
     for (i = 0; i < nr; i++)
             flush_dcache_page(&folio->page);
 

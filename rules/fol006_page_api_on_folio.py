@@ -44,6 +44,17 @@ Use instead:
     folio_mark_uptodate(folio);
     folio_unlock(folio);
     folio_put(folio);
+
+Fix:
+    ``folint --diff`` / ``--fix`` rewrite a call whose page is certainly the
+    folio's head page (``lock_page(&folio->page)`` -> ``folio_lock(folio)``),
+    unless the pair covers the whole folio or says ``fix = false``; a page
+    variable set once from the head page goes too when every use of it is
+    rewritten.  A page that may be a tail page gets no fix.
+
+Options:
+    [rules.FOL006]
+    maybe-tail = true    # false: no reports on pages that may be tail pages
 """
 
 from __future__ import annotations

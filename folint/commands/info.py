@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from folint import ruledoc
 from folint.config import ConfigError
 from folint.selection import registered_rules
 
 
 def configure(p, name):
+    if name == "rules":
+        p.add_argument("--markdown", action="store_true",
+                       help="print the table as Markdown (the README's rules table is this output)")
     if name == "explain":
         p.add_argument("code", metavar="CODE", help="a rule code such as FOL002, or a rule name")
     p.set_defaults(_info=name)
@@ -28,5 +32,11 @@ def explain(code: str) -> str:
 
 
 def run(args) -> int:
-    print(explain(args.code) if args._info == "explain" else rules_table(), end="")
+    if args._info == "explain":
+        text = explain(args.code)
+    elif getattr(args, "markdown", False):
+        text = ruledoc.markdown_table(registered_rules().values())
+    else:
+        text = rules_table()
+    print(text, end="")
     return 0
