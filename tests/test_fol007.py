@@ -1,0 +1,55 @@
+"""FOL007 err-ptr-lookup-checked-for-null: the facts decide, the fix, a 6.12 function with the bug put back."""
+
+import json
+from pathlib import Path
+
+from conftest import FIXTURES, kernel_tree_or_skip
+from folint.cli import main
+from folint.config import Config
+from folint.runner import RunOptions, run
+from test_fixtures import expectations
+
+FAKE_61 = FIXTURES / "facts" / "tree-6.1"
+
+
+def test_a_61_tree_flags_only_the_lookups_its_headers_say_return_err_ptr():
+    result = run([str(FAKE_61 / "fs")], Config(), RunOptions(jobs=1, select=["FOL007"], simulate=False))
+    assert not result.errors
+    found = {(str(Path(f.path).relative_to(FAKE_61 / "fs")), f.line, f.code) for f in result.findings}
+    expected, _ = expectations("facts/tree-6.1/fs")
+    assert found == set(expected)
+    (f,) = result.findings
+    assert "from include/linux/pagemap.h:28 (returns read_cache_folio())" in f.message
+
+
+def test_without_a_tree_the_message_names_the_builtin_table():
+    result = run([str(FIXTURES / "FOL007" / "fix_null_checks.c")], Config(),
+                 RunOptions(jobs=1, select=["FOL007"], simulate=False))
+    assert result.findings and all("from built-in table for 6.12" in f.message for f in result.findings)
+
+
+EXT4 = "fs/ext4/inode.c"
+CORRECT = "\t\tif (IS_ERR(folio))\n\t\t\treturn;\n\t\tret = __ext4_journalled_invalidate_folio("
+
+
+def check(capsys, path, *extra):
+    code = main([str(path), "--select", "FOL007", "--format", "json", *extra])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_the_612_form_is_clean_and_the_null_test_put_back_is_found(capsys, tmp_path):
+    tree = kernel_tree_or_skip()
+    text = (tree / EXT4).read_text()
+    assert text.count(CORRECT) == 1, "6.12 fs/ext4/inode.c changed shape; update this test"
+    original = tmp_path / "inode.c"
+    original.write_text(text)
+    code, data = check(capsys, original)
+    assert code == 0 and data["findings"] == []
+    buggy = tmp_path / "buggy" / "inode.c"
+    buggy.parent.mkdir()
+    buggy.write_text(text.replace(CORRECT, CORRECT.replace("IS_ERR(folio)", "!folio")))
+    code, data = check(capsys, buggy)
+    assert code == 1
+    (f,) = data["findings"]
+    assert f["function"] == "ext4_wait_for_tail_page_commit" and "filemap_lock_folio()" in f["message"]
+    assert f["verdict"] in ("confirmed", "unverified")
