@@ -96,3 +96,35 @@ def markdown_table(classes) -> str:
     rows = ["| code | name | summary |", "| --- | --- | --- |"]
     rows += [f"| {c.code} | {c.name} | {c.summary} |" for c in classes]
     return "\n".join(rows) + "\n"
+
+
+def update_readme(text: str, table: str) -> str:
+    """``text`` with the table between the rules-table markers replaced by ``table``."""
+    start = text.index(README_BEGIN) + len(README_BEGIN) + 1
+    return text[:start] + table + text[text.index(README_END, start):]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m folint.ruledoc README.md``: regenerate the README's rules table."""
+    import sys
+
+    from folint.selection import registered_rules
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m folint.ruledoc README.md", file=sys.stderr)
+        return 2
+    with open(args[0], encoding="utf-8") as f:
+        text = f.read()
+    if README_BEGIN not in text or README_END not in text:
+        print(f"{args[0]}: no rules-table markers ({README_BEGIN} ... {README_END})", file=sys.stderr)
+        return 2
+    new = update_readme(text, markdown_table(registered_rules().values()))
+    if new != text:
+        with open(args[0], "w", encoding="utf-8") as f:
+            f.write(new)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
