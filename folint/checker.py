@@ -6,12 +6,12 @@ This runs inside worker processes; it never raises.  Every problem becomes a
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 from folint import flow
 from folint.finding import FileError, Finding
 from folint.prefilter import ByteScan, wanted_rules
+from folint.reading import ReadError, read_regular
 from folint.rule import Rule
 from folint.source import SourceFile
 from folint.suppressions import apply_suppressions
@@ -31,18 +31,12 @@ class FileResult:
 
 
 def read_source(path: str, max_size: int) -> tuple[bytes | None, FileError | None]:
-    """The file's bytes, or why they cannot be checked."""
+    """The file's bytes, or why they cannot be checked (``folint.reading``: regular
+    files only, never blocking, never more than ``max_size``)."""
     try:
-        size = os.path.getsize(path)
-        if size > max_size:
-            return None, FileError(path, f"skipped: {size} bytes is more than the {max_size}-byte limit "
-                                         f"(raise max-file-size in .folint.toml to check it)")
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except IsADirectoryError:
-        return None, FileError(path, "is a folder, not a file")
-    except OSError as e:
-        return None, FileError(path, f"cannot read: {e.strerror or e}; check its permissions")
+        raw = read_regular(path, max_size)
+    except ReadError as e:
+        return None, FileError(path, str(e))
     if b"\0" in raw[:BINARY_SNIFF]:
         return None, FileError(path, "skipped: binary file (NUL bytes), not C source")
     return raw, None

@@ -9,11 +9,14 @@ Exit codes: 0 nothing found, 1 findings, 2 usage or configuration error.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import os
 import sys
 
 from folint import __version__
 from folint.config import ConfigError
+from folint.output import OutputError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -55,6 +58,48 @@ def _with_default_command(argv: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; an output that cannot take the report (closed, full, a folder
+    in the way) is one error line and exit 2, never a traceback (``folint.output``)."""
+    try:
+        code = _main(argv)
+        if sys.stdout is not None:
+            sys.stdout.flush()
+        return code
+    except BrokenPipeError:  # `folint ... | head`: the reader has seen enough
+        _silence_stdout()
+        return EXIT_CLEAN
+    except OutputError as e:
+        return _output_failed(str(e))
+    except OSError as e:
+        if e.errno not in _OUTPUT_ERRNOS:
+            raise
+        return _output_failed(f"cannot write to standard output: {e.strerror or e}")
+
+
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EBADF, errno.EIO, errno.EDQUOT, errno.EFBIG}
+
+
+def _output_failed(message: str) -> int:
+    _silence_stdout()
+    if sys.stderr is not None:
+        try:
+            print(f"folint: error: {message}", file=sys.stderr, flush=True)
+        except OSError:
+            pass
+    return EXIT_USAGE
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null so the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+    except OSError:
+        pass
+
+
+def _main(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(_with_default_command(argv))
@@ -66,5 +111,3 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("folint: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return EXIT_CLEAN

@@ -2,7 +2,11 @@
 
 A folder walk takes ``*.c`` and ``*.h``; a file named on the command line is
 taken whatever its name.  Each file is visited once even when links lead to
-it twice; a link back into its own ancestry is a loop and is reported.
+it twice; a link back into its own ancestry is a loop and is reported.  A
+symbolic link found in a walk is followed only when it stays inside the
+folders being scanned: one leading out of them (to ``/etc``, to another tree)
+is not read, and one line says how many were left alone.  A link named on the
+command line is the user's choice and is followed.
 """
 
 from __future__ import annotations
@@ -23,6 +27,11 @@ SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".pc", "__pycache__"})
 class Discovery:
     files: list[str] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
+    outside: list[tuple[str, str]] = field(default_factory=list)  # (link, where it leads) not followed
+
+
+def _inside(real: str, roots: list[str]) -> bool:
+    return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
 
 def _excluded(path: str, patterns: list[str], root: Path | None) -> bool:
@@ -42,6 +51,7 @@ def discover(targets: list[str], exclude: list[str] = (), root: Path | None = No
     out = Discovery()
     seen_files: set[tuple[int, int]] = set()
     seen_dirs: set[tuple[int, int]] = set()
+    roots = [os.path.realpath(t) for t in targets if os.path.isdir(t)]
     for target in targets:
         try:
             st = os.stat(target)
@@ -49,10 +59,17 @@ def discover(targets: list[str], exclude: list[str] = (), root: Path | None = No
             out.errors.append(FileError(target, f"cannot read: {e.strerror or e}; check the path"))
             continue
         if os.path.isdir(target):
-            for path, key in _walk(target, seen_dirs, out.errors, exclude, root):
+            for path, key in _walk(target, seen_dirs, out, exclude, root, roots):
                 _add(path, key, out, seen_files)
         else:
             _add(target, (st.st_dev, st.st_ino), out, seen_files)
+    if out.outside:
+        n = len(out.outside)
+        link, real = out.outside[0]
+        out.errors.append(FileError(link if n == 1 else os.path.dirname(link) or ".",
+                                    f"{n} symbolic link{'s' * (n != 1)} lead{'s' * (n == 1)} out of the scanned "
+                                    f"folders, not followed (e.g. {link} -> {real}); name a target on the "
+                                    f"command line to check it"))
     return out
 
 
@@ -62,13 +79,14 @@ def _add(path: str, key: tuple[int, int], out: Discovery, seen: set) -> None:
         out.files.append(path)
 
 
-def _walk(top: str, seen_dirs: set, errors: list[FileError], exclude: list[str],
-          root: Path | None) -> Iterator[tuple[str, tuple[int, int]]]:
+def _walk(top: str, seen_dirs: set, out: Discovery, exclude: list[str],
+          root: Path | None, roots: list[str]) -> Iterator[tuple[str, tuple[int, int]]]:
     """(path, (device, inode)) of each source file below ``top``.  A plain file's inode
     comes with the folder listing and its device is its folder's: no stat call."""
     # Iterative depth-first walk; `ancestry` holds the (dev, ino) of the folders
     # on the current path so a link into one of them is recognised as a loop.
     st = os.stat(top)
+    errors = out.errors
     stack: list[tuple[str, tuple[tuple[int, int], ...]]] = [(top, ((st.st_dev, st.st_ino),))]
     seen_dirs.add((st.st_dev, st.st_ino))
     while stack:
@@ -88,6 +106,9 @@ def _walk(top: str, seen_dirs: set, errors: list[FileError], exclude: list[str],
                 is_dir = False
             if is_dir:
                 if entry.name in SKIP_DIRS or _excluded(path, exclude, root):
+                    continue
+                if entry.is_symlink() and not _inside(real := os.path.realpath(path), roots):
+                    out.outside.append((path, real))
                     continue
                 try:
                     dst = os.stat(path)
@@ -110,6 +131,9 @@ def _walk(top: str, seen_dirs: set, errors: list[FileError], exclude: list[str],
                         st = os.stat(path)
                     except OSError:
                         errors.append(FileError(path, "broken symbolic link; skipped"))
+                        continue
+                    if not _inside(real := os.path.realpath(path), roots):
+                        out.outside.append((path, real))
                         continue
                     yield path, (st.st_dev, st.st_ino)
                 else:

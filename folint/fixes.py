@@ -48,6 +48,8 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
+MAX_FIX_READ = 1 << 30  # bytes: a file to fix was checked, so it is under max-file-size anyway
+
 
 @dataclass(frozen=True)
 class Edit:
@@ -174,8 +176,9 @@ def _refusal(fix: Fix, plan: Plan, allowed, read, taken: list[Edit]) -> str | No
 
 
 def _read_file(path: str) -> bytes:
-    with open(path, "rb") as fh:
-        return fh.read()
+    from folint.reading import read_regular
+
+    return read_regular(path, MAX_FIX_READ)
 
 
 def display_path(path: str) -> str:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
+from folint.output import write_file, write_stdout
 from folint.reporters import render
 from folint.reporters.text import render_errors, use_colour
 
@@ -43,13 +43,9 @@ def emit(args, result, **render_options) -> int:
     else:
         report = render(args.format, result, **render_options)
     if args.output:
-        tmp = args.output + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(report)
-        os.replace(tmp, args.output)
+        write_file(args.output, report)
     else:
-        stream.write(report)
-        stream.flush()
+        write_stdout(report)
     return 1 if result.findings else 0
 
 
@@ -90,13 +86,9 @@ def emit_fixes(args, result, paths: list[str]) -> int:
         sys.stderr.write("".join(f"folint: {n}\n" for n in notes))
         diff = fixes.render_diff(plan)
         if args.output:
-            tmp = args.output + ".tmp"
-            with open(tmp, "w", encoding="utf-8", errors="surrogateescape") as fh:
-                fh.write(diff)
-            os.replace(tmp, args.output)
+            write_file(args.output, diff)
         else:
-            sys.stdout.write(diff)
-            sys.stdout.flush()
+            write_stdout(diff)
         sys.stderr.write(f"folint: {len(fixed)} of {len(result.findings)} findings have a safe fix, in {files} "
                          f"file{'s' * (files != 1)}; {left} need a person\n")
         return 1 if result.findings else 0

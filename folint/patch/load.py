@@ -15,9 +15,11 @@ from folint.finding import FileError
 from folint.patch.diff import DiffError, parse_diff
 from folint.patch.mail import Mail, split_mails
 from folint.patch.model import Patch
+from folint.reading import ReadError, read_regular, read_stream
 
 _PREFIX = re.compile(r"^\s*(\[[^\]]*\]\s*)+")
 _FROM_SHA = re.compile(r"^From ([0-9a-f]{7,64}) ", re.MULTILINE)
+MAX_PATCH_SIZE = 64 << 20  # bytes of one patch input (a file, a mailbox or standard input)
 _WHAT = "give a git format-patch file, a mailbox of patches or a unified diff"
 
 
@@ -28,16 +30,20 @@ class Input:
     label: str | None = None  # the label of a patch without a subject (e.g. "staged changes")
 
 
-def read_input(path: str) -> tuple[Input | None, FileError | None]:
-    if path == "-":
-        return Input("<stdin>", sys.stdin.buffer.read()), None
+def read_input(path: str, limit: int = MAX_PATCH_SIZE) -> tuple[Input | None, FileError | None]:
+    """A patch file or standard input (``-``): regular files only, never blocking,
+    at most ``limit`` bytes (``folint.reading``)."""
     try:
-        with open(path, "rb") as fh:
-            return Input(path, fh.read()), None
-    except IsADirectoryError:
-        return None, FileError(path, "is a folder, not a patch; " + _WHAT)
-    except OSError as e:
-        return None, FileError(path, f"cannot read: {e.strerror or e}; check the path")
+        if path == "-":
+            return Input("<stdin>", read_stream(getattr(sys.stdin, "buffer", None), limit)), None
+        return Input(path, read_regular(path, limit)), None
+    except ReadError as e:
+        message = str(e)
+        if message.startswith("is a folder"):
+            message = "is a folder, not a patch; " + _WHAT
+        elif message.startswith("skipped: ") and "limit" in message:
+            message = f"more than the {limit}-byte limit on a patch input; split the series"
+        return None, FileError("<stdin>" if path == "-" else path, message)
 
 
 def clean_subject(subject: str) -> str:

@@ -208,6 +208,8 @@ class SeriesChecker:
             if overlay is not None:
                 overlay.write(change.old_path, None)
             return
+        if change.new_path and change.new_path != change.old_path:
+            tree.check_path(change.new_path)  # a new file over a link out of the tree: UnsafePath
         wanted = self._wanted(change.path)
         if not change.hunks:  # rename, copy or mode change only
             if overlay is not None and change.status in ("renamed", "copied") and wanted:

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from folint.patch import git
 from folint.patch.paths import check_relative, resolve_inside
+from folint.reading import read_regular
 
 
 class Tree(Protocol):
@@ -21,14 +22,21 @@ class Tree(Protocol):
 
     def read(self, path: str) -> bytes | None: ...
 
+    def check_path(self, path: str) -> None:
+        """Raise UnsafePath when a file written at ``path`` would land outside the tree."""
+
 
 class WorkTree:
     """Files in a folder on disk.  Paths are resolved (symbolic links followed)
     and refused when they lead outside the folder."""
 
-    def __init__(self, root: str):
+    def __init__(self, root: str, limit: int = 64 << 20):
         self.root = root  # the folder on disk (the tree index of tree rules reads it)
         self.name = root
+        self.limit = limit
+
+    def check_path(self, path: str) -> None:
+        resolve_inside(self.root, path)
 
     def read(self, path: str) -> bytes | None:
         real = resolve_inside(self.root, path)
@@ -36,8 +44,7 @@ class WorkTree:
             return None
         if os.path.isdir(real):
             raise IsADirectoryError(f"{path} is a folder in the tree")
-        with open(real, "rb") as fh:
-            return fh.read()
+        return read_regular(real, self.limit)
 
 
 class GitTree:
@@ -48,6 +55,9 @@ class GitTree:
         self.root = repo  # the work tree: the closest folder on disk to the revision
         self.rev = rev
         self.name = f"{rev or 'the empty tree'} in {repo}"
+
+    def check_path(self, path: str) -> None:
+        check_relative(path)
 
     def read(self, path: str) -> bytes | None:
         path = check_relative(path)
@@ -64,6 +74,9 @@ class Overlay:
         self.root = base.root
         self.name = base.name
         self.changed: dict[str, bytes | None] = {}
+
+    def check_path(self, path: str) -> None:
+        self.base.check_path(path)
 
     def read(self, path: str) -> bytes | None:
         path = check_relative(path)

@@ -1,0 +1,56 @@
+"""Writing a report: to ``-o FILE`` atomically, or to standard output; one clear error otherwise.
+
+``write_file`` writes a temporary file beside the target and renames it over
+the target, so a reader never sees half a report; when anything fails (a
+missing folder, a folder in the way, a full disk) the temporary file is
+removed and ``OutputError`` says what happened.  ``write_stdout`` turns a
+closed standard output into the same error.  ``folint.cli`` prints it as one
+line and exits 2.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+
+class OutputError(Exception):
+    """The report could not be written; the message says where and why."""
+
+
+def write_file(path: str, text: str) -> None:
+    if os.path.isdir(path):
+        raise OutputError(f"-o {path}: is a folder; give a file name")
+    folder = os.path.dirname(path) or "."
+    if not os.path.isdir(folder):
+        raise OutputError(f"-o {path}: no folder {folder}; create it first or give another path")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    except OSError as e:
+        raise OutputError(f"-o {path}: cannot write in {folder}: {e.strerror or e}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except OSError as e:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise OutputError(f"-o {path}: cannot write the report: {e.strerror or e}") from None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_stdout(text: str) -> None:
+    stream = sys.stdout
+    if stream is None:
+        raise OutputError("standard output is closed; give -o FILE or redirect it")
+    stream.write(text)
+    stream.flush()
