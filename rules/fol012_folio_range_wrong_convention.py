@@ -1,0 +1,263 @@
+"""FOL012 folio-range-wrong-convention
+
+What it does:
+    Flags a range helper given a range in the other convention: an *end*
+    where it takes a *length*, or a length where it takes an end.
+    ``folio_zero_range(folio, start, len)`` takes a length,
+    ``folio_zero_segment(folio, start, end)`` and
+    ``folio_zero_segments(folio, s1, e1, s2, e2)`` take ends, ``zero_user(page,
+    start, len)`` a length, ``zero_user_segment(page, start, end)`` an end;
+    ``memcpy_from_folio(to, folio, offset, len)``, ``memcpy_to_folio``,
+    ``memzero_page``, ``copy_folio_to_iter``, ``folio_invalidate`` ... take
+    lengths; ``bio_add_folio(bio, folio, len, offset)``, ``sg_set_page`` and
+    ``bvec_set_folio`` take the length *before* the offset.  The conventions
+    are data (``range_table.toml`` beside this rule, checked against 6.1 and
+    6.12; some helpers exist only in the newer tree, the conventions are the
+    same).
+
+    Reported, when the start is not a literal 0:
+
+    - as a length: the object's end (``folio_size(folio)``, or ``PAGE_SIZE`` for
+      a page), ``start + n``, or a variable that is an end (named ``end``/``to``,
+      ``end_...`` or ``..._end``, or set to ``a + b``);
+    - as an end: ``x - start``, or a variable that is a length (named ``len``,
+      ``size``, ``bytes``, ``..._len`` ..., or set to ``x - start``; ``x -
+      folio_pos(folio)`` is an offset, not a length);
+    - an offset-named argument where the length goes while a length-named one
+      is in the offset's place (the two swapped).
+
+Why it is wrong:
+    ``folio_zero_range(folio, offset, folio_size(folio))`` zeroes
+    ``folio_size(folio)`` bytes from ``offset``: for any non-zero offset that
+    runs past the folio (zero_user_segments() BUG()s, or memory after the folio
+    is overwritten on configurations without the check).  The other way round,
+    ``folio_zero_segment(folio, offset, len)`` stops at byte ``len``, not at
+    ``offset + len``, and leaves stale data that should have been cleared.
+    Conversions meet this because the page helpers they replace
+    (``zero_user_segment``/``zero_user``) sit side by side with opposite
+    conventions, and large folios make "to the end of the page" a different
+    number from "the rest of the page".
+
+Example:
+    folio_zero_range(folio, offset, folio_size(folio));
+
+Use instead:
+    folio_zero_segment(folio, offset, folio_size(folio));
+    /* or */
+    folio_zero_range(folio, offset, folio_size(folio) - offset);
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import re
+from dataclasses import dataclass
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+from tree_sitter import Node
+
+from folint import cnodes
+from folint.rule import Rule
+
+TABLE_FILE = "range_table.toml"
+ROLES = ("folio", "page", "start", "len", "end", "-")
+END_NAME = re.compile(r"^(x?end|to|stop|limit)$|_end$|^end_")
+LEN_NAME = re.compile(r"^(len|length|size|count|bytes|nbytes|nr_bytes|copied)$|_(len|length|size|bytes)$|^len_")
+OFF_NAME = re.compile(r"^(off|offset|start|from|pos|poff|xstart)$|_(off|offset|start)$|^(off|offset)_")
+OBJECT_SIZE = {"folio": ("folio_size",), "page": ("PAGE_SIZE", "page_size", "thp_size")}
+COUNTERPART = {"folio_zero_range": "folio_zero_segment", "folio_zero_segment": "folio_zero_range",
+               "zero_user": "zero_user_segment", "zero_user_segment": "zero_user"}
+
+
+@dataclass(frozen=True)
+class Helper:
+    name: str
+    args: tuple[str, ...]
+
+    def pairs(self) -> list[tuple[int, int]]:
+        """(start index, len-or-end index) for each range the helper takes."""
+        starts = [i for i, r in enumerate(self.args) if r == "start"]
+        ranges = [i for i, r in enumerate(self.args) if r in ("len", "end")]
+        return list(zip(starts, ranges))
+
+    @property
+    def object(self) -> tuple[int, str] | None:
+        for i, role in enumerate(self.args):
+            if role in ("folio", "page"):
+                return i, role
+        return None
+
+
+_TABLE: dict | None = None
+
+
+def range_table() -> dict[str, Helper]:
+    global _TABLE
+    if _TABLE is None:
+        data = tomllib.loads(importlib.resources.files(__package__).joinpath(TABLE_FILE).read_text("utf-8"))
+        _TABLE = {}
+        for h in data.get("helper", []):
+            bad = [r for r in h["args"] if r not in ROLES]
+            if bad:
+                raise ValueError(f"{TABLE_FILE}: {h['name']}: unknown role(s) {bad}")
+            _TABLE[h["name"]] = Helper(h["name"], tuple(h["args"]))
+    return _TABLE
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What an argument expression is: "end", "len", "size" (the object's size), or None."""
+
+    kind: str | None
+    why: str = ""
+    other: str | None = None  # the same range in the other convention, when the expression shows it
+
+
+def _value_of_single_write(fn, name: str) -> Node | None:
+    writes = fn.writes.get(name, [])
+    if len(writes) != 1:
+        return None
+    w = writes[0]
+    if w.type == "init_declarator":
+        return w.child_by_field_name("value")
+    if w.type == "assignment_expression" and cnodes.text(w.child_by_field_name("operator")) == "=":
+        return w.child_by_field_name("right")
+    return None
+
+
+def _binary(node: Node | None) -> tuple[str, Node, Node] | None:
+    node = cnodes.strip_parens(node)
+    if node is None or node.type != "binary_expression":
+        return None
+    return cnodes.text(node.child_by_field_name("operator")), node.child_by_field_name("left"), \
+        node.child_by_field_name("right")
+
+
+def _same(a: Node | None, b: Node | None) -> bool:
+    a, b = cnodes.strip_parens(a), cnodes.strip_parens(b)
+    return a is not None and b is not None and cnodes.normalise(cnodes.text(a)) == cnodes.normalise(cnodes.text(b))
+
+
+def kind_of(node: Node | None, fn, object_role: str, start: Node) -> Kind:
+    node = cnodes.strip_parens(node)
+    if node is None:
+        return Kind(None)
+    if node.type == "cast_expression":
+        return kind_of(node.child_by_field_name("value"), fn, object_role, start)
+    b = _binary(node)
+    if b is not None:
+        op, left, right = b
+        if op == "+" and (_same(left, start) or _same(right, start)):
+            length = right if _same(left, start) else left
+            return Kind("end", f"'{cnodes.text(node)}' is the start plus a length (an end)", cnodes.text(length))
+        if op == "-" and _same(right, start):
+            return Kind("len", f"'{cnodes.text(node)}' is an end minus the start (a length)", cnodes.text(left))
+        return Kind(None)
+    name = cnodes.call_name(node)
+    text = cnodes.text(node)
+    if name in OBJECT_SIZE.get(object_role, ()) or (object_role == "page" and text == "PAGE_SIZE"):
+        return Kind("size", f"'{text}' is the {object_role}'s size (its end)")
+    if node.type != "identifier":
+        return Kind(None)
+    value = _value_of_single_write(fn, text)
+    if value is not None:
+        vb = _binary(value)
+        if vb is not None and vb[0] == "+":
+            return Kind("end", f"'{text}' is set to {cnodes.normalise(cnodes.text(value))} (an end)")
+        if vb is not None and vb[0] == "-" and _same(vb[2], start):
+            # (end - folio_pos(folio) is an offset in the folio, not a length: only end - start is)
+            return Kind("len", f"'{text}' is set to {cnodes.normalise(cnodes.text(value))} (a length)",
+                        cnodes.text(vb[1]))
+    if END_NAME.search(text):
+        return Kind("end", f"'{text}' is named as an end")
+    if LEN_NAME.search(text):
+        return Kind("len", f"'{text}' is named as a length")
+    return Kind(None)
+
+
+def _is_zero(node: Node | None) -> bool:
+    node = cnodes.strip_parens(node)
+    return node is not None and cnodes.text(node).rstrip("uUlL") == "0"
+
+
+@dataclass(frozen=True)
+class Misuse:
+    call: Node
+    helper: Helper
+    start: int  # argument index of the start
+    arg: int  # argument index of the len or end that is in the wrong convention
+    wanted: str  # "len" | "end" | "swapped"
+    why: str
+    other: str | None = None  # the argument in the helper's own convention, when known
+
+
+def find_misuses(fn, table: dict[str, Helper]) -> list[Misuse]:
+    out = []
+    for call in fn.calls:
+        helper = table.get(cnodes.call_name(call) or "")
+        if helper is None:
+            continue
+        args = cnodes.call_args(call)
+        if len(args) != len(helper.args):
+            continue
+        obj = helper.object
+        role = obj[1] if obj else "folio"
+        for s, r in helper.pairs():
+            start, second = args[s], args[r]
+            if _is_zero(start):
+                continue
+            want = helper.args[r]
+            k = kind_of(second, fn, role, start)
+            if want == "len" and k.kind in ("end", "size"):
+                out.append(Misuse(call, helper, s, r, "len", k.why, k.other))
+            elif want == "end" and k.kind == "len":
+                out.append(Misuse(call, helper, s, r, "end", k.why, k.other))
+            elif want == "len" and s > r:  # the length comes first (bio_add_folio, sg_set_page)
+                st, sc = cnodes.strip_parens(start), cnodes.strip_parens(second)
+                if st.type == sc.type == "identifier" and LEN_NAME.search(cnodes.text(st)) \
+                        and OFF_NAME.search(cnodes.text(sc)):
+                    out.append(Misuse(call, helper, s, r, "swapped",
+                                      f"'{cnodes.text(sc)}' is named as an offset and '{cnodes.text(st)}' as a length"))
+    return out
+
+
+class FolioRangeWrongConvention(Rule):
+    code = "FOL012"
+    name = "folio-range-wrong-convention"
+    summary = "a range helper is given an end for a length, or a length for an end"
+    needles = (b"zero_", b"memcpy_", b"memzero_page", b"memset_page", b"copy_", b"bio_add_", b"sg_set_",
+               b"bvec_set_", b"invalidate_folio", b"new_buffers", b"block_commit_write")
+
+    def check(self, src):
+        table = range_table()
+        for fn in src.functions:
+            if not any(cnodes.call_name(c) in table for c in fn.calls):
+                continue
+            for m in find_misuses(fn, table):
+                yield self.finding(src, m.call, self._message(src, m), fn.name, call_byte=m.call.start_byte,
+                                   helper=m.helper.name, start_arg=m.start, arg=m.arg, wanted=m.wanted)
+
+    def _message(self, src, m: Misuse) -> str:
+        args = cnodes.call_args(m.call)
+        start, second = src.text(args[m.start]), src.text(args[m.arg])
+        name = m.helper.name
+        ordinal = ("first", "second", "third", "fourth", "fifth", "sixth")[m.arg]
+        if m.wanted == "swapped":
+            return (f"{name}() takes the length before the offset ({', '.join(m.helper.args)}), but {m.why}: "
+                    f"the two look swapped; pass the length, then the offset")
+        other = COUNTERPART.get(name)
+        same = f"{other}({', '.join(src.text(a) for a in args)})" if other else None
+        if m.wanted == "len":
+            length = m.other or f"{second} - {start}"
+            instead = f"use {same} if the end is meant, or the length {length}" if same else \
+                f"pass the length {length}"
+            return (f"{name}() takes a length as its {ordinal} argument, but {m.why}; from the non-zero start "
+                    f"'{start}' the range runs past that end: {instead}")
+        end = m.other or f"{start} + {second}"
+        instead = f"use {same} if a length is meant, or the end {end}" if same else f"pass the end {end}"
+        return (f"{name}() takes an end as its {ordinal} argument, but {m.why}; the range stops at byte "
+                f"{second}, not that many bytes after '{start}': {instead}")
