@@ -1,0 +1,248 @@
+"""FOL013 kmap-one-page-copy-more
+
+What it does:
+    Flags memory reached through a temporary mapping of one page for more than
+    that page:
+
+    - a ``memcpy``/``memset``/``memcmp``/``copy_to_user``/``copy_from_iter`` ...
+      through the address ``kmap_local_folio(folio, off)``, ``kmap_local_page()``,
+      ``kmap_atomic()`` or ``kmap()`` returned, whose length can be the folio's
+      size (``folio_size()``, ``folio_nr_pages() << PAGE_SHIFT``, a length
+      clamped only by the folio: ``min(len, folio_size(folio) - off)``) and is
+      never clamped to the page (``min(.., PAGE_SIZE - offset_in_page(off))``,
+      ``if (len > PAGE_SIZE)``);
+    - a loop over the folio's bytes (or pages) that walks that one mapping
+      without mapping again;
+    - a "does this page need mapping again" test that checks only
+      ``PageHighMem()`` / ``folio_test_highmem()`` in code whose other path
+      keeps using a ``kmap_local``/``kmap_atomic`` mapping.
+
+    A folio the code shows to be small (allocated with order 0, or
+    ``folio_test_large()`` tested first) and functions that test
+    ``folio_test_partial_kmap()`` or ``CONFIG_DEBUG_KMAP_LOCAL_FORCE_MAP``
+    are not flagged.
+
+Why it is wrong:
+    ``kmap_local_folio()`` maps only the page that holds ``off``; the other
+    ``kmap`` calls map only the page they are given.  On a HIGHMEM kernel a
+    large folio in high memory, and under ``CONFIG_DEBUG_KMAP_LOCAL_FORCE_MAP``
+    every folio, gets a one-page mapping: the bytes after it belong to some
+    other mapping, and the copy reads or corrupts them.  Without HIGHMEM the
+    mapping is the linear map, so the bug stays hidden on most machines.
+    ``folio_test_partial_kmap()`` (6.12 and later) is true in both cases;
+    ``PageHighMem()`` alone is not.
+
+Example:
+    void *kaddr = kmap_local_folio(folio, 0);
+
+    memset(kaddr + dsize, 0, folio_size(folio) - dsize);
+    kunmap_local(kaddr);
+
+Use instead:
+    folio_zero_range(folio, dsize, folio_size(folio) - dsize);
+
+    (``memcpy_from_folio()``, ``memcpy_to_folio()``, ``folio_zero_tail()`` in
+    newer trees; in older ones map and copy one page at a time, with
+    ``chunk = min(len, PAGE_SIZE - offset_in_page(off))``.)
+"""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from folint import cnodes, kmap
+from folint.kmap import Extent
+from folint.rule import Rule
+
+
+def _map_target(call: Node) -> str | None:
+    """The variable a mapping call's result is stored in."""
+    p = call.parent
+    while p is not None and p.type in ("parenthesized_expression", "cast_expression"):
+        p = p.parent
+    if p is None:
+        return None
+    if p.type == "assignment_expression" and cnodes.text(p.child_by_field_name("operator")) == "=":
+        left = p.child_by_field_name("left")
+        return cnodes.text(left) if left is not None and left.type == "identifier" else None
+    if p.type == "init_declarator":
+        return cnodes.base_identifier(p.child_by_field_name("declarator"))
+    return None
+
+
+class KmapOnePageCopyMore(Rule):
+    code = "FOL013"
+    name = "kmap-one-page-copy-more"
+    summary = "one page is mapped (kmap_local_folio/kmap_local_page/kmap_atomic) and more than that page is accessed"
+    needles = (b"kmap",)
+
+    def check(self, src):
+        for fn in src.functions:
+            maps = [c for c in fn.calls if cnodes.call_name(c) in kmap.MAP_CALLS]
+            if not maps:
+                continue
+            yield from self._remap_tests(src, fn, maps)
+            if kmap.knows_force_map(fn.body):
+                continue
+            mapped = [(c, _map_target(c)) for c in maps]
+            mapped = [(c, v) for c, v in mapped if v]
+            if not mapped:
+                continue
+            yield from self._accesses(src, fn, mapped)
+            yield from self._loops(src, fn, mapped)
+
+    # -- a copy through the mapping ------------------------------------------------
+    def _mapping_at(self, mapped, fn, byte: int):
+        """The mapping call (and the names that hold its address) in force at ``byte``."""
+        out = {}
+        for call, var in mapped:
+            if call.end_byte <= byte:
+                out[var] = call  # a later mapping into the same variable replaces the earlier one
+        names = {}
+        for var, call in out.items():
+            names[var] = call
+            for alias, writes in fn.writes.items():
+                if alias in out or len(writes) != 1 or not (call.end_byte <= writes[0].start_byte < byte):
+                    continue
+                value = kmap.single_definition(alias, fn)
+                if value is not None and cnodes.mentions(value, var) and cnodes.call_name(value) is None:
+                    names[alias] = call
+        return names
+
+    def _accesses(self, src, fn, mapped):
+        for call in fn.calls:
+            access = kmap.ACCESSES.get(cnodes.call_name(call))
+            if access is None:
+                continue
+            args = cnodes.call_args(call)
+            if len(args) <= max(access.length, *access.pointers):
+                continue
+            names = self._mapping_at(mapped, fn, call.start_byte)
+            via = next(((args[i], v, m) for i in access.pointers for v, m in names.items()
+                        if cnodes.mentions(args[i], v)), None)
+            if via is None:
+                continue
+            ptr, var, map_call = via
+            size = kmap.extent(args[access.length], fn, call.start_byte)
+            if size.extent is not Extent.FOLIO:
+                continue
+            why_small = kmap.small_folio(size.folio, fn, call.start_byte) or \
+                kmap.small_folio(self._mapped_folio(map_call, fn), fn, call.start_byte)
+            if why_small:
+                continue
+            map_text = cnodes.normalise(src.text(map_call))
+            yield self.finding(
+                src, args[access.length],
+                f"{access.name}() {access.verb} up to {size.why} bytes through '{var}', but {map_text} "
+                f"maps one page (at most PAGE_SIZE bytes; with HIGHMEM or CONFIG_DEBUG_KMAP_LOCAL_FORCE_MAP the "
+                f"rest is not mapped) in {fn.name}(); clamp each step to PAGE_SIZE - offset_in_page(offset) and "
+                f"map page by page, or use a folio helper (memcpy_from_folio, memcpy_to_folio, folio_zero_range)",
+                fn.name, form="copy", call=access.name, call_byte=call.start_byte, map_byte=map_call.start_byte,
+                map_call=cnodes.call_name(map_call), mapping=var, length=cnodes.text(args[access.length]),
+                pointer=cnodes.text(ptr), folio=size.folio,
+            )
+
+    @staticmethod
+    def _mapped_folio(map_call: Node, fn) -> str | None:
+        spec = kmap.MAP_CALLS[cnodes.call_name(map_call)]
+        args = cnodes.call_args(map_call)
+        if len(args) <= spec.page:
+            return None
+        if spec.folio:
+            return cnodes.text(args[spec.page])
+        pe = kmap.head_page(args[spec.page], fn)
+        return pe.folio if pe is not None else None
+
+    # -- a loop walking the mapping ------------------------------------------------
+    def _loops(self, src, fn, mapped):
+        for loop in fn.loops:
+            names = self._mapping_at(mapped, fn, loop.start_byte)
+            if not names or any(cnodes.call_name(c) in kmap.MAP_CALLS for c in cnodes.of_type(loop, "call_expression")):
+                continue
+            cond = loop.child_by_field_name("condition")
+            bound = self._folio_bound(cond, fn, loop.start_byte)
+            if bound is None:
+                continue
+            body = loop.child_by_field_name("body")
+            walked = next((v for v in names if body is not None and self._walks(body, v)), None)
+            if walked is None or kmap.small_folio(bound.folio, fn, loop.start_byte):
+                continue
+            map_call = names[walked]
+            yield self.finding(
+                src, cond,
+                f"the loop runs to {bound.why} through '{walked}', but {cnodes.normalise(src.text(map_call))} "
+                f"maps one page (with HIGHMEM or CONFIG_DEBUG_KMAP_LOCAL_FORCE_MAP the rest is not mapped) in "
+                f"{fn.name}(); map each page inside the loop (kmap_local_folio(folio, offset)) or use a folio helper",
+                fn.name, statement=loop.child_by_field_name("condition") or loop, form="loop",
+                loop_start=loop.start_byte, map_byte=map_call.start_byte, map_call=cnodes.call_name(map_call),
+                mapping=walked, folio=bound.folio,
+            )
+
+    @staticmethod
+    def _folio_bound(cond: Node | None, fn, before: int):
+        if cond is None:
+            return None
+        for n in cnodes.walk(cond):
+            if n.type != "binary_expression" or cnodes.text(n.child_by_field_name("operator")) not in ("<", "<=", "!="):
+                continue
+            right = cnodes.strip_parens(n.child_by_field_name("right"))
+            while right is not None and right.type == "binary_expression" and \
+                    cnodes.text(right.child_by_field_name("operator")) in ("/", ">>") and \
+                    not kmap.is_page_bound(right.child_by_field_name("right")):
+                right = cnodes.strip_parens(right.child_by_field_name("left"))  # elements of the folio
+            size = kmap.extent(right, fn, before)
+            if size.extent is Extent.FOLIO:
+                return size
+            folio = kmap.nr_pages(right, fn)
+            if folio is not None:
+                return kmap.Size(Extent.FOLIO, f"{cnodes.text(right)} pages", folio)
+        return None
+
+    @staticmethod
+    def _walks(body: Node, var: str) -> bool:
+        """``body`` indexes or advances the pointer ``var``."""
+        for n in cnodes.walk(body):
+            if n.type == "subscript_expression" and cnodes.text(n.child_by_field_name("argument")) == var:
+                return True
+            if n.type in ("update_expression", "assignment_expression"):
+                target = n.child_by_field_name("argument") or n.child_by_field_name("left")
+                if cnodes.text(target) == var and (n.type == "update_expression" or
+                                                    cnodes.text(n.child_by_field_name("operator")) == "+="):
+                    return True
+        return False
+
+    # -- a remap test without the force-map option ---------------------------------
+    def _remap_tests(self, src, fn, maps):
+        local = [c for c in maps if kmap.MAP_CALLS[cnodes.call_name(c)].local]
+        if not local:
+            return
+        tests = []
+        for stmt in cnodes.of_type(fn.body, "if_statement"):
+            cond = stmt.child_by_field_name("condition")
+            test = kmap.highmem_test(cond) if cond is not None else None
+            if test is None or kmap.knows_force_map(cond):
+                continue
+            negated = test.parent is not None and test.parent.type == "unary_expression"
+            branch = stmt.child_by_field_name("alternative") if negated else stmt.child_by_field_name("consequence")
+            if branch is not None:
+                tests.append((test, branch))
+        for test, branch in tests:
+            tested = cnodes.text(cnodes.call_args(test)[0]) if cnodes.call_args(test) else None
+            limits = [c for c in local if cnodes.is_inside(c, branch)] or \
+                [n for n in cnodes.of_type(branch, "assignment_expression") if kmap.is_page_bound(n)]
+            # a mapping of the tested page on a path no highmem test chose
+            outside = [c for c in local if not any(cnodes.is_inside(c, b) for _, b in tests)
+                       and cnodes.call_args(c) and cnodes.text(cnodes.call_args(c)[0]) == tested]
+            if not limits or not outside:
+                continue
+            what = "map the next page" if cnodes.call_name(limits[0]) in kmap.MAP_CALLS else "clamp to the page"
+            test_text = cnodes.normalise(src.text(test))
+            yield self.finding(
+                src, test,
+                f"only when {test_text} is true does {fn.name}() {what}, but "
+                f"{cnodes.normalise(src.text(outside[0]))} maps one page for lowmem too under "
+                f"CONFIG_DEBUG_KMAP_LOCAL_FORCE_MAP; test folio_test_partial_kmap() where the tree has it, else "
+                f"IS_ENABLED(CONFIG_DEBUG_KMAP_LOCAL_FORCE_MAP) || {test_text}",
+                fn.name, form="remap-test", test_byte=test.start_byte, map_byte=outside[0].start_byte,
+                map_call=cnodes.call_name(outside[0]),
+            )
