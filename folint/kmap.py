@@ -127,12 +127,6 @@ HIGHMEM_TESTS = frozenset({"PageHighMem", "folio_test_highmem", "is_highmem", "i
 FORCE_MAP_TESTS = frozenset({"folio_test_partial_kmap"})
 FORCE_MAP_CONFIG = "CONFIG_DEBUG_KMAP_LOCAL_FORCE_MAP"
 
-# Allocations whose order argument (index) says how large the folio is.
-ALLOC_ORDER_ARG = {"folio_alloc": 1, "__folio_alloc": 1, "vma_alloc_folio": 1, "filemap_alloc_folio": 1,
-                   "shmem_alloc_folio": 1, "folio_alloc_mpol": 1, "__folio_alloc_node": 1,
-                   "folio_alloc_noprof": 1, "vma_alloc_folio_noprof": 1, "filemap_alloc_folio_noprof": 1}
-SMALL_FOLIO_TESTS = frozenset({"folio_test_large", "folio_test_pmd_mappable", "folio_test_hugetlb"})
-
 _PAGE_CONSTANTS = frozenset({"PAGE_SIZE", "PAGE_MASK", "PAGE_SHIFT", "SECTOR_SIZE", "SZ_4K", "SZ_1K", "SZ_512"})
 _MIN_CALLS = frozenset({"min", "min_t", "min3", "umin", "min_not_zero", "clamp", "clamp_t", "clamp_val"})
 _MAX_CALLS = frozenset({"max", "max_t", "max3", "umax"})
@@ -341,42 +335,6 @@ def guarded_by_page_bound(name: str, fn: Function, start: int, before: int) -> b
         if n.type == "binary_expression" and cnodes.text(n.child_by_field_name("operator")) in ("<", "<=", ">", ">="):
             if cnodes.mentions(n, name) and is_page_bound(n):
                 return True
-    return False
-
-
-def small_folio(folio: str | None, fn: Function, before: int) -> str | None:
-    """Why ``folio`` cannot be large at byte ``before`` in ``fn``, if the code says so:
-    it was allocated with order 0 here, or the code tests whether it is large first."""
-    if not folio:
-        return None
-    for call in fn.calls:
-        if call.start_byte >= before:
-            continue
-        name = cnodes.call_name(call)
-        args = cnodes.call_args(call)
-        if name in SMALL_FOLIO_TESTS and args and cnodes.text(args[0]) == folio:
-            return f"{name}({folio}) is tested first"
-        if name in ALLOC_ORDER_ARG and len(args) > ALLOC_ORDER_ARG[name] \
-                and cnodes.text(args[ALLOC_ORDER_ARG[name]]) == "0" and _assigned_to(call, folio):
-            return f"{folio} is allocated with order 0"
-        if name in vocab.NR_PAGES_CALLS and args and cnodes.text(args[0]) == folio:
-            p = call.parent
-            if p is not None and p.type == "binary_expression" and cnodes.text(p.child_by_field_name("operator")) in \
-                    ("==", "!=", ">", "<=") and any(cnodes.text(c) == "1" for c in p.named_children):
-                return f"{cnodes.text(p)} is tested first"
-    return None
-
-
-def _assigned_to(call: Node, name: str) -> bool:
-    p = call.parent
-    while p is not None and p.type in ("parenthesized_expression", "cast_expression"):
-        p = p.parent
-    if p is None:
-        return False
-    if p.type == "assignment_expression":
-        return cnodes.text(p.child_by_field_name("left")) == name
-    if p.type == "init_declarator":
-        return cnodes.base_identifier(p.child_by_field_name("declarator")) == name
     return False
 
 

@@ -50,7 +50,7 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from folint import cnodes, kmap
+from folint import cnodes, kmap, small_folio
 from folint.kmap import Extent
 from folint.rule import Rule
 
@@ -126,17 +126,15 @@ class KmapOnePageCopyMore(Rule):
             size = kmap.extent(args[access.length], fn, call.start_byte)
             if size.extent is not Extent.FOLIO:
                 continue
-            why_small = kmap.small_folio(size.folio, fn, call.start_byte) or \
-                kmap.small_folio(self._mapped_folio(map_call, fn), fn, call.start_byte)
-            if why_small:
+            if any(f and small_folio.small_at(fn, f, call, src)
+                   for f in (size.folio, self._mapped_folio(map_call, fn))):
                 continue
             map_text = cnodes.normalise(src.text(map_call))
             yield self.finding(
                 src, args[access.length],
                 f"{access.name}() {access.verb} up to {size.why} bytes through '{var}', but {map_text} "
                 f"maps one page (at most PAGE_SIZE bytes; with HIGHMEM or CONFIG_DEBUG_KMAP_LOCAL_FORCE_MAP the "
-                f"rest is not mapped) in {fn.name}(); clamp each step to PAGE_SIZE - offset_in_page(offset) and "
-                f"map page by page, or use a folio helper (memcpy_from_folio, memcpy_to_folio, folio_zero_range)",
+                f"rest is not mapped) in {fn.name}(); {self._instead(access, args, ptr)}",
                 fn.name, form="copy", call=access.name, call_byte=call.start_byte, map_byte=map_call.start_byte,
                 map_call=cnodes.call_name(map_call), mapping=var, length=cnodes.text(args[access.length]),
                 pointer=cnodes.text(ptr), folio=size.folio,
@@ -153,6 +151,30 @@ class KmapOnePageCopyMore(Rule):
         pe = kmap.head_page(args[spec.page], fn)
         return pe.folio if pe is not None else None
 
+    def _helpers(self) -> tuple[set, str]:
+        return set(self.facts.get("kmap_helpers") or ()), self.facts.source("kmap_helpers")
+
+    def _instead(self, access, args, ptr) -> str:
+        """What to use instead, from the helpers the tree has (API facts)."""
+        helpers, source = self._helpers()
+        to_mapping = ptr is args[access.pointers[0]]
+        wanted = {"memset": ["folio_zero_range"], "memzero_explicit": ["folio_zero_range"],
+                  "memcpy": ["memcpy_to_folio" if to_mapping else "memcpy_from_folio"],
+                  "memmove": ["memcpy_to_folio" if to_mapping else "memcpy_from_folio"],
+                  "copy_to_iter": ["copy_folio_to_iter"],
+                  "copy_from_iter": ["copy_folio_from_iter"]}.get(access.name, [])
+        have = [h for h in wanted if h in helpers]
+        step = "map and access one page at a time, each step at most PAGE_SIZE - offset_in_page(offset) bytes"
+        if have:
+            return f"use {' / '.join(have)}() (the tree has it: {source}), or {step}"
+        return step
+
+    def _full_test(self, test: Node, tested: str | None) -> str:
+        helpers, source = self._helpers()
+        if cnodes.call_name(test) == "folio_test_highmem" and "folio_test_partial_kmap" in helpers:
+            return f"folio_test_partial_kmap({tested}) instead (the tree has it: {source})"
+        return f"IS_ENABLED(CONFIG_DEBUG_KMAP_LOCAL_FORCE_MAP) || {cnodes.text(test)}"
+
     # -- a loop walking the mapping ------------------------------------------------
     def _loops(self, src, fn, mapped):
         for loop in fn.loops:
@@ -165,7 +187,7 @@ class KmapOnePageCopyMore(Rule):
                 continue
             body = loop.child_by_field_name("body")
             walked = next((v for v in names if body is not None and self._walks(body, v)), None)
-            if walked is None or kmap.small_folio(bound.folio, fn, loop.start_byte):
+            if walked is None or (bound.folio and small_folio.small_at(fn, bound.folio, loop, src)):
                 continue
             map_call = names[walked]
             yield self.finding(
@@ -241,8 +263,7 @@ class KmapOnePageCopyMore(Rule):
                 src, test,
                 f"only when {test_text} is true does {fn.name}() {what}, but "
                 f"{cnodes.normalise(src.text(outside[0]))} maps one page for lowmem too under "
-                f"CONFIG_DEBUG_KMAP_LOCAL_FORCE_MAP; test folio_test_partial_kmap() where the tree has it, else "
-                f"IS_ENABLED(CONFIG_DEBUG_KMAP_LOCAL_FORCE_MAP) || {test_text}",
+                f"CONFIG_DEBUG_KMAP_LOCAL_FORCE_MAP; test {self._full_test(test, tested)}",
                 fn.name, form="remap-test", test_byte=test.start_byte, map_byte=outside[0].start_byte,
                 map_call=cnodes.call_name(outside[0]),
             )

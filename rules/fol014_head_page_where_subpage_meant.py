@@ -1,0 +1,225 @@
+"""FOL014 head-page-where-subpage-meant
+
+What it does:
+    Flags a page consumer (``sg_set_page``, ``bio_add_page``, ``bvec_set_page``,
+    ``skb_fill_page_desc``, ``copy_page_to_iter``, ``memcpy_to_page``,
+    ``memcpy_from_page``, ``memzero_page``, ``kmap_local_page(..) + off`` ...)
+    given a fixed page of a folio (``&folio->page``, ``folio_page(folio, 0)``,
+    ``folio_page(folio, 2)``, or a variable set once from one) together with an
+    offset into the folio that selects another page:
+
+    - the offset was reduced to the page (``offset_in_page(off)``,
+      ``off & ~PAGE_MASK``, ``off % PAGE_SIZE``): the page index it dropped is
+      lost, and the bytes come from page 0 of the folio;
+    - a consumer that works inside one page (``memcpy_to_page``,
+      ``memcpy_from_page``, ``memzero_page``, ``kmap_local_page``) is given the
+      whole folio offset (``offset_in_folio()``, ``pos - folio_pos()``): it runs
+      past the page.
+
+    Consumers that accept the page plus a large offset (scatterlists, bios,
+    skb fragments, ``copy_page_to_iter``) given the unreduced folio offset are
+    right and not flagged; so are a folio the code shows to be small and an
+    offset known to be below PAGE_SIZE.  It generalises FOL005 (the same page
+    on every iteration of a per-page loop) to code outside loops.
+
+Why it is wrong:
+    For a large folio, byte ``off`` of the folio is in page ``off / PAGE_SIZE``.
+    Passing the head page with ``offset_in_page(off)`` reads or writes the same
+    place in page 0 instead; passing the head page with ``off`` to a one-page
+    helper overruns that page (``VM_BUG_ON(offset + len > PAGE_SIZE)``).  With
+    small folios both are the same thing, so the conversion looked right.
+
+Example:
+    size_t off = offset_in_folio(folio, pos);
+
+    sg_set_page(sg, &folio->page, len, offset_in_page(off));
+
+Use instead:
+    size_t off = offset_in_folio(folio, pos);
+
+    sg_set_page(sg, folio_page(folio, off >> PAGE_SHIFT), len, offset_in_page(off));
+
+    (or the folio API that takes the folio and its offset: ``sg_set_folio()``,
+    ``bio_add_folio()``, ``memcpy_from_folio()`` where the tree has it.)
+
+Fix:
+    ``&folio->page`` / ``folio_page(folio, 0)`` becomes
+    ``folio_page(folio, off >> PAGE_SHIFT)`` when the consumer's offset is
+    ``offset_in_page(off)`` written in the call and ``off`` is known to be an
+    offset into that folio (set once from ``offset_in_folio(folio, ..)`` or
+    ``pos - folio_pos(folio)``, or written as one of those).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tree_sitter import Node
+
+from folint import cnodes, kmap, small_folio
+from folint.fixes import Edit, Fix
+from folint.kmap import Extent, Span
+from folint.rule import Rule
+
+FOLIO_APIS = {"sg_set_page": "sg_set_folio", "bio_add_page": "bio_add_folio", "__bio_add_page": "bio_add_folio_nofail",
+              "bvec_set_page": "bvec_set_folio", "copy_page_to_iter": "copy_folio_to_iter",
+              "copy_page_from_iter": "copy_folio_from_iter", "memcpy_to_page": "memcpy_to_folio",
+              "memcpy_from_page": "memcpy_from_folio", "memzero_page": "folio_zero_range",
+              "zero_user": "folio_zero_range", "kmap_local_page": "kmap_local_folio"}
+
+
+@dataclass(frozen=True)
+class Offset:
+    """How an offset argument relates to the folio: ``reduced`` (offset_in_page of
+    ``inner``) or ``folio`` (a whole folio offset); ``inner`` is the folio offset
+    expression when known to be one, for the fix."""
+
+    kind: str
+    node: Node
+    inner: Node | None
+    folio_offset: bool
+
+
+def _unwrap(node: Node | None) -> Node | None:
+    node = cnodes.strip_parens(node)
+    while node is not None and node.type == "cast_expression":
+        node = cnodes.strip_parens(node.child_by_field_name("value"))
+    return node
+
+
+def _reduced_of(node: Node) -> Node | None:
+    """``X`` when ``node`` is ``offset_in_page(X)``, ``X & ~PAGE_MASK``, ``X & (PAGE_SIZE - 1)``
+    or ``X % PAGE_SIZE``."""
+    if cnodes.call_name(node) == "offset_in_page":
+        args = cnodes.call_args(node)
+        return args[0] if args else None
+    if node.type == "binary_expression":
+        op = cnodes.text(node.child_by_field_name("operator"))
+        right = cnodes.normalise(cnodes.text(_unwrap(node.child_by_field_name("right"))))
+        if (op == "&" and right in ("~PAGE_MASK", "PAGE_SIZE - 1", "(PAGE_SIZE - 1)")) or \
+                (op == "%" and right == "PAGE_SIZE"):
+            return node.child_by_field_name("left")
+    return None
+
+
+def _is_folio_offset(node: Node | None, folio: str, fn, depth: int = 0) -> bool:
+    """``node`` is an offset into ``folio``: ``offset_in_folio(folio, ..)``, ``pos - folio_pos(folio)``,
+    ``pos & (folio_size(folio) - 1)``, or a variable set once from one of those."""
+    node = _unwrap(node)
+    if node is None or depth > 3:
+        return False
+    if node.type == "identifier":
+        return _is_folio_offset(kmap.single_definition(cnodes.text(node), fn), folio, fn, depth + 1)
+    name = cnodes.call_name(node)
+    args = cnodes.call_args(node) if name else []
+    if name == "offset_in_folio" and args and cnodes.text(args[0]) == folio:
+        return True
+    if node.type == "binary_expression":
+        op = cnodes.text(node.child_by_field_name("operator"))
+        right = _unwrap(node.child_by_field_name("right"))
+        if op == "-" and cnodes.call_name(right) == "folio_pos" and cnodes.call_args(right) and \
+                cnodes.text(cnodes.call_args(right)[0]) == folio:
+            return True
+        if op == "&" and right is not None and "folio_size(" + folio + ")" in cnodes.text(right).replace(" ", ""):
+            return True
+    return False
+
+
+def classify_offset(node: Node | None, folio: str, fn, before: int) -> Offset | None:
+    arg = _unwrap(node)
+    if arg is None:
+        return None
+    value = arg
+    if arg.type == "identifier":
+        value = _unwrap(kmap.single_definition(cnodes.text(arg), fn))
+        if value is None:
+            return None
+    inner = _reduced_of(value)
+    if inner is not None:
+        if kmap.extent(inner, fn, before).extent is Extent.PAGE:
+            return None  # already below PAGE_SIZE: nothing was dropped
+        return Offset("reduced", node, inner, _is_folio_offset(inner, folio, fn))
+    if _is_folio_offset(value, folio, fn):
+        return Offset("folio", node, None, True)
+    return None
+
+
+class HeadPageWhereSubpageMeant(Rule):
+    code = "FOL014"
+    name = "head-page-where-subpage-meant"
+    summary = "a fixed page of a folio is passed with an offset that selects another page of it"
+    needles = (b"->page", b"folio_page")
+
+    def check(self, src):
+        for fn in src.functions:
+            for call in fn.calls:
+                name = cnodes.call_name(call)
+                for consumer in kmap.CONSUMERS.get(name, ()):
+                    args = cnodes.call_args(call)
+                    if len(args) > max(consumer.page, consumer.offset):
+                        yield from self._judge(src, fn, call, name, args[consumer.page], args[consumer.offset],
+                                               consumer.span)
+                if name in kmap.ADDRESS_CALLS:
+                    offset = self._added_offset(call)
+                    args = cnodes.call_args(call)
+                    if offset is not None and args:
+                        yield from self._judge(src, fn, call, name, args[0], offset, kmap.ADDRESS_CALLS[name])
+
+    @staticmethod
+    def _added_offset(call: Node) -> Node | None:
+        """``off`` in ``kmap_local_page(p) + off`` (also through a cast)."""
+        child, p = call, call.parent
+        while p is not None and p.type in ("parenthesized_expression", "cast_expression"):
+            child, p = p, p.parent
+        if p is None or p.type != "binary_expression" or cnodes.text(p.child_by_field_name("operator")) != "+":
+            return None
+        if p.child_by_field_name("left").id != child.id:
+            return None
+        return p.child_by_field_name("right")
+
+    def _judge(self, src, fn, call, name, page_arg, offset_arg, span):
+        page = kmap.head_page(page_arg, fn)
+        if page is None or page.folio is None:
+            return
+        off = classify_offset(offset_arg, page.folio, fn, call.start_byte)
+        if off is None or (off.kind == "folio" and span is Span.CONTIGUOUS):
+            return
+        if small_folio.small_at(fn, page.folio, call, src):
+            return
+        folio, page_text = page.folio, cnodes.text(page_arg)
+        where = cnodes.text(off.inner if off.inner is not None else offset_arg)
+        if not off.folio_offset:
+            where = f"offset_in_folio({folio}, {where})"
+        index = f"{where} >> PAGE_SHIFT"
+        if off.kind == "reduced":
+            what = (f"{name}() gets page {page.index} of '{folio}' ('{page_text}') with offset "
+                    f"'{cnodes.text(offset_arg)}', which drops the page index: for a large folio that byte is in "
+                    f"page {where} / PAGE_SIZE")
+        else:
+            what = (f"{name}() works inside one page but gets page {page.index} of '{folio}' ('{page_text}') "
+                    f"with the folio offset '{cnodes.text(offset_arg)}', which can be past that page")
+        instead = f"pass folio_page({folio}, {index}) with offset_in_page() of the offset"
+        folio_api = FOLIO_APIS.get(name)
+        if folio_api and folio_api in set(self.facts.get("kmap_helpers") or ()):
+            instead += f", or use {folio_api}() (the tree has it: {self.facts.source('kmap_helpers')})"
+        yield self.finding(
+            src, page_arg, f"{what} in {fn.name}(); {instead}", fn.name,
+            call=name, call_byte=call.start_byte, page_byte=page_arg.start_byte, offset_byte=offset_arg.start_byte,
+            folio=folio, page_index=page.index, offset_kind=off.kind,
+            fix_index=index if off.kind == "reduced" and off.folio_offset and off.inner is not None
+            and _unwrap(offset_arg) is not None and _reduced_of(_unwrap(offset_arg)) is not None else None,
+        )
+
+    def fixes(self, src, finding):
+        index = finding.data.get("fix_index")
+        byte = finding.data.get("page_byte")
+        if not index or byte is None:
+            return []
+        node = src.root.descendant_for_byte_range(byte, byte)
+        want = finding.data.get("folio")
+        while node is not None and node.start_byte == byte and kmap.head_page(node, src.function_at(node)) is None:
+            node = node.parent
+        if node is None or node.start_byte != byte:
+            return []
+        new = f"folio_page({want}, {index})"
+        return [Fix(self.code, f"{cnodes.text(node)} -> {new}", (Edit.replace(src, node, new),))]

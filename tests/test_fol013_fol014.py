@@ -1,0 +1,115 @@
+"""FOL013 / FOL014 beyond the fixtures: what they suggest follows the checked tree's
+helpers (API facts), and the real 6.12 tree with the wrong form planted in a copy."""
+
+import json
+import re
+import shutil
+
+import pytest
+
+from conftest import FIXTURES, kernel_tree_or_skip
+from folint.cli import main
+
+COPY = """static void zero_rest(struct folio *folio, size_t dsize)
+{
+	void *kaddr = kmap_local_folio(folio, 0);
+
+	memset(kaddr + dsize, 0, folio_size(folio) - dsize);
+	kunmap_local(kaddr);
+}
+
+static void read_more(struct inode *inode, struct folio *folio, void *addr, unsigned int i)
+{
+	addr = kmap_local_folio(folio, 0);
+	if (folio_test_highmem(folio) && !offset_in_page(addr)) {
+		kunmap_local(addr);
+		addr = kmap_local_folio(folio, i * PAGE_SIZE);
+	}
+	kunmap_local(addr);
+}
+
+static void add(struct scatterlist *sg, struct folio *folio, loff_t pos, size_t len)
+{
+	sg_set_page(sg, &folio->page, len, offset_in_page(offset_in_folio(folio, pos)));
+}
+"""
+
+
+def check(capsys, *argv):
+    code = main([*map(str, argv), "--format", "json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def fake_tree(tmp_path, name, extra_headers):
+    tree = tmp_path / name
+    shutil.copytree(FIXTURES / "facts" / "tree-6.1", tree)
+    for rel, text in extra_headers.items():
+        path = tree / rel
+        path.write_text((path.read_text() if path.exists() else "") + text)
+    (tree / "fs").mkdir()
+    (tree / "fs" / "x.c").write_text(COPY)
+    return tree
+
+
+def messages(capsys, tree, tmp_path):
+    code, data = check(capsys, tree / "fs" / "x.c", "--select", "FOL013,FOL014", "--no-simulate",
+                       "--cache-dir", tmp_path / "cache")
+    assert code == 1 and not data["errors"]
+    return {f["line"]: f["message"] for f in data["findings"]}
+
+
+def test_suggestions_follow_the_helpers_of_the_tree(capsys, tmp_path):
+    """6.1 has kmap_local_folio() and folio_zero_range() but no folio_test_partial_kmap() nor
+    sg_set_folio(); a tree that declares them gets them suggested."""
+    old = fake_tree(tmp_path, "old", {"include/linux/highmem.h": (
+        "static inline void *kmap_local_folio(struct folio *folio, size_t offset);\n"
+        "static inline void folio_zero_range(struct folio *folio, size_t start, size_t length)\n{\n}\n")})
+    new = fake_tree(tmp_path, "new", {
+        "include/linux/highmem.h": "static inline void folio_zero_range(struct folio *folio, size_t s, size_t n)\n{\n}\n",
+        "include/linux/page-flags.h": "#define folio_test_partial_kmap(f)\tfolio_test_highmem(f)\n",
+        "include/linux/scatterlist.h": "static inline void sg_set_folio(struct scatterlist *sg, struct folio *f,\n"
+                                       "\t\tsize_t len, size_t offset)\n{\n}\n"})
+    before, after = messages(capsys, old, tmp_path), messages(capsys, new, tmp_path)
+    assert sorted(before) == sorted(after) == [5, 12, 21]
+    assert "use folio_zero_range()" in before[5] and "include/linux/highmem.h" in before[5]
+    assert "IS_ENABLED(CONFIG_DEBUG_KMAP_LOCAL_FORCE_MAP) || folio_test_highmem(folio)" in before[12]
+    assert "folio_test_partial_kmap(folio) instead" in after[12] and "page-flags.h" in after[12]
+    assert "sg_set_folio" not in before[21] and "use sg_set_folio()" in after[21]
+
+
+@pytest.fixture(scope="module")
+def tree():
+    return kernel_tree_or_skip()
+
+
+def test_memcpy_from_file_folio_without_its_partial_kmap_test_is_found(capsys, tree, tmp_path):
+    """6.12's memcpy_from_file_folio() clamps to the page when folio_test_partial_kmap();
+    take that away and the folio-sized copy through kmap_local_folio() is found."""
+    text = (tree / "include/linux/highmem.h").read_text()
+    right = re.search(r"\tif \(folio_test_partial_kmap\(folio\)\) \{\n\t\toffset = offset_in_page\(offset\);\n"
+                      r"\t\tlen = min_t\(size_t, len, PAGE_SIZE - offset\);\n\t\} else\n"
+                      r"(\t\tlen = min\(len, folio_size\(folio\) - offset\);\n)", text)
+    assert right, "6.12 highmem.h memcpy_from_file_folio() changed shape; update this test"
+    (tmp_path / "highmem.h").write_text(text)
+    code, data = check(capsys, tmp_path / "highmem.h", "--select", "FOL013")
+    assert code == 0 and data["findings"] == []
+    (tmp_path / "highmem.h").write_text(text.replace(right.group(0), right.group(1)[1:]))
+    code, data = check(capsys, tmp_path / "highmem.h", "--select", "FOL013")
+    got = [f["function"] for f in data["findings"]]
+    assert code == 1 and got == ["memcpy_from_file_folio"], data["findings"]
+
+
+def test_bio_add_folio_with_the_head_page_is_found(capsys, tree, tmp_path):
+    """6.12's bio_add_folio() passes folio_page(folio, off / PAGE_SIZE) with off % PAGE_SIZE;
+    with folio_page(folio, 0) the page index is dropped."""
+    text = (tree / "block/bio.c").read_text()
+    right = "return bio_add_page(bio, folio_page(folio, nr), len, off % PAGE_SIZE) > 0;"
+    assert right in text, "6.12 block/bio.c bio_add_folio() changed shape; update this test"
+    (tmp_path / "bio.c").write_text(text)
+    code, data = check(capsys, tmp_path / "bio.c", "--select", "FOL014")
+    assert data["findings"] == []
+    (tmp_path / "bio.c").write_text(text.replace(right, right.replace("folio_page(folio, nr)",
+                                                                      "folio_page(folio, 0)")))
+    code, data = check(capsys, tmp_path / "bio.c", "--select", "FOL014")
+    got = [f["function"] for f in data["findings"]]
+    assert code == 1 and got == ["bio_add_folio"], data["findings"]
