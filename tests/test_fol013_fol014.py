@@ -46,7 +46,7 @@ def fake_tree(tmp_path, name, extra_headers):
     for rel, text in extra_headers.items():
         path = tree / rel
         path.write_text((path.read_text() if path.exists() else "") + text)
-    (tree / "fs").mkdir()
+    (tree / "fs").mkdir(exist_ok=True)
     (tree / "fs" / "x.c").write_text(COPY)
     return tree
 
