@@ -1,0 +1,289 @@
+"""FOL009 per-page-flag-on-folio
+
+What it does:
+    Flags a page flag that is kept per page even inside a large folio (hwpoison,
+    anon-exclusive: the flags with the ``PF_ANY`` policy in the tree's
+    include/linux/page-flags.h, an API fact; ``folint facts TREE``) tested, set or
+    cleared on the folio while a page of that folio is in hand:
+    ``folio_test_hwpoison(page_folio(page))``, ``folio_set_hwpoison(folio)`` /
+    ``folio_test_clear_hwpoison(folio)`` where ``folio = page_folio(page)`` or
+    ``page = folio_file_page(folio, index)``, and the
+    page accessors on the head page (``PageHWPoison(&folio->page)``,
+    ``SetPageAnonExclusive(folio_page(folio, 0))``) in the same situation.  No
+    finding where the code shows the folio is small (``if (!folio_test_large(folio))``,
+    an order-0 allocation: ``folint.small_folio``), where it is a hugetlb folio
+    (``folio_test_hugetlb()`` / ``PageHuge()`` on the way, or in mm/hugetlb.c and
+    fs/hugetlbfs/, where these flags live on the head page by design), or where
+    the same condition also asks about the page itself or the whole folio
+    (``!PageAnonExclusive(&folio->page) && !PageAnonExclusive(page)``,
+    ``folio_test_has_hwpoisoned()``, ``folio_contain_hwpoisoned_page()``), or where
+    the page itself was asked first (``if (PageHWPoison(page)) return true;``).
+
+Why it is wrong:
+    The folio accessors read and write the flag of the folio's head page.  For a
+    per-page flag that is page 0, not the page the code holds: in a 4-page folio
+    whose page 2 is poisoned, ``folio_test_hwpoison(page_folio(page))`` is false,
+    and ``folio_set_hwpoison(folio)`` marks page 0 while page 2 is the bad one.
+
+Example:
+    struct folio *folio = page_folio(page);
+
+    if (folio_test_hwpoison(folio))
+            return -EHWPOISON;
+
+Use instead:
+    if (PageHWPoison(page))
+            return -EHWPOISON;
+
+    or, to ask about the whole folio, folio_contain_hwpoisoned_page(folio).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tree_sitter import Node
+
+from folint import cnodes
+from folint.rule import Rule
+from folint.source import declared_names
+from folint.small_folio import _always_exits, says_small, small_at
+
+# Accessor name -> (operation, page-accessor prefix).  {f}: the flag, {P}: its Page name.
+_FOLIO_OPS = {"folio_test_{f}": ("tests", "Page"), "folio_set_{f}": ("sets", "SetPage"),
+              "folio_clear_{f}": ("clears", "ClearPage"), "__folio_set_{f}": ("sets", "__SetPage"),
+              "__folio_clear_{f}": ("clears", "__ClearPage"), "folio_test_set_{f}": ("tests and sets", "TestSetPage"),
+              "folio_test_clear_{f}": ("tests and clears", "TestClearPage")}
+_PAGE_OPS = {"Page{P}": "tests", "SetPage{P}": "sets", "ClearPage{P}": "clears", "__SetPage{P}": "sets",
+             "__ClearPage{P}": "clears", "TestSetPage{P}": "tests and sets", "TestClearPage{P}": "tests and clears"}
+# Calls that show a condition asks about the folio as a whole.
+_WHOLE_FOLIO = frozenset({"folio_test_has_hwpoisoned", "folio_contain_hwpoisoned_page"})
+_HUGETLB_PATHS = ("mm/hugetlb", "fs/hugetlbfs/")
+
+
+@dataclass(frozen=True)
+class Accessor:
+    flag: str
+    page_name: str
+    op: str
+    replacement: str | None  # the page accessor to use instead
+    on_folio: bool           # a folio_* accessor (else a Page* accessor)
+
+
+def accessors(per_page_flags: list[dict]) -> dict[str, Accessor]:
+    out = {}
+    for item in per_page_flags:
+        flag, pname = item["flag"], item.get("page_name")
+        for pattern, (op, prefix) in _FOLIO_OPS.items():
+            out[pattern.format(f=flag)] = Accessor(flag, pname or flag, op, f"{prefix}{pname}" if pname else None, True)
+        if pname:
+            for pattern, op in _PAGE_OPS.items():
+                out[pattern.format(P=pname)] = Accessor(flag, pname, op, None, False)
+    return out
+
+
+def _page_folio_arg(node: Node | None) -> Node | None:
+    """``page`` for ``page_folio(page)``."""
+    node = cnodes.strip_parens(node)
+    if node is not None and cnodes.call_name(node) == "page_folio" and cnodes.call_args(node):
+        return cnodes.strip_parens(cnodes.call_args(node)[0])
+    return None
+
+
+def head_page_of(node: Node | None) -> str | None:
+    """``folio`` for ``&folio->page`` or ``folio_page(folio, 0)``."""
+    node = cnodes.strip_parens(node)
+    if node is None:
+        return None
+    if node.type == "pointer_expression" and cnodes.text(node.child_by_field_name("operator")) == "&":
+        arg = cnodes.strip_parens(node.child_by_field_name("argument"))
+        if arg is not None and arg.type == "field_expression" and cnodes.text(arg.child_by_field_name("field")) == "page":
+            return cnodes.normalise(cnodes.text(arg.child_by_field_name("argument")))
+    if cnodes.call_name(node) == "folio_page":
+        args = cnodes.call_args(node)
+        if len(args) == 2 and cnodes.text(cnodes.strip_parens(args[1])) == "0":
+            return cnodes.normalise(cnodes.text(args[0]))
+    return None
+
+
+def _written_values(writes: list[Node]) -> list[Node | None]:
+    return [cnodes.strip_parens(w.child_by_field_name("value") if w.type == "init_declarator" else
+                                w.child_by_field_name("right") if w.type == "assignment_expression" else None)
+            for w in writes]
+
+
+def _page_within(value: Node | None) -> str | None:
+    """``folio`` for ``folio_file_page(folio, index)`` or ``folio_page(folio, i)`` with i not 0."""
+    name = cnodes.call_name(value) if value is not None else None
+    args = cnodes.call_args(value) if name else []
+    if name in ("folio_file_page", "folio_page") and len(args) == 2 and cnodes.text(args[1]) != "0":
+        return cnodes.normalise(cnodes.text(args[0]))
+    return None
+
+
+def pages_of_folios(fn) -> dict[str, str]:
+    """The page in hand of each folio variable of ``fn``: folio -> page, for a folio
+    written only as ``page_folio(page)``, or a page written only as
+    ``folio_file_page(folio, index)`` / ``folio_page(folio, i)`` (i not 0)."""
+    out = {}
+    for name, writes in fn.writes.items():
+        values = _written_values(writes)
+        pages = {cnodes.normalise(cnodes.text(p)) if p is not None and head_page_of(p) is None else None
+                 for p in map(_page_folio_arg, values)}
+        if len(pages) == 1 and None not in pages:
+            out[name] = pages.pop()
+            continue
+        folios = set(map(_page_within, values))
+        if len(folios) == 1 and None not in folios and name not in dict(fn.params):
+            out.setdefault(folios.pop(), name)
+    return out
+
+
+def in_scope(fn, name: str, node: Node) -> bool:
+    """A local ``name`` is declared in a block that holds ``node`` (parameters always are)."""
+    if name in dict(fn.params):
+        return True
+    for decl in fn.declarations:
+        if any(v == name for v, _t in declared_names(decl)):
+            block = decl.parent
+            return block is not None and cnodes.is_inside(node, block) and decl.start_byte < node.start_byte
+    return True
+
+
+def _condition_scope(call: Node) -> Node:
+    """The expression a call is judged with: an ``if``'s whole condition, else its statement."""
+    stmt = cnodes.enclosing_statement(call)
+    cond = stmt.child_by_field_name("condition") if stmt.type in ("if_statement", "while_statement") else None
+    return cond if cond is not None and cnodes.is_inside(call, cond) else stmt
+
+
+def _asks_page(n: Node, page: str, table: dict[str, Accessor], flag: str) -> bool:
+    acc = table.get(cnodes.call_name(n) or "")
+    return acc is not None and not acc.on_folio and acc.flag == flag and bool(cnodes.call_args(n)) and \
+        cnodes.normalise(cnodes.text(cnodes.call_args(n)[0])) == page
+
+
+def asks_the_page_too(fn, call: Node, page: str, table: dict[str, Accessor]) -> bool:
+    """The same condition also asks about the page itself (``PageAnonExclusive(page)``)
+    or about the folio as a whole (``folio_test_has_hwpoisoned(folio)``), or an earlier
+    call asked the page (``if (PageHWPoison(page)) return true; return
+    folio_test_hwpoison(folio);``): the head page's flag is then a second question, on purpose."""
+    flag = table[cnodes.call_name(call)].flag
+    for n in cnodes.walk(_condition_scope(call)):
+        if cnodes.call_name(n) in _WHOLE_FOLIO or _asks_page(n, page, table, flag):
+            return True
+    return any(c.start_byte < call.start_byte and _asks_page(c, page, table, flag) for c in fn.calls)
+
+
+def _says_hugetlb(cond: Node | None, folio: str) -> bool:
+    cond = cnodes.strip_parens(cond)
+    if cond is None:
+        return False
+    while cnodes.call_name(cond) in ("likely", "unlikely") and cnodes.call_args(cond):
+        cond = cnodes.strip_parens(cnodes.call_args(cond)[0])
+    if cond.type == "binary_expression" and cnodes.text(cond.child_by_field_name("operator")) in ("&&", "||"):
+        op = cnodes.text(cond.child_by_field_name("operator"))
+        left, right = cond.child_by_field_name("left"), cond.child_by_field_name("right")
+        if op == "&&":
+            return _says_hugetlb(left, folio) or _says_hugetlb(right, folio)
+        return all(_says_hugetlb(x, folio) or says_small(x, folio) for x in (left, right))
+    name = cnodes.call_name(cond)
+    return name in ("folio_test_hugetlb", "PageHuge") and bool(cnodes.call_args(cond))
+
+
+def hugetlb_at(fn, folio: str, node: Node) -> bool:
+    """``node`` runs only for a hugetlb folio (or a small one): inside ``if
+    (folio_test_hugetlb(folio))``, or after ``if (!folio_test_hugetlb(folio)) return``."""
+    child = node
+    for anc in cnodes.ancestors(node):
+        if anc.id == fn.body.parent.id:
+            break
+        if anc.type == "binary_expression" and cnodes.text(anc.child_by_field_name("operator")) == "&&" \
+                and cnodes.is_inside(child, anc.child_by_field_name("right")) \
+                and _says_hugetlb(anc.child_by_field_name("left"), folio):
+            return True
+        if anc.type == "if_statement":
+            cond, cons = anc.child_by_field_name("condition"), anc.child_by_field_name("consequence")
+            if cons is not None and cnodes.is_inside(child, cons) and _says_hugetlb(cond, folio):
+                return True
+        if anc.type == "compound_statement":
+            for stmt in anc.named_children:
+                if stmt.start_byte >= child.start_byte:
+                    break
+                if stmt.type != "if_statement":
+                    continue
+                cond = cnodes.strip_parens(stmt.child_by_field_name("condition"))
+                if cond is not None and cond.type == "unary_expression" and \
+                        _says_hugetlb(cond.child_by_field_name("argument"), folio) and \
+                        _always_exits(stmt.child_by_field_name("consequence")):
+                    return True
+        child = anc
+    return False
+
+
+class PerPageFlagOnFolio(Rule):
+    code = "FOL009"
+    name = "per-page-flag-on-folio"
+    summary = "a page flag kept per page is tested or set on the folio (its head page) while a page is in hand"
+
+    @property
+    def needles(self) -> tuple[bytes, ...]:
+        """The tree's per-page flags, as their folio and page accessors spell them."""
+        return tuple(n.encode() for item in self.facts.get("per_page_flags")
+                     for n in (item["flag"], item.get("page_name") or item["flag"]))
+
+    def check(self, src):
+        if any(part in src.path for part in _HUGETLB_PATHS):
+            return
+        table = accessors(self.facts.get("per_page_flags"))
+        for fn in src.functions:
+            calls = [c for c in fn.calls if cnodes.call_name(c) in table]
+            if not calls:
+                continue
+            folio_pages = pages_of_folios(fn)
+            for call in calls:
+                acc = table[cnodes.call_name(call)]
+                hit = self._hit(fn, call, acc, folio_pages)
+                if hit is None:
+                    continue
+                folio, page = hit
+                if not in_scope(fn, page, call) or asks_the_page_too(fn, call, page, table) or (folio.isidentifier() and (
+                        small_at(fn, folio, call, src) or hugetlb_at(fn, folio, call))):
+                    continue
+                yield self._finding(src, fn, call, acc, folio, page)
+
+    def _hit(self, fn, call: Node, acc: Accessor, folio_pages: dict[str, str]) -> tuple[str, str] | None:
+        args = cnodes.call_args(call)
+        if not args:
+            return None
+        arg = cnodes.strip_parens(args[0])
+        if acc.on_folio:
+            page = _page_folio_arg(arg)
+            if page is not None:
+                return cnodes.normalise(cnodes.text(arg)), cnodes.normalise(cnodes.text(page))
+            name = cnodes.text(arg)
+            if arg.type == "identifier" and name in folio_pages:
+                return name, folio_pages[name]
+            return None
+        folio = head_page_of(arg)
+        if folio is not None and folio in folio_pages:
+            return folio, folio_pages[folio]
+        return None
+
+    def _finding(self, src, fn, call: Node, acc: Accessor, folio: str, page: str):
+        where = self.facts.where("per_page_flags", acc.flag)
+        name = cnodes.call_name(call)
+        if acc.on_folio:
+            instead = f"{acc.replacement}({page})" if acc.replacement else f"the page accessor on {page}"
+            what = f"{name}() {acc.op} the {acc.flag} flag of the folio's head page"
+        else:
+            instead = f"{name}({page})"
+            what = f"{name}() {acc.op} the {acc.flag} flag of the head page of '{folio}'"
+        whole = ""
+        if acc.flag == "hwpoison" and "folio_contain_hwpoisoned_page" in self.facts.get("folio_helpers"):
+            whole = ", or folio_contain_hwpoisoned_page() to ask about the whole folio"
+        message = (f"{what}, but {acc.flag} is kept per page inside a large folio (PF_ANY, from {where}) and "
+                   f"'{page}' is the page in hand: in a large folio that is page k, not page 0; "
+                   f"use {instead}{whole}")
+        return self.finding(src, call, message, fn.name, flag=acc.flag, folio=folio, page=page,
+                            call_byte=call.start_byte, op=acc.op)

@@ -1,0 +1,51 @@
+"""FOL009 per-page-flag-on-folio: the flags come from the facts; a 6.12 function with the bug put back."""
+
+import json
+import shutil
+
+from conftest import FIXTURES, kernel_tree_or_skip
+from folint.cli import main
+from folint.config import Config
+from folint.runner import RunOptions, run
+
+FAKE_61 = FIXTURES / "facts" / "tree-6.1"
+
+
+def test_the_per_page_flags_are_the_trees(tmp_path):
+    """The fake tree declares a made-up per-page flag 'scribbled': FOL009 knows it from the facts alone."""
+    tree = tmp_path / "tree"
+    shutil.copytree(FAKE_61, tree)
+    src = tree / "mm" / "scribble.c"
+    src.write_text("/* FOL009 on a flag only the fake tree has */\n"
+                   "static bool demo(struct page *page)\n{\n"
+                   "\treturn folio_test_scribbled(page_folio(page));\n}\n")
+    result = run([str(src)], Config(), RunOptions(jobs=1, select=["FOL009"], simulate=False, cache=False))
+    (f,) = result.findings
+    assert "scribbled is kept per page" in f.message and "include/linux/page-flags.h:9" in f.message
+    assert "PageScribbled(page)" in f.message
+
+
+SWAPFILE = "mm/swapfile.c"
+CORRECT = "\tpage = folio_file_page(folio, swp_offset(entry));\n\tif (PageHWPoison(page))\n\t\thwpoisoned = true;"
+
+
+def check(capsys, path):
+    code = main([str(path), "--select", "FOL009", "--format", "json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_the_612_form_is_clean_and_the_folio_test_put_back_is_found(capsys, tmp_path):
+    tree = kernel_tree_or_skip()
+    text = (tree / SWAPFILE).read_text()
+    assert text.count(CORRECT) == 1, "6.12 mm/swapfile.c changed shape; update this test"
+    original = tmp_path / "swapfile.c"
+    original.write_text(text)
+    code, data = check(capsys, original)
+    assert code == 0 and data["findings"] == []
+    buggy = tmp_path / "buggy" / "swapfile.c"
+    buggy.parent.mkdir()
+    buggy.write_text(text.replace(CORRECT, CORRECT.replace("PageHWPoison(page)", "folio_test_hwpoison(folio)")))
+    code, data = check(capsys, buggy)
+    assert code == 1
+    (f,) = data["findings"]
+    assert f["function"] == "unuse_pte" and "use PageHWPoison(page)" in f["message"]
