@@ -257,6 +257,8 @@ class KmapOnePageCopyMore(Rule):
                        and cnodes.call_args(c) and cnodes.text(cnodes.call_args(c)[0]) == tested]
             if not limits or not outside:
                 continue
+            clamped = sorted({cnodes.base_identifier(n.child_by_field_name("left")) for n in limits
+                              if n.type == "assignment_expression"} - {None})
             what = "map the next page" if cnodes.call_name(limits[0]) in kmap.MAP_CALLS else "clamp to the page"
             test_text = cnodes.normalise(src.text(test))
             yield self.finding(
@@ -265,5 +267,92 @@ class KmapOnePageCopyMore(Rule):
                 f"{cnodes.normalise(src.text(outside[0]))} maps one page for lowmem too under "
                 f"CONFIG_DEBUG_KMAP_LOCAL_FORCE_MAP; test {self._full_test(test, tested)}",
                 fn.name, form="remap-test", test_byte=test.start_byte, map_byte=outside[0].start_byte,
-                map_call=cnodes.call_name(outside[0]),
+                map_call=cnodes.call_name(outside[0]), clamped=clamped,
             )
+
+    # -- the simulator's judgement -------------------------------------------------
+    def oracle(self, finding, sim):
+        """Run with the integer parameters the access depends on bound (offsets 0, lengths
+        the folio's size) in the one-page-mapping configuration: confirmed when a call
+        reaches past the mapping (the copy's length, or an address given to a call)."""
+        from folint.sim import Scenario
+        from folint.sim.models_kmap import INT_TYPES, int_params, mapping_of, past_mapping
+        from folint.sim.oracle import inconclusive, judge
+
+        nr = Scenario().nr
+        form = finding.data.get("form")
+        fn = sim.function
+        length_params, offset_params = set(), set()
+        if form == "copy":
+            call = self._node_at(fn, finding.data.get("call_byte"))
+            mapc = self._node_at(fn, finding.data.get("map_byte"))
+            if call is None or mapc is None:
+                return None
+            access = kmap.ACCESSES[finding.data["call"]]
+            args = cnodes.call_args(call)
+            length_params = int_params(fn, args[access.length])
+            offset_params = int_params(fn, mapc) | set().union(*(int_params(fn, args[i]) for i in access.pointers))
+        clamped = set(finding.data.get("clamped") or ())
+        if form == "remap-test" and clamped:
+            ints = {name for name, t in fn.params if t.replace("const ", "").strip() in INT_TYPES}
+            mapvars = {_map_target(c) for c in fn.calls if cnodes.call_name(c) in kmap.MAP_CALLS} - {None}
+            offset_params = {name for c in fn.calls for a in cnodes.call_args(c)
+                             if cnodes.call_name(c) in kmap.MAP_CALLS or cnodes.identifiers(a) & mapvars
+                             for name in cnodes.identifiers(a) & ints}
+            length_params = ints - offset_params
+        bind = {p: 0 for p in offset_params} | {p: nr * kmap.PAGE_SIZE for p in length_params - offset_params}
+        given = ", ".join(f"{k} = {v}" for k, v in sorted(bind.items()))
+        setting = f"{nr}-page folio, one-page mappings (HIGHMEM or CONFIG_DEBUG_KMAP_LOCAL_FORCE_MAP)" + \
+            (f", {given}" if given else "")
+        undecided: list[str] = []
+
+        def witness(path):
+            for e in path.events:
+                if form == "copy" and e.byte == finding.data["call_byte"] and e.kind in ("call", "fail"):
+                    access = kmap.ACCESSES[finding.data["call"]]
+                    n = e.args[access.length] if len(e.args) > access.length else None
+                    at = next((mapping_of(e.args[i]) for i in access.pointers if i < len(e.args)
+                               and mapping_of(e.args[i])), None)
+                    if at is None or not isinstance(n, int) or at[0].avail is None:
+                        undecided.append(f"line {e.line}: {e.text}")
+                        continue
+                    if at[1] + n > at[0].avail:
+                        return (f"{setting}: {at[0].describe()}; {access.name}() {access.verb} {n} bytes "
+                                f"from byte {at[1]} of the mapping")
+                elif form != "copy" and e.kind == "call":
+                    n = self._clamped_length(fn, e, clamped)
+                    past = past_mapping(e, n)
+                    if past is not None:
+                        i, m, off = past
+                        reach = f"byte {off} of the mapping and a length of {n}" if n > 1 else \
+                            f"an address {off} bytes into the mapping"
+                        return f"{setting}: {m.describe()}; {e.name}() gets {reach}, past its end"
+            return None
+
+        ex = sim.run(Scenario(args=bind), until=lambda path: witness(path) is not None)
+        verdict = judge(ex, witness, refute_evidence=(
+            f"with a {setting}, every access stays inside its mapping "
+            f"({len(ex.feasible)} path{'s' * (len(ex.feasible) != 1)} explored)"))
+        if verdict.verdict == "refuted" and form == "loop":
+            return inconclusive("the loop reaches the mapping by subscript or dereference, which the simulator "
+                                "does not record; no call got an address past the mapping")
+        if verdict.verdict == "refuted" and undecided:
+            return inconclusive(f"the simulator cannot tell the length or the address ({undecided[0]})")
+        return verdict
+
+    @staticmethod
+    def _clamped_length(fn, event, clamped) -> int:
+        """The value of the argument of ``event``'s call that names a clamped length, else 1."""
+        call = next((c for c in fn.calls if c.start_byte == event.byte), None)
+        if call is None or not clamped:
+            return 1
+        for node, value in zip(cnodes.call_args(call), event.args):
+            if isinstance(value, int) and cnodes.identifiers(node) & clamped:
+                return max(value, 1)
+        return 1
+
+    @staticmethod
+    def _node_at(fn, byte):
+        if byte is None:
+            return None
+        return next((c for c in fn.calls if c.start_byte == byte), None)

@@ -223,3 +223,62 @@ class HeadPageWhereSubpageMeant(Rule):
             return []
         new = f"folio_page({want}, {index})"
         return [Fix(self.code, f"{cnodes.text(node)} -> {new}", (Edit.replace(src, node, new),))]
+
+    def oracle(self, finding, sim):
+        """Bind the integer parameters the offset depends on so that it selects byte 512 of
+        page 2 (a model folio sits at file position 0): confirmed when the call gets page 0
+        (or the fixed page) with the reduced offset, or a one-page helper gets an offset past
+        its page; refuted when every path passes the page the offset selects."""
+        from folint.sim import Scenario
+        from folint.sim.models_kmap import int_params, past_mapping
+        from folint.sim.oracle import inconclusive, judge
+        from folint.sim.values import Page, render
+
+        fn = sim.function
+        call = next((c for c in fn.calls if c.start_byte == finding.data.get("call_byte")), None)
+        if call is None:
+            return None
+        nr = Scenario().nr
+        target = 2 * kmap.PAGE_SIZE + 512
+        offset = next((a for a in cnodes.call_args(call) if a.start_byte == finding.data.get("offset_byte")), None)
+        if offset is None:
+            offset = call.parent.child_by_field_name("right") if call.parent is not None else None
+        params = int_params(fn, offset)
+        if not params:
+            return inconclusive("the offset does not come from a parameter of the function, so the simulator "
+                                "cannot choose one that selects another page")
+        given = ", ".join(f"{p} = {target}" for p in sorted(params))
+        setting = f"{nr}-page folio, {given} (byte 512 of page 2)"
+        name, kind = finding.data["call"], finding.data["offset_kind"]
+        spec = kmap.CONSUMERS.get(name, [])
+        undecided: list[str] = []
+
+        def witness(path):
+            for e in path.events:
+                if e.byte == call.start_byte and spec:
+                    for c in spec:
+                        page = e.args[c.page] if len(e.args) > c.page else None
+                        off = e.args[c.offset] if len(e.args) > c.offset else None
+                        if not isinstance(page, Page) or not isinstance(page.index, int) or not isinstance(off, int):
+                            undecided.append(f"line {e.line}: {e.text}")
+                            continue
+                        if kind == "reduced" and page.index != 2 and off < kmap.PAGE_SIZE:
+                            return (f"{setting}: {name}() got {render(page)} with offset {off}, "
+                                    f"byte {off} of page {page.index} instead of page 2")
+                        if kind == "folio" and off >= kmap.PAGE_SIZE:
+                            return (f"{setting}: {name}() got {render(page)} with offset {off}, past that page "
+                                    f"(it works inside one page)")
+                if not spec and e.kind == "call":
+                    past = past_mapping(e)
+                    if past is not None:
+                        _i, m, at = past
+                        return f"{setting}: {m.describe()}; {e.name}() gets byte {at} of that one-page mapping"
+            return None
+
+        ex = sim.run(Scenario(args={p: target for p in params}), until=lambda path: witness(path) is not None)
+        verdict = judge(ex, witness, refute_evidence=f"with a {setting}, {name}() always got the page the "
+                                                     f"offset selects ({len(ex.feasible)} paths explored)")
+        if verdict.verdict == "refuted" and (undecided or not spec):
+            return inconclusive(f"the simulator cannot tell the page or the offset "
+                                f"({undecided[0] if undecided else 'no call used the address'})")
+        return verdict

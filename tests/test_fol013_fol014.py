@@ -95,8 +95,10 @@ def test_memcpy_from_file_folio_without_its_partial_kmap_test_is_found(capsys, t
     assert code == 0 and data["findings"] == []
     (tmp_path / "highmem.h").write_text(text.replace(right.group(0), right.group(1)[1:]))
     code, data = check(capsys, tmp_path / "highmem.h", "--select", "FOL013")
-    got = [f["function"] for f in data["findings"]]
-    assert code == 1 and got == ["memcpy_from_file_folio"], data["findings"]
+    got = [(f["function"], f["verdict"]) for f in data["findings"]]
+    assert code == 1 and got == [("memcpy_from_file_folio", "confirmed")], data["findings"]
+    assert "maps 4096 bytes from byte 0 of page 0" in data["findings"][0]["evidence"]
+    assert "memcpy() copies 16384 bytes" in data["findings"][0]["evidence"]
 
 
 def test_bio_add_folio_with_the_head_page_is_found(capsys, tree, tmp_path):
@@ -111,5 +113,7 @@ def test_bio_add_folio_with_the_head_page_is_found(capsys, tree, tmp_path):
     (tmp_path / "bio.c").write_text(text.replace(right, right.replace("folio_page(folio, nr)",
                                                                       "folio_page(folio, 0)")))
     code, data = check(capsys, tmp_path / "bio.c", "--select", "FOL014")
-    got = [f["function"] for f in data["findings"]]
-    assert code == 1 and got == ["bio_add_folio"], data["findings"]
+    got = [(f["function"], f["verdict"]) for f in data["findings"]]
+    assert code == 1 and got == [("bio_add_folio", "confirmed")], data["findings"]
+    assert "bio_add_page() got page 0 of folio with offset 512, byte 512 of page 0 instead of page 2" in \
+        data["findings"][0]["evidence"]
