@@ -47,7 +47,9 @@ from tree_sitter import Node
 from folint import cnodes
 from folint.rule import Rule
 from folint.source import declared_names
-from folint.small_folio import _always_exits, says_small, small_at
+from folint.vocab import page_expr
+from folint.special_folios import hugetlb_at, special_code
+from folint.small_folio import small_at
 
 # Accessor name -> (operation, page-accessor prefix).  {f}: the flag, {P}: its Page name.
 _FOLIO_OPS = {"folio_test_{f}": ("tests", "Page"), "folio_set_{f}": ("sets", "SetPage"),
@@ -58,7 +60,6 @@ _PAGE_OPS = {"Page{P}": "tests", "SetPage{P}": "sets", "ClearPage{P}": "clears",
              "__ClearPage{P}": "clears", "TestSetPage{P}": "tests and sets", "TestClearPage{P}": "tests and clears"}
 # Calls that show a condition asks about the folio as a whole.
 _WHOLE_FOLIO = frozenset({"folio_test_has_hwpoisoned", "folio_contain_hwpoisoned_page"})
-_HUGETLB_PATHS = ("mm/hugetlb", "fs/hugetlbfs/")
 
 
 @dataclass(frozen=True)
@@ -91,19 +92,11 @@ def _page_folio_arg(node: Node | None) -> Node | None:
 
 
 def head_page_of(node: Node | None) -> str | None:
-    """``folio`` for ``&folio->page`` or ``folio_page(folio, 0)``."""
-    node = cnodes.strip_parens(node)
-    if node is None:
+    """``folio`` for ``&folio->page`` or ``folio_page(folio, 0)`` (``folint.vocab.page_expr``)."""
+    pe = page_expr(node)
+    if pe is None or pe.form not in ("head", "folio_page") or pe.index is None or pe.index.strip() != "0":
         return None
-    if node.type == "pointer_expression" and cnodes.text(node.child_by_field_name("operator")) == "&":
-        arg = cnodes.strip_parens(node.child_by_field_name("argument"))
-        if arg is not None and arg.type == "field_expression" and cnodes.text(arg.child_by_field_name("field")) == "page":
-            return cnodes.normalise(cnodes.text(arg.child_by_field_name("argument")))
-    if cnodes.call_name(node) == "folio_page":
-        args = cnodes.call_args(node)
-        if len(args) == 2 and cnodes.text(cnodes.strip_parens(args[1])) == "0":
-            return cnodes.normalise(cnodes.text(args[0]))
-    return None
+    return cnodes.normalise(pe.folio) if pe.folio else None
 
 
 def _written_values(writes: list[Node]) -> list[Node | None]:
@@ -175,52 +168,6 @@ def asks_the_page_too(fn, call: Node, page: str, table: dict[str, Accessor]) -> 
     return any(c.start_byte < call.start_byte and _asks_page(c, page, table, flag) for c in fn.calls)
 
 
-def _says_hugetlb(cond: Node | None, folio: str) -> bool:
-    cond = cnodes.strip_parens(cond)
-    if cond is None:
-        return False
-    while cnodes.call_name(cond) in ("likely", "unlikely") and cnodes.call_args(cond):
-        cond = cnodes.strip_parens(cnodes.call_args(cond)[0])
-    if cond.type == "binary_expression" and cnodes.text(cond.child_by_field_name("operator")) in ("&&", "||"):
-        op = cnodes.text(cond.child_by_field_name("operator"))
-        left, right = cond.child_by_field_name("left"), cond.child_by_field_name("right")
-        if op == "&&":
-            return _says_hugetlb(left, folio) or _says_hugetlb(right, folio)
-        return all(_says_hugetlb(x, folio) or says_small(x, folio) for x in (left, right))
-    name = cnodes.call_name(cond)
-    return name in ("folio_test_hugetlb", "PageHuge") and bool(cnodes.call_args(cond))
-
-
-def hugetlb_at(fn, folio: str, node: Node) -> bool:
-    """``node`` runs only for a hugetlb folio (or a small one): inside ``if
-    (folio_test_hugetlb(folio))``, or after ``if (!folio_test_hugetlb(folio)) return``."""
-    child = node
-    for anc in cnodes.ancestors(node):
-        if anc.id == fn.body.parent.id:
-            break
-        if anc.type == "binary_expression" and cnodes.text(anc.child_by_field_name("operator")) == "&&" \
-                and cnodes.is_inside(child, anc.child_by_field_name("right")) \
-                and _says_hugetlb(anc.child_by_field_name("left"), folio):
-            return True
-        if anc.type == "if_statement":
-            cond, cons = anc.child_by_field_name("condition"), anc.child_by_field_name("consequence")
-            if cons is not None and cnodes.is_inside(child, cons) and _says_hugetlb(cond, folio):
-                return True
-        if anc.type == "compound_statement":
-            for stmt in anc.named_children:
-                if stmt.start_byte >= child.start_byte:
-                    break
-                if stmt.type != "if_statement":
-                    continue
-                cond = cnodes.strip_parens(stmt.child_by_field_name("condition"))
-                if cond is not None and cond.type == "unary_expression" and \
-                        _says_hugetlb(cond.child_by_field_name("argument"), folio) and \
-                        _always_exits(stmt.child_by_field_name("consequence")):
-                    return True
-        child = anc
-    return False
-
-
 class PerPageFlagOnFolio(Rule):
     code = "FOL009"
     name = "per-page-flag-on-folio"
@@ -233,7 +180,7 @@ class PerPageFlagOnFolio(Rule):
                      for n in (item["flag"], item.get("page_name") or item["flag"]))
 
     def check(self, src):
-        if any(part in src.path for part in _HUGETLB_PATHS):
+        if special_code(src.path, ("hugetlb",)):
             return
         table = accessors(self.facts.get("per_page_flags"))
         for fn in src.functions:

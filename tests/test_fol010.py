@@ -1,0 +1,57 @@
+"""FOL010 mapcount-one-as-exclusive: the suggestion comes from the tree's facts; a 6.12 function with the bug put back."""
+
+import json
+import shutil
+
+from conftest import FIXTURES, kernel_tree_or_skip
+from folint.cli import main
+from folint.config import Config
+from folint.runner import RunOptions, run
+
+FAKE_61 = FIXTURES / "facts" / "tree-6.1"
+CODE = "static bool demo(struct folio *folio)\n{\n\treturn folio_mapcount(folio) != 1;\n}\n"
+
+
+def test_a_tree_with_folio_estimated_sharers_gets_it_suggested(tmp_path):
+    tree = tmp_path / "tree"
+    shutil.copytree(FAKE_61, tree)
+    (tree / "mm" / "demo.c").write_text("/* FOL010 in a 6.1-style tree */\n" + CODE)
+    result = run([str(tree / "mm" / "demo.c")], Config(), RunOptions(jobs=1, select=["FOL010"], cache=False))
+    (f,) = result.findings
+    assert "use `folio_estimated_sharers(folio) > 1` (what this tree offers, from include/linux/mm.h:4)" in f.message
+
+
+def test_without_a_tree_the_612_helper_is_suggested(tmp_path):
+    (tmp_path / "demo.c").write_text(CODE)
+    result = run([str(tmp_path / "demo.c")], Config(), RunOptions(jobs=1, select=["FOL010"], simulate=True))
+    (f,) = result.findings
+    assert "use `folio_likely_mapped_shared(folio)` (what this tree offers, from built-in table for 6.12)" in f.message
+    assert f.verdict == "confirmed" and "folio_mapcount() is 4, not 1" in f.evidence
+
+
+MEMPOLICY = "mm/mempolicy.c"
+CORRECT = "\tif ((flags & MPOL_MF_MOVE_ALL) || !folio_likely_mapped_shared(folio)) {"
+
+
+def check(capsys, path):
+    code = main([str(path), "--select", "FOL010", "--format", "json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_the_612_form_is_clean_and_the_mapcount_test_put_back_is_found_and_confirmed(capsys, tmp_path):
+    tree = kernel_tree_or_skip()
+    text = (tree / MEMPOLICY).read_text()
+    assert text.count(CORRECT) == 1, "6.12 mm/mempolicy.c changed shape; update this test"
+    original = tmp_path / "mempolicy.c"
+    original.write_text(text)
+    code, data = check(capsys, original)
+    assert code == 0 and data["findings"] == []
+    buggy = tmp_path / "buggy" / "mempolicy.c"
+    buggy.parent.mkdir()
+    buggy.write_text(text.replace(CORRECT, CORRECT.replace("!folio_likely_mapped_shared(folio)",
+                                                           "folio_mapcount(folio) == 1")))
+    code, data = check(capsys, buggy)
+    assert code == 1
+    (f,) = data["findings"]
+    assert f["function"] == "migrate_folio_add" and f["verdict"] == "confirmed"
+    assert "use `!folio_likely_mapped_shared(folio)`" in f["message"]
