@@ -296,9 +296,9 @@ class KmapOnePageCopyMore(Rule):
         if form == "remap-test" and clamped:
             ints = {name for name, t in fn.params if t.replace("const ", "").strip() in INT_TYPES}
             mapvars = {_map_target(c) for c in fn.calls if cnodes.call_name(c) in kmap.MAP_CALLS} - {None}
-            offset_params = {name for c in fn.calls for a in cnodes.call_args(c)
-                             if cnodes.call_name(c) in kmap.MAP_CALLS or cnodes.identifiers(a) & mapvars
-                             for name in cnodes.identifiers(a) & ints}
+            offset_params = set().union(*(int_params(fn, a) for c in fn.calls for a in cnodes.call_args(c)
+                                          if cnodes.call_name(c) in kmap.MAP_CALLS or cnodes.identifiers(a) & mapvars
+                                          and not cnodes.identifiers(a) & clamped))
             length_params = ints - offset_params
         bind = {p: 0 for p in offset_params} | {p: nr * kmap.PAGE_SIZE for p in length_params - offset_params}
         given = ", ".join(f"{k} = {v}" for k, v in sorted(bind.items()))

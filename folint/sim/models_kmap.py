@@ -141,7 +141,8 @@ def past_mapping(event, length: int = 1) -> tuple[int, KMapping, int] | None:
 
 INT_TYPES = frozenset({"size_t", "ssize_t", "loff_t", "off_t", "pgoff_t", "int", "unsigned", "unsigned int", "long",
                        "unsigned long", "long long", "unsigned long long", "u8", "u16", "u32", "u64", "s32", "s64",
-                       "__u32", "__u64", "sector_t", "unsigned short", "short"})
+                       "__u32", "__u64", "sector_t", "unsigned short", "short", "phys_addr_t",
+                       "dma_addr_t", "unsigned long long"})
 
 
 def int_params(fn, node: Node | None, depth: int = 0) -> set[str]:
