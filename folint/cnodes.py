@@ -116,6 +116,16 @@ def assigned_names(node: Node) -> dict[str, list[Node]]:
     return out
 
 
+def written_value(write: Node) -> Node | None:
+    """The value a write from ``assigned_names`` stores: the initialiser of
+    ``T x = v`` or the right side of ``x = v``; None for ``x op= v``, ``x++`` ..."""
+    if write.type == "init_declarator":
+        return write.child_by_field_name("value")
+    if write.type == "assignment_expression" and text(write.child_by_field_name("operator")) == "=":
+        return write.child_by_field_name("right")
+    return None
+
+
 def base_identifier(node: Node | None) -> str | None:
     """``entry`` for ``entry``, ``entry.val``, ``(entry)``, ``*p``, ``a[i]``."""
     while node is not None:

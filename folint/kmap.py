@@ -355,14 +355,7 @@ def highmem_test(node: Node) -> Node | None:
 def single_definition(name: str, fn: Function) -> Node | None:
     """The value ``name`` is given when it is written exactly once in ``fn``."""
     writes = fn.writes.get(name, ())
-    if len(writes) != 1:
-        return None
-    w = writes[0]
-    if w.type == "init_declarator":
-        return w.child_by_field_name("value")
-    if w.type == "assignment_expression" and cnodes.text(w.child_by_field_name("operator")) == "=":
-        return w.child_by_field_name("right")
-    return None
+    return cnodes.written_value(writes[0]) if len(writes) == 1 else None
 
 
 def head_page(node: Node | None, fn: Function) -> vocab.PageExpr | None:

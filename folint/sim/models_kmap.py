@@ -157,8 +157,7 @@ def int_params(fn, node: Node | None, depth: int = 0) -> set[str]:
             out.add(name)
             continue
         for w in fn.writes.get(name, ()):
-            value = w.child_by_field_name("value") if w.type == "init_declarator" else w.child_by_field_name("right")
-            out |= int_params(fn, value, depth + 1)
+            out |= int_params(fn, cnodes.written_value(w) or w.child_by_field_name("right"), depth + 1)
     return out
 
 
