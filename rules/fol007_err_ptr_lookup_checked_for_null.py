@@ -224,7 +224,7 @@ class ErrPtrLookupCheckedForNull(Rule):
         message = (f"{via}returns an error pointer when it finds nothing ({never}; from {where}), but "
                    f"`{test.how}` tests {what} for NULL only: an error pointer passes the test "
                    f"and is then used as a folio; {todo}")
-        return self.finding(src, test.node, message, fn.name, lookup=lookup, call_byte=call.start_byte,
+        return self.finding(src, test.node, message, fn.name, lookup=lookup, called=name, call_byte=call.start_byte,
                             test_byte=test.node.start_byte, target=target, negative=test.negative,
                             facts_source=facts.source("lookup_returns"))
 
@@ -250,3 +250,52 @@ class ErrPtrLookupCheckedForNull(Rule):
             return []
         new = f"IS_ERR({target})"
         return [Fix(self.code, f"{cnodes.text(node)} -> {new}", (Edit.replace(src, node, new),))]
+
+    def oracle(self, finding, sim):
+        """Make the lookup fail with ERR_PTR(-ENOENT) (the simulator's error pointers are the
+        integers -4095..-1) and run the function: confirmed when, after the NULL test, the
+        error pointer is passed to a call (``folio_lock(-2 (-ENOENT))``) or returned as the
+        function's folio; refuted when no path uses it (the NULL test is then dead but
+        harmless).  Dereferences (``folio->mapping``) are not events yet, so a path that
+        only dereferences it is not a witness."""
+        from folint.sim import Scenario, inconclusive
+
+        byte = finding.data.get("call_byte")
+        called = finding.data.get("called") or finding.data.get("lookup")
+        if finding.data.get("target", "").startswith(f"{called}("):
+            return inconclusive("the lookup's result is tested and dropped, so no use of the error pointer can "
+                                "show; the test still answers wrongly for it (an error is taken as found)")
+        test_line = finding.line
+        if byte is None:
+            return None
+        err = -ENOENT
+        scenario = Scenario(fail_when=lambda ev: ev.byte == byte and ev.depth == 0, fail_value=err)
+
+        def witness(path):
+            failed = False
+            for ev in path.events:
+                if ev.kind == "fail" and ev.byte == byte:
+                    failed = True
+                    continue
+                if not failed or ev.depth != 0:
+                    continue
+                if ev.kind in ("call", "model", "fail") and err in [a for a in ev.args if isinstance(a, int)]:
+                    return (f"{called}() fails with ERR_PTR(-ENOENT); the NULL test at line "
+                            f"{test_line} lets it through and line {ev.line} calls {ev.name}() with it")
+            if failed and path.status == "returned" and path.returned == err and self._returns_pointer(sim):
+                return (f"{called}() fails with ERR_PTR(-ENOENT); the NULL test at line "
+                        f"{test_line} lets it through and the function returns it as its folio")
+            return None
+
+        ex = sim.run(scenario)
+        return sim.judge(ex, witness, refute_evidence=(
+            "with the lookup failing (ERR_PTR(-ENOENT)) no explored path passes the error pointer to a call "
+            "or returns it"))
+
+    @staticmethod
+    def _returns_pointer(sim) -> bool:
+        head = cnodes.text(sim.function.node)[:200].split("(", 1)[0]
+        return "*" in head
+
+
+ENOENT = 2
