@@ -117,3 +117,25 @@ def test_bio_add_folio_with_the_head_page_is_found(capsys, tree, tmp_path):
     assert code == 1 and got == [("bio_add_folio", "confirmed")], data["findings"]
     assert "bio_add_page() got page 0 of folio with offset 512, byte 512 of page 0 instead of page 2" in \
         data["findings"][0]["evidence"]
+
+
+TRIAGED_612 = {  # every FOL013/FOL014 finding on the whole 6.12 tree, read and judged (see the issue notes)
+    ("FOL013", "arch/mips/mm/dma-noncoherent.c", "dma_sync_phys"),      # MIPS has no FORCE_MAP: harmless
+    ("FOL013", "fs/gfs2/bmap.c", "gfs2_unstuffer_folio"),               # gfs2 folios are one page
+    ("FOL013", "fs/minix/dir.c", "minix_make_empty"),                   # no large folios in minix
+    ("FOL013", "fs/sysv/dir.c", "sysv_make_empty"),
+    ("FOL013", "fs/ufs/dir.c", "ufs_make_empty"),
+    ("FOL013", "fs/ubifs/file.c", "do_readpage"),                        # ubifs: one-page folios
+    ("FOL013", "fs/ubifs/file.c", "populate_page"),
+    ("FOL013", "fs/ubifs/file.c", "do_writepage"),
+    ("FOL014", "fs/btrfs/tests/extent-io-tests.c", "dump_eb_and_memory_contents"),  # order-0 test ebs
+}
+
+
+def test_the_triaged_612_findings_and_no_others(capsys, tree):
+    """The folders holding every 6.12 finding, plus kernel/power (copy_data_page was a false
+    positive, now a negative fixture): exactly the triaged set."""
+    folders = sorted({tree / p for _c, p, _f in TRIAGED_612} | {tree / "kernel/power/snapshot.c"})
+    code, data = check(capsys, *folders, "--select", "FOL013,FOL014", "--no-simulate")
+    got = {(f["code"], f["path"][len(str(tree)) + 1:], f["function"]) for f in data["findings"]}
+    assert got == TRIAGED_612
