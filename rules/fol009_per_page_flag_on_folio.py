@@ -234,3 +234,36 @@ class PerPageFlagOnFolio(Rule):
                    f"use {instead}{whole}")
         return self.finding(src, call, message, fn.name, flag=acc.flag, folio=folio, page=page,
                             call_byte=call.start_byte, op=acc.op)
+
+    def oracle(self, finding, sim):
+        """Bind the page in hand (a parameter) to page 2 of a 4-page folio and run: confirmed
+        when the accessor reaches the folio, or page 0 of it, instead of page 2; refuted
+        when no path reaches the accessor with a large folio.  A page computed inside the
+        function (``folio_file_page(folio, index)``) cannot be chosen: inconclusive."""
+        from folint.sim import Scenario, inconclusive
+        from folint.sim.values import Folio, Page
+
+        page, byte = finding.data.get("page"), finding.data.get("call_byte")
+        if byte is None or not page:
+            return None
+        if page not in dict(sim.function.params):
+            return inconclusive(f"the page in hand ('{page}') is computed inside the function; the simulator "
+                                f"cannot choose which page of the folio it is")
+        k, nr = 2, Scenario().nr
+        flag, op = finding.data.get("flag"), finding.data.get("op")
+
+        def witness(path):
+            for ev in path.events:
+                if ev.byte != byte or ev.depth != 0 or not ev.args:
+                    continue
+                arg = ev.args[0]
+                folio = arg if isinstance(arg, Folio) else arg.folio if isinstance(arg, Page) else None
+                if folio is None or folio.nr < 2 or (isinstance(arg, Page) and arg.index != 0):
+                    continue
+                return (f"{folio.nr}-page folio, '{page}' = page {k} of it: {ev.name}() at line {ev.line} {op} "
+                        f"{flag} on page 0 (the head), not on page {k}")
+            return None
+
+        ex = sim.run(Scenario(args={page: f"page:{k}"}), until=lambda path: witness(path) is not None)
+        return sim.judge(ex, witness, refute_evidence=(
+            f"with '{page}' = page {k} of a {nr}-page folio no explored path reaches the accessor on the head page"))

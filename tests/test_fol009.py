@@ -49,3 +49,21 @@ def test_the_612_form_is_clean_and_the_folio_test_put_back_is_found(capsys, tmp_
     assert code == 1
     (f,) = data["findings"]
     assert f["function"] == "unuse_pte" and "use PageHWPoison(page)" in f["message"]
+    assert f["verdict"] == "inconclusive" and "computed inside the function" in f["evidence"]
+
+
+FAILURE = "mm/memory-failure.c"
+TAKEN_OFF = "void ClearPageHWPoisonTakenOff(struct page *page)\n{\n\tif (PageHWPoison(page))"
+
+
+def test_a_page_parameter_put_back_on_the_folio_is_confirmed_on_page_2(capsys, tmp_path):
+    tree = kernel_tree_or_skip()
+    text = (tree / FAILURE).read_text()
+    assert text.count(TAKEN_OFF) == 1, "6.12 mm/memory-failure.c changed shape; update this test"
+    buggy = tmp_path / "memory-failure.c"
+    buggy.write_text(text.replace(TAKEN_OFF, TAKEN_OFF.replace("PageHWPoison(page)",
+                                                               "folio_test_hwpoison(page_folio(page))")))
+    code, data = check(capsys, buggy)
+    assert code == 1
+    (f,) = [f for f in data["findings"] if f["function"] == "ClearPageHWPoisonTakenOff"]
+    assert f["verdict"] == "confirmed" and "on page 0 (the head), not on page 2" in f["evidence"]
