@@ -15,7 +15,21 @@ from folint.fixes import Edit, Fix
 from folint.runner import RunOptions, run
 from folint.selection import build_rules
 
-FIX_PAIRS = sorted(p.name[: -len(".before.c")] for p in (FIXTURES / "fixes").glob("*.before.c"))
+# Every fix fixture: fixtures/<CODE>/<case>.c and its expected result <case>.fixed.c
+# (tests/test_fixed_fixtures.py checks each pair; these tests use them together).
+FIX_PAIRS = sorted(str(p.relative_to(FIXTURES))[: -len(".fixed.c")] for p in FIXTURES.glob("FOL*/*.fixed.c"))
+
+
+def case(name):
+    return FIXTURES / f"{name}.c"
+
+
+def fixed(name):
+    return FIXTURES / f"{name}.fixed.c"
+
+
+def flat(name):
+    return name.replace("/", "_")
 
 
 def plan_for(paths, allowed=None):
@@ -104,22 +118,7 @@ def test_diff_of_a_file_without_final_newline_applies(tmp_path):
 # -- the fixtures: before -> after -------------------------------------------------
 
 def test_there_are_fix_fixtures_for_every_fixing_rule():
-    assert {name.split("_")[0] for name in FIX_PAIRS} >= {"FOL002", "FOL006"}
-
-
-@pytest.mark.parametrize("name", FIX_PAIRS)
-def test_fix_fixture(tmp_path, name):
-    before = FIXTURES / "fixes" / f"{name}.before.c"
-    after = (FIXTURES / "fixes" / f"{name}.after.c").read_bytes()
-    work = tmp_path / f"{name}.c"
-    shutil.copy(before, work)
-    _, collected, plan = plan_for([work])
-    assert plan.accepted and not plan.skipped, plan.skipped
-    assert fixes.apply_plan(plan) == [fixes.display_path(str(work))]
-    assert work.read_bytes() == after
-    # the fixed code has nothing left to fix
-    _, collected, plan = plan_for([work])
-    assert collected.fixes == []
+    assert {name.split("/")[0] for name in FIX_PAIRS} >= {"FOL002", "FOL006"}
 
 
 def git(repo, *argv, input=None):
@@ -133,7 +132,7 @@ def test_folint_diff_applies_with_git_apply(tmp_path, monkeypatch, capsys):
     repo = tmp_path / "repo"
     (repo / "sub").mkdir(parents=True)
     for name in FIX_PAIRS:
-        shutil.copy(FIXTURES / "fixes" / f"{name}.before.c", repo / "sub" / f"{name}.c")
+        shutil.copy(case(name), repo / "sub" / f"{flat(name)}.c")
     git(repo, "init", "-q")
     git(repo, "add", ".")
     git(repo, "commit", "-qm", "before")
@@ -146,14 +145,14 @@ def test_folint_diff_applies_with_git_apply(tmp_path, monkeypatch, capsys):
     git(repo, "apply", "--check", "-", input=diff)
     git(repo, "apply", "-", input=diff)
     for name in FIX_PAIRS:
-        assert (repo / "sub" / f"{name}.c").read_bytes() == (FIXTURES / "fixes" / f"{name}.after.c").read_bytes()
+        assert (repo / "sub" / f"{flat(name)}.c").read_bytes() == fixed(name).read_bytes()
 
 
 # -- the command line ----------------------------------------------------------------
 
 def test_fix_writes_only_what_it_fixes_and_reports_the_rest(tmp_path, capsys):
     work = tmp_path / "calls.c"
-    shutil.copy(FIXTURES / "fixes" / "FOL006_calls.before.c", work)
+    shutil.copy(case("FOL006/fix_calls"), work)
     untouched = tmp_path / "clean.c"
     shutil.copy(FIXTURES / "clean" / "mte_swap_correct.c", untouched)
     mtime = untouched.stat().st_mtime_ns
@@ -162,13 +161,13 @@ def test_fix_writes_only_what_it_fixes_and_reports_the_rest(tmp_path, capsys):
     assert code == 1
     assert "fixed 10 findings in 1 file; 2 left" in err
     assert out.count("[FOL006]") == 2 and "put_page(&folio->page)" in out and "flush_dcache_page" in out
-    assert work.read_bytes() == (FIXTURES / "fixes" / "FOL006_calls.after.c").read_bytes()
+    assert work.read_bytes() == (fixed("FOL006/fix_calls")).read_bytes()
     assert untouched.stat().st_mtime_ns == mtime
 
 
 def test_fix_on_clean_code_exits_0_and_changes_nothing(tmp_path, capsys):
     f = tmp_path / "clean.c"
-    shutil.copy(FIXTURES / "fixes" / "FOL006_calls.after.c", f)
+    shutil.copy(fixed("FOL006/fix_calls"), f)
     before = f.read_bytes()
     code = main(["--no-simulate", "--select", "FOL002", "--fix", str(f)])
     assert code == 0 and f.read_bytes() == before
@@ -176,7 +175,7 @@ def test_fix_on_clean_code_exits_0_and_changes_nothing(tmp_path, capsys):
 
 
 def test_diff_with_a_report_format_is_a_usage_error(capsys):
-    code = main(["--no-simulate", "--diff", "--format", "json", str(FIXTURES / "fixes")])
+    code = main(["--no-simulate", "--diff", "--format", "json", str(FIXTURES / "FOL006")])
     assert code == 2
     assert capsys.readouterr().err.strip() == \
         "folint: error: --diff prints a unified diff; --format does not apply to it"
@@ -184,14 +183,14 @@ def test_diff_with_a_report_format_is_a_usage_error(capsys):
 
 def test_diff_and_fix_together_are_refused():
     with pytest.raises(SystemExit) as exc:
-        main(["--diff", "--fix", str(FIXTURES / "fixes")])
+        main(["--diff", "--fix", str(FIXTURES / "FOL006")])
     assert exc.value.code == 2
 
 
 def test_diff_to_output_file(tmp_path, capsys):
     out = tmp_path / "fixes.diff"
     code = main(["--no-simulate", "--select", "FOL002", "--diff", "-o", str(out),
-                 str(FIXTURES / "fixes" / "FOL002_entry.before.c")])
+                 str(case("FOL002/fix_entry"))])
     assert code == 1
     assert capsys.readouterr().out == ""
     text = out.read_text()
@@ -216,7 +215,7 @@ def test_a_fix_that_raises_is_an_error_line_not_a_traceback(tmp_path, monkeypatc
 
     monkeypatch.setattr(PageApiOnFolio, "fixes", boom)
     work = tmp_path / "x.c"
-    shutil.copy(FIXTURES / "fixes" / "FOL006_calls.before.c", work)
+    shutil.copy(case("FOL006/fix_calls"), work)
     result = run([str(work)], Config(), RunOptions(jobs=1, select=["FOL006"]))
     collected = fixes.collect_fixes(result.findings, build_rules(Config(), ["FOL006"]))
     assert collected.fixes == []

@@ -51,6 +51,8 @@ def test_fixture_folder(folder):
     assert not result.errors, [str(e) for e in result.errors]
     found = {}
     for f in result.findings:
+        if f.path.endswith(".fixed.c"):
+            continue  # a fix's expected result: tests/test_fixed_fixtures.py checks it
         found[(str(Path(f.path).relative_to(root)), f.line, f.code)] = f
     expected, todo = expectations(folder)
     if folder == "clean":
