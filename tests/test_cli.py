@@ -95,7 +95,8 @@ def test_loops_lists_the_model(capsys):
 
 
 def test_json_shape(capsys):
-    code, out, _ = run_cli(capsys, str(FIXTURES / "FOL002"), "--format", "json", "--no-simulate")
+    files = [str(FIXTURES / "FOL002" / n) for n in ("negatives.c", "restore_tags_same_entry.c", "shapes.c")]
+    code, out, _ = run_cli(capsys, *files, "--format", "json", "--no-simulate")
     data = json.loads(out)
     assert code == 1
     assert set(data) == {"folint", "findings", "errors", "summary"}
@@ -162,7 +163,7 @@ def test_text_snapshot(capsys, monkeypatch):
 
 def test_json_snapshot(capsys, monkeypatch):
     monkeypatch.chdir(ROOT)
-    _, out, _ = run_cli(capsys, "fixtures/FOL002", "--format", "json", "--no-simulate", "--select", "FOL002")
+    _, out, _ = run_cli(capsys, "fixtures/FOL002/negatives.c", "fixtures/FOL002/restore_tags_same_entry.c", "fixtures/FOL002/shapes.c", "--format", "json", "--no-simulate", "--select", "FOL002")
     assert_snapshot("fol002.json", out)
 
 
