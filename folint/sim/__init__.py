@@ -4,10 +4,12 @@ It interprets the tree-sitter AST of one C function (it never compiles or
 executes the code): integers are exact, the folio vocabulary is modelled
 (a folio of N pages, page k of a folio, swap entries with ``.val``), and
 anything it cannot know is an *unknown*.  A branch on an unknown forks the
-run; every path is replayed from the function's entry with its list of
-choices, so paths never share mutable state.  Paths, steps, call depth and
-wall time are bounded: running out is an answer (``inconclusive`` with the
-reason), never a hang.
+run; every path (a :class:`SimRun`) is replayed from the function's entry
+with its list of choices, so paths never share mutable state.  Paths, steps,
+call depth and wall time are bounded: running out is an answer
+(``inconclusive`` with the reason), never a hang.  The interpreter's rooms
+(run state, statements, conditions, expressions, memory, calls) are listed in
+``folint.sim.run``.
 
 Oracle API (what a rule implements)
 -----------------------------------
@@ -66,8 +68,9 @@ a ``struct folio *`` / ``struct page *`` / ``swp_entry_t`` variable, or
 passed to a folio API, becomes a fresh model folio (page, entry).
 
 Reading the result: :class:`Exploration` has ``paths`` (list of
-:class:`Path`), ``complete`` (True when every path was explored to its end
-within budget) and ``reason`` (why not).  A :class:`Path` has:
+:class:`SimRun`, one simulated run each, from ``folint.sim.run``),
+``complete`` (True when every path was explored to its end within budget)
+and ``reason`` (why not).  A :class:`SimRun` has:
 
 - ``events``: list of :class:`Event` in execution order,
 - ``status``: ``"returned"``; ``"stopped"`` (past the focus loop);
@@ -125,16 +128,16 @@ in ``folint.sim.builtin_models`` and is registered through the same hook.
 from __future__ import annotations
 
 __all__ = [
-    "Event", "Exploration", "LoopRun", "Path", "Scenario", "Simulation", "Verdict",
+    "Event", "Exploration", "LoopRun", "Scenario", "SimRun", "Simulation", "Verdict",
     "confirmed", "inconclusive", "refuted",
 ]
 
 
 def __getattr__(name):  # lazy: importing folint.sim stays cheap for the rules
-    if name in ("Event", "LoopRun", "Path"):
-        from folint.sim import interp
+    if name in ("Event", "LoopRun", "SimRun"):
+        from folint.sim import run
 
-        return getattr(interp, name)
+        return getattr(run, name)
     if name in ("Exploration", "Scenario"):
         from folint.sim import explore
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from folint import cnodes
 from folint.parsing import query
-from folint.sim.interp import Path
+from folint.sim.run import SimRun
 from folint.sim.lower import N, lower
 from folint.sim.values import ERRNO
 
@@ -119,13 +119,13 @@ def file_constants(src) -> dict[str, int]:
     """``#define NAME <integer>`` and enumerators with known values in ``src``."""
     from tree_sitter import QueryCursor
 
-    from folint.sim.interp import _c_int
+    from folint.sim.expressions import c_int
 
     out: dict[str, int] = {}
     for _pattern, caps in QueryCursor(query(_DEFINES)).matches(src.root):
         text = cnodes.text(caps["value"][0]).strip().strip("()").strip()
         neg = text.startswith("-")
-        v = _c_int(text[1:].strip() if neg else text)
+        v = c_int(text[1:].strip() if neg else text)
         if v is not None:
             out[cnodes.text(caps["name"][0])] = -v if neg else v
     for _pattern, caps in QueryCursor(query(_ENUMS)).matches(src.root):
@@ -138,7 +138,7 @@ def file_constants(src) -> dict[str, int]:
             if value is not None:
                 text = cnodes.text(value).strip()
                 neg = text.startswith("-")
-                v = _c_int(text[1:].strip() if neg else text)
+                v = c_int(text[1:].strip() if neg else text)
                 nxt = None if v is None else (-v if neg else v)
             if nxt is not None:
                 out.setdefault(name, nxt)
@@ -201,7 +201,7 @@ def explore(program: Program, fn: SimFunction, scenario: Scenario, *,
             ex.reason = f"time limit ({scenario.max_seconds:g}s) reached after {len(ex.paths)} paths"
             break
         prefix = stack.pop()
-        path = Path(program, scenario, prefix, deadline, focus=focus, steps_left=steps_left).run(fn)
+        path = SimRun(program, scenario, prefix, deadline, focus=focus, steps_left=steps_left).run(fn)
         steps_left -= path.steps
         ex.paths.append(path)
         stack.extend(path.alternatives)

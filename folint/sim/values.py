@@ -248,3 +248,26 @@ def render(v, *, status: bool = False) -> str:
 
 def _sym_text(s: Sym) -> str:
     return f"{s.label}{'+' if s.delta >= 0 else '-'}{abs(s.delta)}"
+
+
+def ident(v):
+    """A hashable identity of a value for keying heap memory and memoised comparisons."""
+    if isinstance(v, Unknown):
+        return ("u", v.uid)
+    if isinstance(v, Ref):
+        return ("ref", id(v.cell), v.path)
+    if isinstance(v, Page):
+        return ("page",) + v.key
+    if isinstance(v, Folio):
+        return ("folio", v.fid)
+    if isinstance(v, (int, str)):
+        return v
+    return ("obj", id(v))
+
+
+def short(text: str, limit: int = 80) -> str:
+    """Source text on one line, at most ``limit`` characters (a description of an unknown)."""
+    s = " ".join(text.split())
+    if s.startswith("(") and s.endswith(")") and s.count("(") == 1:
+        s = s[1:-1]
+    return s if len(s) <= limit else s[: limit - 3] + "..."
