@@ -230,7 +230,7 @@ class HeadPageWhereSubpageMeant(Rule):
         (or the fixed page) with the reduced offset, or a one-page helper gets an offset past
         its page; refuted when every path passes the page the offset selects."""
         from folint.sim import Scenario
-        from folint.sim.models_kmap import int_params, past_mapping
+        from folint.sim.models_kmap import int_params, mapping_of
         from folint.sim.oracle import inconclusive, judge
         from folint.sim.values import Page, render
 
@@ -250,6 +250,7 @@ class HeadPageWhereSubpageMeant(Rule):
         given = ", ".join(f"{p} = {target}" for p in sorted(params))
         setting = f"{nr}-page folio, {given} (byte 512 of page 2)"
         name, kind = finding.data["call"], finding.data["offset_kind"]
+        call_text = cnodes.normalise(cnodes.text(call))
         spec = kmap.CONSUMERS.get(name, [])
         undecided: list[str] = []
 
@@ -269,10 +270,27 @@ class HeadPageWhereSubpageMeant(Rule):
                             return (f"{setting}: {name}() got {render(page)} with offset {off}, past that page "
                                     f"(it works inside one page)")
                 if not spec and e.kind == "call":
-                    past = past_mapping(e)
-                    if past is not None:
-                        _i, m, at = past
-                        return f"{setting}: {m.describe()}; {e.name}() gets byte {at} of that one-page mapping"
+                    got = wrong_page(e.args)
+                    if got:
+                        return f"{setting}: {got}, given to {e.name}()"
+            if not spec and path.status == "returned":
+                got = wrong_page([path.returned])
+                if got:
+                    return f"{setting}: {got}, returned"
+            return None
+
+        def wrong_page(values):
+            for v in values:
+                m = mapping_of(v)
+                if m is None or m[0].index is None or cnodes.normalise(m[0].call) != call_text:
+                    continue
+                mapping, at = m
+                page_of_byte = mapping.index + (at // kmap.PAGE_SIZE if mapping.avail is None else 0)
+                if mapping.avail is not None and at >= mapping.avail:
+                    return f"{mapping.describe()}; the address is byte {at} of that one-page mapping"
+                if page_of_byte != 2:
+                    return (f"{mapping.call} starts at page {mapping.index}; the address is byte "
+                            f"{at % kmap.PAGE_SIZE} of page {page_of_byte} instead of page 2")
             return None
 
         ex = sim.run(Scenario(args={p: target for p in params}), until=lambda path: witness(path) is not None)

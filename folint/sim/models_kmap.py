@@ -36,13 +36,15 @@ _ids = itertools.count(1)
 @dataclass(frozen=True)
 class KMapping:
     """One page mapped by ``call`` (the call's text): ``avail`` bytes from its start,
-    which is byte ``start`` of ``page`` (rendered)."""
+    which is byte ``start`` of ``page`` (rendered; ``index`` its index in its folio).
+    ``avail`` None: the linear map (``page_address()``), which reaches the whole folio."""
 
     uid: int
     call: str
     page: str
     start: int | None
     avail: int | None
+    index: int | None = None
 
     def describe(self) -> str:
         if self.avail is None:
@@ -50,11 +52,12 @@ class KMapping:
         return f"{self.call} maps {self.avail} bytes from byte {self.start} of {self.page}"
 
 
-def _mapping(c: ModelCall, page: str, start) -> Sym:
+def _mapping(c: ModelCall, page: str, start, index=None, linear: bool = False) -> Sym:
     start = start % PAGE_SIZE if isinstance(start, int) else None
-    avail = PAGE_SIZE - start if start is not None else None
-    m = KMapping(next(_ids), f"{c.name}({', '.join(c.arg_text)})", page, start, avail)
-    return Sym(m, 0, f"mapping of {page}")
+    avail = PAGE_SIZE - start if start is not None and not linear else None
+    m = KMapping(next(_ids), f"{c.name}({', '.join(c.arg_text)})", page, start, avail,
+                 index if isinstance(index, int) else None)
+    return Sym(m, 0, f"{'address' if linear else 'mapping'} of {page}")
 
 
 def kmap_local_folio(c: ModelCall):
@@ -65,14 +68,19 @@ def kmap_local_folio(c: ModelCall):
     if folio is None:
         return NOT_MODELLED
     page = f"page {off // PAGE_SIZE} of {folio.label}" if isinstance(off, int) else f"a page of {folio.label}"
-    return _mapping(c, page, off)
+    return _mapping(c, page, off, off // PAGE_SIZE if isinstance(off, int) else None)
 
 
-def kmap_page(c: ModelCall):
+def kmap_page(c: ModelCall, linear: bool = False):
     if not c.args:
         return NOT_MODELLED
     page = c.path.as_page(c.args[0])
-    return _mapping(c, render(page) if page is not None else (c.arg_text[0] if c.arg_text else "a page"), 0)
+    text = render(page) if page is not None else (c.arg_text[0] if c.arg_text else "a page")
+    return _mapping(c, text, 0, page.index if page is not None else None, linear)
+
+
+def page_address(c: ModelCall):
+    return kmap_page(c, linear=True)
 
 
 def offset_in_page(c: ModelCall):
@@ -109,6 +117,7 @@ def is_enabled(c: ModelCall):
 MODELS = {
     "kmap_local_folio": kmap_local_folio, "kmap_local_page": kmap_page, "kmap_local_page_prot": kmap_page,
     "kmap_atomic": kmap_page, "kmap_atomic_prot": kmap_page, "kmap": kmap_page,
+    "page_address": page_address, "lowmem_page_address": page_address,
     "offset_in_page": offset_in_page, "offset_in_folio": offset_in_folio, "folio_pos": folio_pos,
     "folio_test_partial_kmap": true, "IS_ENABLED": is_enabled,
 }
