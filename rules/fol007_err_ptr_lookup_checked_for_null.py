@@ -15,7 +15,8 @@ What it does:
     which.  A check of a 6.1 tree, where ``filemap_lock_folio()`` still returns
     NULL, does not flag it.  No finding when the result is also tested with
     ``IS_ERR()``, ``IS_ERR_OR_NULL()`` or ``PTR_ERR_OR_ZERO()`` before it is
-    written again.
+    written again, nor for a lookup whose definition returns NULL or an error pointer
+    depending on its arguments (``err_ptr_or_null`` in the facts, e.g. ksm_get_folio()).
 
 Why it is wrong:
     Since 6.4 ("mm: return an ERR_PTR from __filemap_get_folio") these lookups
@@ -49,7 +50,6 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from folint import cnodes
-from folint.facts.lookups import err_ptr_lookups
 from folint.fixes import Edit, Fix
 from folint.rule import Rule
 
@@ -106,8 +106,24 @@ def _assignment_target(call: Node) -> Node | None:
     return None
 
 
-def _writes_of(body: Node, target: str) -> list[int]:
-    """Start bytes of the statements that store into ``target`` (same text) in ``body``."""
+def _other_branch(a: Node, b: Node) -> bool:
+    """``a`` and ``b`` lie in different branches of one ``if`` (then and else): a write in
+    one does not happen before a use in the other."""
+    inside_a = {x.id for x in cnodes.ancestors(a)}
+    for anc in cnodes.ancestors(b):
+        if anc.id in inside_a:
+            if anc.type != "if_statement":
+                return False
+            cons, alt = anc.child_by_field_name("consequence"), anc.child_by_field_name("alternative")
+            if cons is None or alt is None:
+                return False
+            return (cnodes.is_inside(a, cons) and cnodes.is_inside(b, alt)) or \
+                (cnodes.is_inside(a, alt) and cnodes.is_inside(b, cons))
+    return False
+
+
+def _writes_of(body: Node, target: str) -> list[Node]:
+    """The nodes that store into ``target`` (same text) in ``body``."""
     out = []
     for n in cnodes.walk(body):
         if n.type == "assignment_expression":
@@ -121,7 +137,7 @@ def _writes_of(body: Node, target: str) -> list[int]:
         else:
             continue
         if left is not None and cnodes.normalise(cnodes.text(left)) == target:
-            out.append(n.start_byte)
+            out.append(n)
     return out
 
 
@@ -134,9 +150,14 @@ def _uses(body: Node, target: str, start: int, end: int) -> Iterator[Node]:
 
 
 def _err_tested(node: Node) -> bool:
-    """``node`` is (inside) the argument of IS_ERR() and its kin."""
+    """``node`` is (inside) the argument of IS_ERR() and its kin, or compared with an
+    error pointer (``folio == ERR_PTR(-EHWPOISON)``)."""
     for a in cnodes.ancestors(node):
         if a.type == "call_expression" and cnodes.call_name(a) in ERR_TESTS:
+            return True
+        if a.type == "binary_expression" and cnodes.text(a.child_by_field_name("operator")) in ("==", "!=") and \
+                any(cnodes.call_name(cnodes.strip_parens(a.child_by_field_name(s))) == "ERR_PTR"
+                    for s in ("left", "right")):
             return True
         if a.type.endswith("_statement") or a.type == "declaration":
             return False
@@ -170,7 +191,10 @@ class ErrPtrLookupCheckedForNull(Rule):
     needles = (b"_folio",)
 
     def _lookups(self) -> set[str]:
-        return err_ptr_lookups(self.facts.get("lookup_returns"))
+        """The lookups that return an error pointer on failure and never NULL: for one that
+        returns either (``err_ptr_or_null``, e.g. ksm_get_folio() by its flags) a NULL test
+        may be the right one."""
+        return {name for name, conv in self.facts.get("lookup_returns").items() if conv == "err_ptr"}
 
     def check(self, src):
         lookups = self._lookups()
@@ -196,9 +220,9 @@ class ErrPtrLookupCheckedForNull(Rule):
         if target_node is None:
             return
         target = cnodes.normalise(cnodes.text(target_node))
-        later = [b for b in _writes_of(fn.body, target) if b > call.end_byte]
-        end = min(later, default=fn.body.end_byte)
-        uses = list(_uses(fn.body, target, call.end_byte, end))
+        later = [w for w in _writes_of(fn.body, target) if w.start_byte > call.end_byte]
+        uses = [u for u in _uses(fn.body, target, call.end_byte, fn.body.end_byte)
+                if not any(w.start_byte < u.start_byte and not _other_branch(w, u) for w in later)]
         if any(_err_tested(u) for u in uses):
             return
         for use in uses:
@@ -211,17 +235,15 @@ class ErrPtrLookupCheckedForNull(Rule):
         lookup = name
         if wrapped:
             inner = [cnodes.call_name(c) for f in src.functions if f.name == name for c in f.calls
-                     if cnodes.call_name(c) in self._lookups()]
+                     if cnodes.call_name(c) in self._lookups() and cnodes.call_name(c) != name]
             lookup = inner[0] if inner else name
-        conv = facts.get("lookup_returns").get(lookup, "err_ptr")
         where = facts.where("lookup_returns", lookup)
         via = f"{name}() returns {lookup}()'s result and " if wrapped else f"{name}() "
-        never = "never NULL" if conv == "err_ptr" else "not only NULL"
         line, _ = src.position(call.start_byte)
         direct = target == cnodes.normalise(cnodes.text(call))
         what = "the result" if direct else f"'{target}' (set at line {line})"
         todo = f"keep the result and test it with IS_ERR()" if direct else f"test IS_ERR({target})"
-        message = (f"{via}returns an error pointer when it finds nothing ({never}; from {where}), but "
+        message = (f"{via}returns an error pointer when it fails (from {where}), but "
                    f"`{test.how}` tests {what} for NULL only: an error pointer passes the test "
                    f"and is then used as a folio; {todo}")
         return self.finding(src, test.node, message, fn.name, lookup=lookup, called=name, call_byte=call.start_byte,

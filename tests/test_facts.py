@@ -42,7 +42,7 @@ def test_facts_are_read_from_the_fake_tree_with_their_lines(tmp_path):
     assert returns["read_mapping_folio"] == "err_ptr"       # it returns read_cache_folio()
     assert facts.where("lookup_returns", "filemap_lock_folio") == "include/linux/pagemap.h:5 (kerneldoc Return:)"
     assert facts.where("lookup_returns", "read_mapping_folio").startswith("include/linux/pagemap.h:28 (returns")
-    assert facts.source("lookup_returns") == "include/linux/pagemap.h, mm/filemap.c"
+    assert facts.source("lookup_returns") == "include/linux/pagemap.h, mm/filemap.c, mm/ksm.c"
     flags = [f["flag"] for f in facts.get("per_page_flags")]
     assert flags == ["anon_exclusive", "hwpoison", "scribbled"]   # private is PF_ANY but kept per folio
     assert facts.where("per_page_flags", "hwpoison") == "include/linux/page-flags.h:10"

@@ -53,3 +53,12 @@ def test_the_612_form_is_clean_and_the_null_test_put_back_is_found(capsys, tmp_p
     (f,) = data["findings"]
     assert f["function"] == "ext4_wait_for_tail_page_commit" and "filemap_lock_folio()" in f["message"]
     assert f["verdict"] == "confirmed" and "calls folio_size() with it" in f["evidence"]
+
+
+def test_a_lookup_that_returns_null_or_an_error_by_its_flags_is_left_alone(tmp_path):
+    from folint.facts.engine import facts_for_root
+
+    facts = facts_for_root(FAKE_61, cache=False)
+    assert facts.get("lookup_returns")["demo_get_stable"] == "err_ptr_or_null"
+    result = run([str(FAKE_61 / "mm" / "ksm.c")], Config(), RunOptions(jobs=1, select=["FOL007"], cache=False))
+    assert result.findings == []

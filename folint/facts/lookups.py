@@ -5,8 +5,8 @@ functions returning ``struct folio *`` in the page cache and shmem headers and
 sources.  Read, in this order, from the body's own ``return ERR_PTR(...)`` / ``return
 NULL`` (what the code does wins: 6.12's filemap_get_incore_folio() returns
 ERR_PTR(-ENOENT) while its kerneldoc still says NULL), else from the function's
-kerneldoc ``Return:`` line (in any of the files), else from a body that only
-returns another lookup (``return __filemap_get_folio(...)``: the same convention).  A function none of these decides
+kerneldoc ``Return:`` line (in any of the files), else from a body whose every
+return returns another lookup (``return __filemap_get_folio(...)``: the same convention).  A function none of these decides
 is left out.  ``where`` says which line decided.
 """
 
@@ -18,10 +18,19 @@ from collections.abc import Mapping
 from folint.facts.ctext import CFunction, KernelDoc, functions_returning, kerneldocs
 from folint.facts.model import FactKind, Reading
 
-FILES = ("include/linux/pagemap.h", "mm/filemap.c", "include/linux/shmem_fs.h", "mm/shmem.c", "mm/swap_state.c")
+FILES = ("include/linux/pagemap.h", "mm/filemap.c", "include/linux/shmem_fs.h", "mm/shmem.c", "mm/swap_state.c",
+         "fs/iomap/buffered-io.c", "mm/memfd.c", "mm/ksm.c", "mm/hugetlb.c")
 ERR_PTR, NULL, BOTH = "err_ptr", "null", "err_ptr_or_null"
 
-_DELEGATES = re.compile(r"^\{\s*return\s+(\w+)\s*\([^;]*\)\s*;\s*\}$", re.S)
+
+
+def _returned_calls(body: str) -> list[str] | None:
+    """The callees of a body whose every return statement returns a call's result."""
+    returns = re.findall(r"\breturn\b\s*([^;]*);", body)
+    calls = [re.match(r"(\w+)\s*\(", r.strip()) for r in returns]
+    if not returns or not all(calls):
+        return None
+    return [m.group(1) for m in calls]
 
 
 def convention_of_text(text: str) -> str | None:
@@ -81,24 +90,21 @@ def read_lookups(files: Mapping[str, bytes]) -> Reading | None:
         for name, (path, fn) in defs.items():
             if name in value or fn.body is None:
                 continue
-            m = _DELEGATES.match(" ".join(fn.body.split()))
-            if m and m.group(1) in value:
-                value[name] = value[m.group(1)]
-                where[name] = f"{path}:{fn.line} (returns {m.group(1)}())"
+            callees = _returned_calls(fn.body)
+            if callees and all(c in value for c in callees):
+                convs = {value[c] for c in callees}
+                value[name] = convs.pop() if len(convs) == 1 else BOTH
+                where[name] = f"{path}:{fn.line} (returns {', '.join(f'{c}()' for c in sorted(set(callees)))})"
                 changed = True
     return Reading(dict(sorted(value.items())), where)
-
-
-def err_ptr_lookups(value: Mapping[str, str]) -> set[str]:
-    """The lookups that can return an error pointer."""
-    return {name for name, conv in value.items() if conv in (ERR_PTR, BOTH)}
 
 
 # The lookups other code calls (file-local helpers such as next_uptodate_folio() left out).
 PUBLIC = ("__filemap_get_folio", "filemap_get_folio", "filemap_lock_folio", "filemap_grab_folio",
           "read_cache_folio", "read_mapping_folio", "mapping_read_folio_gfp", "shmem_read_folio",
           "shmem_read_folio_gfp", "filemap_get_incore_folio", "swap_cache_get_folio", "readahead_folio",
-          "__readahead_folio")
+          "__readahead_folio", "iomap_get_folio", "memfd_alloc_folio", "ksm_might_need_to_copy",
+          "alloc_hugetlb_folio")
 
 
 def _builtin():
