@@ -86,22 +86,52 @@ and ``reason`` (why not).  A :class:`SimRun` has:
   unsupported), as "line N: what",
 - ``trace(kinds=...)``: the trace as ``[{"line": N, "event": "..."}]``.
 
-An :class:`Event` has ``kind`` ("call": an unmodelled call; "model": a
-modelled folio/page/swap call; "fail": an injected failure; "assume": a
-branch taken on an unknown; "return"), ``name`` (callee), ``args`` (evaluated
-values), ``result``, ``line``, ``byte`` (start byte of the call node),
-``depth``, ``function``, ``text`` (rendered: "call mte_save_tags(page 2 of
-folio)"), ``loops`` (the active loops, innermost last, as
+An :class:`Event` has ``index`` (its 1-based position in ``path.events``:
+events are in execution order, so "A happened before B" is ``a.index <
+b.index``), ``kind`` ("call": an unmodelled call; "model": a modelled
+folio/page/swap call; "fail": an injected failure; "assume": a branch taken
+on an unknown; "return"; "loop": a loop left; "use": see below), ``name``
+(callee), ``args`` (evaluated values), ``result``, ``line``, ``byte`` (start
+byte of the node), ``node`` (the lowered node), ``depth``, ``function``,
+``text`` (rendered: "call mte_save_tags(page 2 of folio)"), ``loops`` (the active loops, innermost last, as
 ``(start_byte, run_id, iteration)`` with iteration 1-based) and helpers
 ``pages()`` / ``page_indexes(folio=None)`` / ``entries()`` /
 ``iteration(loop_start)`` / ``in_run(run)``.
+
+The "value used" hook: every dereference of a model value (a :class:`Folio`,
+a :class:`Page` or an :class:`ErrPtr`: ``p->field``, ``*p``, ``p[i]``) and
+every model value passed as a call argument (to any call: unmodelled, modelled
+or stepped into) records an Event of kind ``"use"``, before the call's own
+event, with ``value`` (the value used: the object itself, so ``e.value is
+folio`` tells which), ``use`` ("field", "deref", "index" or "arg"),
+``target`` (the field's name for "field", the callee's for "arg"), ``arg``
+(the argument's 0-based position), ``line``, ``byte`` and ``node`` of the
+dereference or of the argument.  Uses are not in traces (``TRACE_KINDS``).
+``folint.sim.oracle.uses_of(path, value)`` gives the uses of one value (a
+folio's include its pages').  An oracle for "the folio was used after
+``folio_put``"::
+
+    def witness(path):
+        for put in path.events:
+            if put.kind == "call" and put.name == "folio_put" and put.args:
+                later = [u for u in uses_of(path, put.args[0]) if u.index > put.index]
+                if later:
+                    return f"folio_put() at line {put.line}, then used at line {later[0].line}"
+        return None
+
+and for "an ERR_PTR reached a dereference"::
+
+    bad = [u for u in uses_of(path) if isinstance(u.value, ErrPtr) and u.use != "arg"]
 
 Values (``folint.sim.values``): Python ``int``; :class:`Unknown`;
 :class:`Folio` (``nr``, ``label``); :class:`Page` (``folio``, ``index``);
 ``Struct`` (a C struct by value; a swap entry is a ``Struct`` of type
 ``swp_entry_t`` whose ``val`` is a :class:`Sym`: ``base`` label + ``delta``);
-:class:`Ref` (address of a local).  ``values.render(v)`` gives the readable
-form ("page 2 of folio", "entry base+1", "-12 (-ENOMEM)").
+:class:`Ref` (address of a local); :class:`ErrPtr` (an error pointer,
+``errno``: ``ERR_PTR(e)`` gives one, ``IS_ERR()``/``IS_ERR_OR_NULL()`` are
+true of it, ``PTR_ERR()``/``PTR_ERR_OR_ZERO()`` give ``e`` back, a NULL test
+``!p`` on it is false).  ``values.render(v)`` gives the readable form ("page 2
+of folio", "entry base+1", "-12 (-ENOMEM)", "ERR_PTR(-2 (-ENOENT))").
 
 Helpers in ``folint.sim.oracle``: ``runs_of(path, loop_start)`` (that loop's
 runs in the function itself), ``events_in(path, run)``, ``pages_text({1, 2,
@@ -120,8 +150,18 @@ reason.
 Models (``folint.sim.models``): the hook ``folint_sim_models(registry)``
 lets any plugin add ``registry.add("name", fn)`` where ``fn(call) -> value``
 (``call.args``, ``call.name``, ``call.path``, ``call.scenario``; return
-``NOT_MODELLED`` to fall back to an event) and
-``registry.add_constant("NAME", int)``.  The built-in folio vocabulary lives
+``NOT_MODELLED`` to fall back to an event; ``call.fork("outcome", ...)`` forks
+the path and returns the index of the outcome this path takes) and
+``registry.add_constant("NAME", int)``.  A model returning a folio or an
+error pointer::
+
+    def filemap_lock_folio(call):
+        if call.fork("finds the folio", "finds nothing") == 0:
+            return call.path.new_folio("folio from filemap_lock_folio()")
+        return ErrPtr(-ERRNO["ENOENT"])
+
+    registry.add("filemap_lock_folio", filemap_lock_folio)
+  The built-in folio vocabulary lives
 in ``folint.sim.builtin_models`` and is registered through the same hook.
 """
 

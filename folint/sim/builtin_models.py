@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from folint import hookimpl
 from folint.sim.models import NOT_MODELLED, ModelCall, ModelRegistry
-from folint.sim.values import ERRNO, Page, Struct, Sym, Unknown, entry_val, swap_entry
+from folint.sim.values import ERRNO, ErrPtr, Page, Struct, Sym, Unknown, entry_val, swap_entry
 
 PAGE_SHIFT = 12
 PAGE_SIZE = 1 << PAGE_SHIFT
@@ -224,8 +224,24 @@ def folio_swap(c: ModelCall):
 
 # -- error pointers and control-flow helpers -----------------------------------
 
+def err_ptr(c: ModelCall):
+    """ERR_PTR(e): an error pointer (an ErrPtr value) holding e."""
+    v = c.args[0] if c.args else None
+    return ErrPtr(v) if isinstance(v, (int, Unknown)) else NOT_MODELLED
+
+
+def ptr_err(c: ModelCall):
+    """PTR_ERR(p): the errno of an error pointer (an int stands for itself)."""
+    v = c.args[0] if c.args else None
+    if isinstance(v, ErrPtr):
+        return v.errno
+    return v if v is not None else NOT_MODELLED
+
+
 def is_err(c: ModelCall):
     v = c.args[0] if c.args else None
+    if isinstance(v, ErrPtr):
+        return 1
     if isinstance(v, int):
         return int(-MAX_ERRNO <= v < 0)
     if isinstance(v, Unknown):
@@ -235,6 +251,8 @@ def is_err(c: ModelCall):
 
 def is_err_or_null(c: ModelCall):
     v = c.args[0] if c.args else None
+    if isinstance(v, ErrPtr):
+        return 1
     if isinstance(v, int):
         return int(-MAX_ERRNO <= v <= 0)
     if isinstance(v, Unknown):
@@ -244,6 +262,8 @@ def is_err_or_null(c: ModelCall):
 
 def ptr_err_or_zero(c: ModelCall):
     v = c.args[0] if c.args else None
+    if isinstance(v, ErrPtr):
+        return v.errno
     if isinstance(v, int):
         return v if -MAX_ERRNO <= v < 0 else 0
     if isinstance(v, Unknown) or v is None:
@@ -329,7 +349,7 @@ MODELS = {
     "folio_pfn": folio_pfn, "page_to_pfn": page_to_pfn, "pfn_to_page": pfn_to_page,
     "swp_entry": swp_entry, "swp_type": swp_type, "swp_offset": swp_offset,
     "page_swap_entry": page_swap_entry, "folio_swap": folio_swap,
-    "IS_ERR": is_err, "IS_ERR_OR_NULL": is_err_or_null, "PTR_ERR": identity, "ERR_PTR": identity,
+    "IS_ERR": is_err, "IS_ERR_OR_NULL": is_err_or_null, "PTR_ERR": ptr_err, "ERR_PTR": err_ptr,
     "ERR_CAST": identity, "PTR_ERR_OR_ZERO": ptr_err_or_zero,
     "likely": identity, "unlikely": identity, "READ_ONCE": identity, "data_race": identity,
     "WARN_ON": warn_on, "WARN_ON_ONCE": warn_on, "WARN": warn_on, "WARN_ONCE": warn_on,

@@ -86,9 +86,11 @@ class Calls:
             return self.eval(arg_nodes[0]) if name == "__builtin_expect" else self.eval_sizeof(n)
         # a folio/page variable handed to a call is taken to be a real one (a model)
         args = [self.as_model(self.resolve(self.eval(a))) for a in arg_nodes]
+        for i, (a, a_node) in enumerate(zip(args, arg_nodes)):
+            self.use(a, a_node, "arg", name, i)
         registry = self.program.registry
         if fnode is not None and fnode.type == "identifier" and name in registry:
-            call = ModelCall(name, args, n.line, self, self.scenario, [short(a.source()) for a in arg_nodes])
+            call = ModelCall(name, args, n.line, self, self.scenario, [short(a.source()) for a in arg_nodes], n)
             out = registry.call(call)
             if out is not NOT_MODELLED:
                 self.event("model", n, f"{name}({_render_args(args)}) = {render(out)}", name=name,
@@ -111,7 +113,7 @@ class Calls:
         text = f"call {name}({_render_args(args)})"
         ev = Event(len(self.events) + 1, "call", n.line, n.start, text, name=name, args=snap,
                    depth=len(self.frames) - 1, function=self.frames[-1].name,
-                   loops=tuple((r.start_byte, r.id, r.iterations) for r in self.loop_stack))
+                   loops=tuple((r.start_byte, r.id, r.iterations) for r in self.loop_stack), node=n)
         sc = self.scenario
         fail = not self.failed and (sc.fail_at == self.calls or (sc.fail_when is not None and sc.fail_when(ev)))
         if fail:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from folint.sim.lower import N
-from folint.sim.values import Array, Folio, Page, Ref, Str, Struct, Sym, Unknown, ident, short
+from folint.sim.values import Array, ErrPtr, Folio, Page, Ref, Str, Struct, Sym, Unknown, ident, short
 
 CMP_OPS = frozenset({"==", "!=", "<", "<=", ">", ">="})
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
@@ -207,7 +207,14 @@ class Conditions:
             if isinstance(lv, int) or isinstance(rv, int):  # a model object against NULL or a number
                 other = rv if isinstance(lv, int) else lv
                 num = lv if isinstance(lv, int) else rv
-                if isinstance(other, (Folio, Page, Ref, Struct, Array, Str)) and num == 0:
+                if isinstance(other, (Folio, Page, Ref, Struct, Array, Str, ErrPtr)) and num == 0:
+                    return int(op == "!=")
+                return None
+            if isinstance(lv, ErrPtr) or isinstance(rv, ErrPtr):  # an error pointer is no object's address
+                if isinstance(lv, ErrPtr) and isinstance(rv, ErrPtr):
+                    return self.compare(op, self.resolve(lv.errno), self.resolve(rv.errno))
+                if isinstance(lv, (Folio, Page, Ref, Struct, Array, Str, ErrPtr)) and \
+                        isinstance(rv, (Folio, Page, Ref, Struct, Array, Str, ErrPtr)):
                     return int(op == "!=")
                 return None
             same = ident(lv) == ident(rv)

@@ -236,11 +236,11 @@ class Memory:
 
     def eval_subscript(self, n: N):
         base = self.resolve(self.eval(n.f["argument"]))
-        if isinstance(base, Page):  # page[i]: the i-th struct page after it
-            idx = self.resolve(self.eval(n.f["index"]))
-            if isinstance(idx, int) and isinstance(base.index, int):
-                return Page(base.folio, base.index + idx)
-        return self.resolve(self.lvalue(n).get())
+        idx = self.resolve(self.eval(n.f["index"]))
+        if isinstance(base, Page) and isinstance(idx, int) and isinstance(base.index, int):
+            self.use(base, n, "index")
+            return Page(base.folio, base.index + idx)  # page[i]: the i-th struct page after it
+        return self.resolve(self.index_loc(base, idx, n).get())
 
     def eval_pointer(self, n: N):
         arg = n.f.get("argument") or (n.kids[0] if n.kids else None)
@@ -314,17 +314,23 @@ class Memory:
                 return _IndexLoc(ptr, 0) if ptr.items else _TempLoc(self.unknown(short(n.source())))
             if isinstance(ptr, int) and ptr == 0:
                 raise Infeasible(f"line {n.line}: NULL dereference")
+            self.use(ptr, n, "deref")
             return _HeapLoc(self, ("deref", ident(ptr)), short(n.source()))
         if t == "subscript_expression":
             base = self.resolve(self.eval(n.f["argument"]))
-            idx = self.resolve(self.eval(n.f["index"]))
-            if isinstance(base, Array) and isinstance(idx, int) and 0 <= idx < len(base.items):
-                return _IndexLoc(base, idx)
-            return _HeapLoc(self, ("index", ident(base), ident(idx)), short(n.source()))
+            return self.index_loc(base, self.resolve(self.eval(n.f["index"])), n)
         return _TempLoc(self.eval(n))
+
+    def index_loc(self, base, idx, n: N) -> _Loc:
+        """``base[idx]`` (both evaluated) as a location."""
+        if isinstance(base, Array) and isinstance(idx, int) and 0 <= idx < len(base.items):
+            return _IndexLoc(base, idx)
+        self.use(base, n, "index")
+        return _HeapLoc(self, ("index", ident(base), ident(idx)), short(n.source()))
 
     def pointee_field(self, base, fname: str, desc: str, n: N) -> _Loc:
         base = self.as_model(base)
+        self.use(base, n, "field", fname)
         if isinstance(base, Folio):
             return _FolioFieldLoc(self, base, fname)
         if isinstance(base, Page):

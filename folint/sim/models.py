@@ -28,7 +28,7 @@ class ModelCall:
     ``line``, the running ``path`` (``path.unknown(desc)``,
     ``path.unknown_in(desc, lo, hi)``, ``path.as_folio(v)``, ``path.as_page(v)``,
     ``path.new_folio(label)``, ``path.new_entry()``) and the
-    ``scenario`` (``scenario.nr``)."""
+    ``scenario`` (``scenario.nr``); ``fork(...)`` forks the path on the call's outcome."""
 
     name: str
     args: list
@@ -36,6 +36,15 @@ class ModelCall:
     path: object
     scenario: object
     arg_text: list = field(default_factory=list)  # source text of each argument
+    node: object = None  # the call's lowered node
+
+    def fork(self, *outcomes: str) -> int:
+        """Fork the path on what the call does: returns the index of the outcome this
+        path takes (each one is explored as a path of its own) and records an "assume"
+        event "assume NAME() OUTCOME"."""
+        k = self.path.choose(len(outcomes))
+        self.path.event("assume", self.node, f"assume {self.name}() {outcomes[k]}")
+        return k
 
 
 class ModelRegistry:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from folint.sim.explore import Exploration, Program, Scenario, SimFunction, explore
 from folint.sim.models import default_registry
+from folint.sim.values import Folio, Page
 
 TRACE_KINDS = ("call", "fail", "assume", "return", "loop")
 TRACE_LIMIT = 40
@@ -157,6 +158,20 @@ def runs_of(path, loop_start: int) -> list:
 def events_in(path, run) -> list:
     """The events that happened inside ``run`` (any iteration)."""
     return [e for e in path.events[run.first_event:run.last_event] if e.in_run(run)]
+
+
+def uses_of(path, value=None) -> list:
+    """The path's "use" events (in execution order), of ``value`` when given: the same
+    object, a page of it when ``value`` is a folio, the same page when it is a page."""
+    out = []
+    for e in path.events:
+        if e.kind != "use":
+            continue
+        v = e.value
+        if value is None or v is value or (isinstance(value, Folio) and isinstance(v, Page) and v.folio is value) \
+                or (isinstance(value, Page) and isinstance(v, Page) and v == value):
+            out.append(e)
+    return out
 
 
 def paths_text(n: int) -> str:

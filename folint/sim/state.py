@@ -7,6 +7,7 @@ runs out, :class:`Infeasible`, :class:`Bounded`, :class:`Stop`), the records
 mixin: the constructor (budgets, the choice prefix, the record and the value
 state), fresh values (unknowns, model folios, swap entries) and their
 resolution, ``choose`` (branch choices replayed from ``prefix``), ``event``,
+``use`` (the "value used" hook: a model value dereferenced or passed to a call),
 ``approximate`` and ``step`` (the step and time budgets).
 
 The simulator is split into mixins, one per concern, that :class:`SimRun`
@@ -20,7 +21,9 @@ from dataclasses import dataclass, field
 
 from folint.sim.conditions import Range
 from folint.sim.lower import N
-from folint.sim.values import Cell, Folio, Page, Ref, Struct, Sym, Unknown, entry_val, swap_entry
+from folint.sim.values import (
+    MODEL_VALUES, Cell, Folio, Page, Ref, Struct, Sym, Unknown, entry_val, render, swap_entry,
+)
 
 TEXT_LIMIT = 160
 
@@ -63,7 +66,7 @@ class Event:
     """One thing that happened on a path (see ``folint.sim`` for the fields)."""
 
     index: int
-    kind: str  # "call" | "model" | "fail" | "assume" | "return" | "loop"
+    kind: str  # "call" | "model" | "fail" | "assume" | "return" | "loop" | "use"
     line: int
     byte: int
     text: str
@@ -73,6 +76,14 @@ class Event:
     depth: int = 0
     function: str = ""
     loops: tuple = ()  # ((loop start_byte, run id, iteration), ...), innermost last
+    # a "use" event: the model value used; how ("field": p->f, "deref": *p, "index": p[i],
+    # "arg": passed to a call); ``target``: the field's or the callee's name; ``arg``: the
+    # argument's 0-based position
+    value: object = None
+    use: str = ""
+    target: str | None = None
+    arg: int | None = None
+    node: object = field(default=None, repr=False, compare=False)  # the lowered node (folint.sim.lower.N)
 
     def pages(self) -> list[Page]:
         return [a for a in self.args if isinstance(a, Page)]
@@ -284,9 +295,20 @@ class RunState:
         ev = Event(len(self.events) + 1, kind, node.line if node is not None else 0,
                    node.start if node is not None else -1, text[:TEXT_LIMIT * 2],
                    depth=max(len(self.frames) - 1, 0), function=self.frames[-1].name if self.frames else "",
-                   loops=tuple((r.start_byte, r.id, r.iterations) for r in self.loop_stack), **kw)
+                   loops=tuple((r.start_byte, r.id, r.iterations) for r in self.loop_stack), node=node, **kw)
         self.events.append(ev)
         return ev
+
+    def use(self, value, node: N, how: str, target: str | None = None, arg: int | None = None) -> None:
+        """Record a "use" event when ``value`` is a model value (a folio, a page, an error
+        pointer): it is dereferenced (``how``: "field" with ``target`` the field, "deref",
+        "index") or passed as argument ``arg`` to the call ``target`` (``how``: "arg")."""
+        if not isinstance(value, MODEL_VALUES):
+            return
+        shown = render(value)
+        text = {"field": f"use {shown}: ->{target}", "deref": f"use {shown}: dereferenced",
+                "index": f"use {shown}: indexed"}.get(how) or f"use {shown}: argument {(arg or 0) + 1} of {target}()"
+        self.event("use", node, text, value=value, use=how, target=target, arg=arg)
 
     def approximate(self, node: N, what: str) -> None:
         note = f"line {node.line}: {what}"

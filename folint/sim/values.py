@@ -3,7 +3,8 @@
 Integers are Python ``int``.  Model objects stand for what the rules reason
 about: a :class:`Folio` of ``nr`` pages, a :class:`Page` (page ``index`` of a
 folio), a swap entry (a :class:`Struct` of type ``swp_entry_t`` whose ``val``
-is a :class:`Sym`, "base + delta").  Anything the simulator cannot know is an
+is a :class:`Sym`, "base + delta"), an error pointer (:class:`ErrPtr`,
+``ERR_PTR(errno)``).  Anything the simulator cannot know is an
 :class:`Unknown`.  Every object is created by one path and never shared with
 another path, so mutation (a folio's fields, a local's cell) is safe.
 """
@@ -163,6 +164,22 @@ class Ref:
         return hash((id(self.cell), self.path))
 
 
+@dataclass(frozen=True, eq=False)
+class ErrPtr:
+    """An error pointer, ``ERR_PTR(errno)``: ``errno`` is a negative int or an Unknown.
+
+    Not NULL (``!p`` is false), not a folio or page; ``IS_ERR()`` is true of it
+    and ``PTR_ERR()`` gives ``errno`` back.  A model may return one
+    (``return ErrPtr(-ERRNO["ENOENT"])``)."""
+
+    errno: object
+
+
+# What the simulator tracks as objects of the kernel's (folios, pages, error
+# pointers): dereferencing one, or passing one to a call, records a "use" event.
+MODEL_VALUES = (Folio, Page, ErrPtr)
+
+
 @dataclass(frozen=True)
 class Str:
     """A string literal (only ever passed along or printed)."""
@@ -201,6 +218,8 @@ def value_key(v):
         return v
     if isinstance(v, Str):
         return ("str", v.text)
+    if isinstance(v, ErrPtr):
+        return ("errptr", value_key(v.errno))
     return ("obj", id(v))
 
 
@@ -243,6 +262,8 @@ def render(v, *, status: bool = False) -> str:
         return f"array[{len(v.items)}]"
     if isinstance(v, Str):
         return v.text
+    if isinstance(v, ErrPtr):
+        return f"ERR_PTR({render(v.errno, status=True)})"
     return repr(v)
 
 
@@ -262,6 +283,8 @@ def ident(v):
         return ("folio", v.fid)
     if isinstance(v, (int, str)):
         return v
+    if isinstance(v, ErrPtr):
+        return ("errptr", ident(v.errno))
     return ("obj", id(v))
 
 
