@@ -322,7 +322,10 @@ def judge_round_trip(plan: dict, sim):
     inline = frozenset({name})
 
     def same_page(a, page) -> bool:
-        return isinstance(a, Page) and a.folio is page.folio and a.index == page.index
+        """Provenance, not value: ``a`` is the very page value passed in.  A page the
+        function recomputes from the folio (``folio_page(folio, 0)``) equals it but
+        came from the folio, so it is not the page "used for more"."""
+        return a is page
 
     def inside(path, k):
         """Events of the callee entered at event k, up to its return (None: not entered)."""
@@ -357,11 +360,12 @@ def judge_round_trip(plan: dict, sim):
 
     if plan["caller"] is None:  # the function alone, its page bound to page 0 of a folio
         def witness(path):
-            page = next((a for e in path.events for a in e.args if isinstance(a, Page)), None)
+            page = next((e.args[0] for e in path.events if e.kind == "model" and e.name == "page_folio"
+                         and e.args and isinstance(e.args[0], Page) and e.result is e.args[0].folio), None)
             if page is None:
                 return None
             back = [e for e in path.events if e.kind == "model" and e.name == "page_folio"
-                    and e.args and same_page(e.args[0], page) and e.result is page.folio]
+                    and e.args and same_page(e.args[0], page)]
             used = [e for e in path.events if e not in back and any(same_page(a, page) for a in e.args)]
             if back and not used:
                 return (f"{page.folio.nr}-page folio: {name}() turns its page straight back into the folio with "
