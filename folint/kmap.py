@@ -89,6 +89,7 @@ class Consumer:
     page: int
     offset: int
     span: Span
+    length: int | None = None  # the byte count, for the one-page helpers
 
 
 CONSUMERS: dict[str, list[Consumer]] = {}
@@ -107,12 +108,12 @@ for _c in (
     Consumer("copy_page_from_iter_atomic", 0, 1, Span.CONTIGUOUS),
     Consumer("zero_user", 0, 1, Span.CONTIGUOUS),
     Consumer("zero_user_segment", 0, 1, Span.CONTIGUOUS),
-    Consumer("memcpy_to_page", 0, 1, Span.PAGE),
-    Consumer("memcpy_from_page", 1, 2, Span.PAGE),
-    Consumer("memzero_page", 0, 1, Span.PAGE),
-    Consumer("memset_page", 0, 1, Span.PAGE),
-    Consumer("memcpy_page", 0, 1, Span.PAGE),
-    Consumer("memcpy_page", 2, 3, Span.PAGE),
+    Consumer("memcpy_to_page", 0, 1, Span.PAGE, 3),
+    Consumer("memcpy_from_page", 1, 2, Span.PAGE, 3),
+    Consumer("memzero_page", 0, 1, Span.PAGE, 2),
+    Consumer("memset_page", 0, 1, Span.PAGE, 3),
+    Consumer("memcpy_page", 0, 1, Span.PAGE, 4),
+    Consumer("memcpy_page", 2, 3, Span.PAGE, 4),
 ):
     CONSUMERS.setdefault(_c.name, []).append(_c)
 

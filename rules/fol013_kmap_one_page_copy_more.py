@@ -11,6 +11,8 @@ What it does:
       clamped only by the folio: ``min(len, folio_size(folio) - off)``) and is
       never clamped to the page (``min(.., PAGE_SIZE - offset_in_page(off))``,
       ``if (len > PAGE_SIZE)``);
+    - a one-page helper (``memcpy_to_page``, ``memcpy_from_page``,
+      ``memzero_page``, ``memset_page``, ``memcpy_page``) given such a length;
     - a loop over the folio's bytes (or pages) that walks that one mapping
       without mapping again;
     - a "does this page need mapping again" test that checks only
@@ -78,6 +80,7 @@ class KmapOnePageCopyMore(Rule):
 
     def check(self, src):
         for fn in src.functions:
+            yield from self._page_helpers(src, fn)
             maps = [c for c in fn.calls if cnodes.call_name(c) in kmap.MAP_CALLS]
             if not maps:
                 continue
@@ -139,6 +142,31 @@ class KmapOnePageCopyMore(Rule):
                 map_call=cnodes.call_name(map_call), mapping=var, length=cnodes.text(args[access.length]),
                 pointer=cnodes.text(ptr), folio=size.folio,
             )
+
+    # -- a one-page helper given a folio's length ------------------------------------
+    def _page_helpers(self, src, fn):
+        for call in fn.calls:
+            name = cnodes.call_name(call)
+            for helper in kmap.CONSUMERS.get(name, ()):
+                args = cnodes.call_args(call)
+                if helper.span is not kmap.Span.PAGE or helper.length is None or len(args) <= helper.length:
+                    continue
+                size = kmap.extent(args[helper.length], fn, call.start_byte)
+                if size.extent is not Extent.FOLIO or (size.folio and small_folio.small_at(fn, size.folio, call, src)):
+                    continue
+                folio_api = {"memcpy_to_page": "memcpy_to_folio", "memcpy_from_page": "memcpy_from_folio",
+                             "memzero_page": "folio_zero_range"}.get(name)
+                helpers, source = self._helpers()
+                instead = f"use {folio_api}() (the tree has it: {source})" if folio_api in helpers else \
+                    "call it once per page, each with at most PAGE_SIZE - offset_in_page(offset) bytes"
+                yield self.finding(
+                    src, args[helper.length],
+                    f"{name}() maps one page (kmap_local_page) but is given up to {size.why} bytes in {fn.name}(); "
+                    f"{instead}",
+                    fn.name, form="helper", call=name, call_byte=call.start_byte, folio=size.folio,
+                    page_arg=helper.page, offset_arg=helper.offset, length_arg=helper.length,
+                )
+                break
 
     @staticmethod
     def _mapped_folio(map_call: Node, fn) -> str | None:
@@ -293,14 +321,42 @@ class KmapOnePageCopyMore(Rule):
             length_params = int_params(fn, args[access.length])
             offset_params = int_params(fn, mapc) | set().union(*(int_params(fn, args[i]) for i in access.pointers))
         clamped = set(finding.data.get("clamped") or ())
-        if form == "remap-test" and clamped:
+        if form == "remap-test":
             ints = {name for name, t in fn.params if t.replace("const ", "").strip() in INT_TYPES}
             mapvars = {_map_target(c) for c in fn.calls if cnodes.call_name(c) in kmap.MAP_CALLS} - {None}
             offset_params = set().union(*(int_params(fn, a) for c in fn.calls for a in cnodes.call_args(c)
                                           if cnodes.call_name(c) in kmap.MAP_CALLS or cnodes.identifiers(a) & mapvars
                                           and not cnodes.identifiers(a) & clamped))
-            length_params = ints - offset_params
-        bind = {p: 0 for p in offset_params} | {p: nr * kmap.PAGE_SIZE for p in length_params - offset_params}
+            length_params = (ints - offset_params) | set().union(*(
+                int_params(fn, cnodes.call_args(c)[kmap.ACCESSES[cnodes.call_name(c)].length]) for c in fn.calls
+                if cnodes.call_name(c) in kmap.ACCESSES
+                and len(cnodes.call_args(c)) > kmap.ACCESSES[cnodes.call_name(c)].length))
+        if form == "helper":
+            call = self._node_at(fn, finding.data.get("call_byte"))
+            if call is None:
+                return None
+            args = cnodes.call_args(call)
+            length_params = int_params(fn, args[finding.data["length_arg"]])
+            offset_params = int_params(fn, args[finding.data["offset_arg"]])
+        # where the mapping starts stays 0 (a valid offset into any folio)
+        anchors = set().union(*(int_params(fn, c) for c in fn.calls if cnodes.call_name(c) in kmap.MAP_CALLS))
+        offset_params |= anchors
+        both = (offset_params & length_params) - anchors
+        bindings = [{p: 0 for p in offset_params} | {p: nr * kmap.PAGE_SIZE for p in length_params - offset_params}]
+        if both:  # a parameter used as an offset and as a length: try it as a length too
+            bindings.append({p: 0 for p in offset_params - both} | {p: nr * kmap.PAGE_SIZE for p in both})
+        verdicts = [self._attempt(sim, finding, form, bind, nr) for bind in bindings]
+        return next((v for v in verdicts if v.verdict == "confirmed"), None) or \
+            next((v for v in verdicts if v.verdict == "inconclusive"), verdicts[-1])
+
+    def _attempt(self, sim, finding, form, bind, nr):
+        """The verdict of one run with the integer parameters in ``bind`` fixed."""
+        from folint.sim import Scenario
+        from folint.sim.models_kmap import mapping_of, past_mapping
+        from folint.sim.oracle import inconclusive, judge
+
+        fn = sim.function
+        clamped = set(finding.data.get("clamped") or ())
         given = ", ".join(f"{k} = {v}" for k, v in sorted(bind.items()))
         setting = f"{nr}-page folio, one-page mappings (HIGHMEM or CONFIG_DEBUG_KMAP_LOCAL_FORCE_MAP)" + \
             (f", {given}" if given else "")
@@ -319,7 +375,15 @@ class KmapOnePageCopyMore(Rule):
                     if at[1] + n > at[0].avail:
                         return (f"{setting}: {at[0].describe()}; {access.name}() {access.verb} {n} bytes "
                                 f"from byte {at[1]} of the mapping")
-                elif form != "copy" and e.kind == "call":
+                elif form == "helper" and e.byte == finding.data["call_byte"] and e.kind in ("call", "fail"):
+                    off = e.args[finding.data["offset_arg"]] if len(e.args) > finding.data["offset_arg"] else None
+                    n = e.args[finding.data["length_arg"]] if len(e.args) > finding.data["length_arg"] else None
+                    if not (isinstance(off, int) and isinstance(n, int)):
+                        undecided.append(f"line {e.line}: {e.text}")
+                    elif off + n > kmap.PAGE_SIZE:
+                        return (f"{setting}: {e.name}() maps one page (4096 bytes) and is asked for {n} bytes "
+                                f"from byte {off} of it")
+                elif form not in ("copy", "helper") and e.kind == "call":
                     n = self._clamped_length(fn, e, clamped)
                     past = past_mapping(e, n)
                     if past is not None:
@@ -343,6 +407,9 @@ class KmapOnePageCopyMore(Rule):
     @staticmethod
     def _clamped_length(fn, event, clamped) -> int:
         """The value of the argument of ``event``'s call that names a clamped length, else 1."""
+        access = kmap.ACCESSES.get(event.name)
+        if access is not None and len(event.args) > access.length and isinstance(event.args[access.length], int):
+            return max(event.args[access.length], 1)
         call = next((c for c in fn.calls if c.start_byte == event.byte), None)
         if call is None or not clamped:
             return 1

@@ -101,6 +101,22 @@ def test_memcpy_from_file_folio_without_its_partial_kmap_test_is_found(capsys, t
     assert "memcpy() copies 16384 bytes" in data["findings"][0]["evidence"]
 
 
+def test_folio_fill_tail_with_a_highmem_only_test_is_found(capsys, tree, tmp_path):
+    """6.12's folio_fill_tail() maps page by page when folio_test_partial_kmap(); testing
+    folio_test_highmem() instead (the 6.1-era habit) misses CONFIG_DEBUG_KMAP_LOCAL_FORCE_MAP."""
+    text = (tree / "include/linux/highmem.h").read_text()
+    start = text.index("static inline void folio_fill_tail(")
+    body = text[start:text.index("\n}\n", start)]
+    assert body.count("if (folio_test_partial_kmap(folio)) {") == 1, "6.12 folio_fill_tail() changed shape"
+    wrong = text[:start] + body.replace("folio_test_partial_kmap(folio)", "folio_test_highmem(folio)") + \
+        text[start + len(body):]
+    (tmp_path / "highmem.h").write_text(wrong)
+    code, data = check(capsys, tmp_path / "highmem.h", "--select", "FOL013")
+    got = [(f["function"], f["verdict"]) for f in data["findings"]]
+    assert code == 1 and got == [("folio_fill_tail", "confirmed")], data["findings"]
+    assert "memcpy() gets byte 0 of the mapping and a length of 16384" in data["findings"][0]["evidence"]
+
+
 def test_bio_add_folio_with_the_head_page_is_found(capsys, tree, tmp_path):
     """6.12's bio_add_folio() passes folio_page(folio, off / PAGE_SIZE) with off % PAGE_SIZE;
     with folio_page(folio, 0) the page index is dropped."""
