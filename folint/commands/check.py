@@ -1,30 +1,89 @@
-"""``folint [check] PATH...``: scan files and folders."""
+"""``folint [check] PATH...``: scan files and folders; ``-`` reads one C file from stdin."""
 
 from __future__ import annotations
+
+import os
+import sys
+import time
 
 from folint import runner
 from folint.commands.common import add_fix_options, add_report_options, emit, emit_fixes
 from folint.config import ConfigError, config_for
+from folint.discovery import _excluded
+
+STDIN = "-"
 
 
 def configure(p, _name):
-    p.add_argument("paths", nargs="*", metavar="PATH", help="files and folders to check (default: .)")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="files and folders to check (default: .); - reads one C file from stdin")
+    p.add_argument("--stdin-filename", metavar="NAME",
+                   help="the name to report for C read from stdin (-); also what excludes and the "
+                        "configuration search see (default: <stdin>)")
     add_report_options(p)
     add_fix_options(p)
+
+
+def _config(args, paths):
+    config = config_for(paths, args.config)
+    config.exclude = [*config.exclude, *args.exclude]
+    return config
+
+
+def _options(args) -> runner.RunOptions:
+    return runner.RunOptions(select=args.select, ignore=args.ignore, jobs=args.jobs, simulate=args.simulate,
+                             progress=True, show_refuted=args.show_refuted,
+                             cache=args.cache, cache_dir=args.cache_dir)
 
 
 def scan(args) -> runner.RunResult:
     paths = args.paths or ["."]
     if args.jobs < 0:
         raise ConfigError("--jobs must be 0 (all cores) or more")
-    config = config_for(paths, args.config)
-    options = runner.RunOptions(select=args.select, ignore=args.ignore, jobs=args.jobs, simulate=args.simulate,
-                                progress=True, show_refuted=args.show_refuted,
-                                cache=args.cache, cache_dir=args.cache_dir)
-    return runner.run(paths, config, options)
+    missing = [p for p in paths if not os.path.lexists(p)]
+    if missing:
+        raise ConfigError(f"{missing[0]}: no such file or folder; check the path")
+    return runner.run(paths, _config(args, paths), _options(args))
+
+
+def scan_stdin(args) -> tuple[runner.RunResult, dict]:
+    """Check the C on stdin as one file named ``--stdin-filename``; returns (result, sources)."""
+    from folint.checker import check_source
+    from folint.finding import FileError
+    from folint.selection import build_rules
+
+    name = args.stdin_filename or "<stdin>"
+    config = _config(args, [args.stdin_filename or "."])
+    started = time.perf_counter()
+    result = runner.RunResult()
+    raw = sys.stdin.buffer.read(config.max_file_size + 1)
+    if _excluded(name, config.exclude, config.root):
+        result.finish(started)
+        return result, {}
+    result.files = 1
+    if len(raw) > config.max_file_size:
+        result.errors.append(FileError(name, f"skipped: stdin is more than the {config.max_file_size}-byte limit "
+                                             f"(raise max-file-size in .folint.toml to check it)"))
+    elif b"\0" in raw:
+        result.errors.append(FileError(name, "skipped: binary input (NUL bytes), not C source"))
+    else:
+        got = check_source(name, raw, build_rules(config, args.select, args.ignore), simulate=args.simulate)
+        result.findings, result.errors, result.parsed = got.findings, got.errors, int(got.parsed)
+        runner._drop_refuted(result, args.show_refuted)
+    result.finish(started)
+    return result, {name: raw.decode("utf-8", "replace")}
 
 
 def run(args) -> int:
+    if STDIN in args.paths:
+        if args.paths != [STDIN]:
+            raise ConfigError("- (stdin) cannot be combined with other PATHs")
+        if args.diff or args.fix:
+            raise ConfigError("--diff and --fix need files on disk, not stdin")
+        result, sources = scan_stdin(args)
+        return emit(args, result, **({"sources": sources} if args.format == "text" else {}))
+    if args.stdin_filename:
+        raise ConfigError("--stdin-filename names C read from stdin: give - as the PATH")
     result = scan(args)
     if args.diff or args.fix:
         return emit_fixes(args, result, args.paths or ["."])

@@ -29,7 +29,7 @@ from folint.patch.series import Settings, check_series
 from folint.patch.trees import GitTree, Overlay, WorkTree
 from folint.selection import build_rules
 
-FORMATS = ("text", "json", "sarif", "review")
+FORMATS = ("text", "json", "sarif", "review", "oneline", "github", "gitlab")
 DEFAULT_BLOCK_ON = ("confirmed", "unverified")
 BYPASS = "To commit anyway: git commit --no-verify"
 
@@ -154,7 +154,7 @@ def check(args):
     config = config_for([plan.where or "."], args.config)
     rules = build_rules(config, args.select, args.ignore, facts=_facts(args, plan))
     settings = Settings(rules, simulate=args.simulate, show_refuted=args.show_refuted,
-                        max_size=config.max_file_size, exclude=list(config.exclude),
+                        max_size=config.max_file_size, exclude=[*config.exclude, *args.exclude],
                         tree_rules=args.tree_rules, config=config, cache=getattr(args, "cache", True),
                         cache_dir=getattr(args, "cache_dir", None), jobs=args.jobs)
     patches, load_errors, notes = load(plan.inputs)
@@ -166,6 +166,8 @@ def check(args):
 
 
 def run(args) -> int:
+    if args.hook:
+        args.quiet = True  # a good commit goes through without a word
     try:
         outcome, patches, config = check(args)
         blocking = block_on(config) if args.hook else None
@@ -174,8 +176,9 @@ def run(args) -> int:
             raise
         print(f"folint: error: {e}\nfolint: commit blocked until this is fixed. {BYPASS}", file=sys.stderr)
         return 2
-    for note in outcome.notes:
-        print(note, file=sys.stderr)
+    if not args.quiet:
+        for note in outcome.notes:
+            print(note, file=sys.stderr)
     result = outcome.result
     if args.format == "review":
         for e in result.errors:
@@ -185,7 +188,7 @@ def run(args) -> int:
         options["sources"] = outcome.sources
     if args.format == "review":
         options["patches"] = patches
-    code = emit(args, result, **options)
+    code = emit(args, result, **options)  # 0 with --exit-zero
     if blocking is not None:
         blockers = [f for f in result.findings if f.verdict in blocking]
         if blockers:
@@ -195,6 +198,6 @@ def run(args) -> int:
                   f"/* folint: ignore[CODE] reason */.\n{BYPASS}", file=sys.stderr)
             return 1
         return 0
-    if code == 0 and outcome.unchecked:
+    if not result.findings and outcome.unchecked:
         return 2
     return code

@@ -9,7 +9,7 @@ from folint.output import write_file, write_stdout
 from folint.reporters import render
 from folint.reporters.text import render_errors, use_colour
 
-FORMATS = ("text", "json", "sarif")
+FORMATS = ("text", "json", "sarif", "oneline", "github", "gitlab")
 
 
 def codes(value: str) -> list[str]:
@@ -31,22 +31,50 @@ def add_report_options(p: argparse.ArgumentParser, formats=FORMATS) -> None:
                    help="do not read or write the tree index cache (file summaries by content hash)")
     p.add_argument("--cache-dir", metavar="DIR",
                    help="keep the tree index cache in DIR (default: $XDG_CACHE_HOME/folint or ~/.cache/folint)")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="only the findings: no summary, no notes; a clean run prints nothing")
+    p.add_argument("--exit-zero", action="store_true",
+                   help="exit 0 even when there are findings (2 still means folint could not run)")
+    p.add_argument("--statistics", action="store_true", help="also print how many findings each rule has")
+    p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                   help="skip files matching GLOB (repeatable; added to the exclude of .folint.toml)")
+
+
+def statistics(result) -> str:
+    """``  3  FOL001  loop-returns-on-first-page`` per rule with findings, most first."""
+    counts: dict[tuple[str, str], int] = {}
+    for f in result.findings:
+        counts[(f.code, f.name)] = counts.get((f.code, f.name), 0) + 1
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return "".join(f"{n:5d}  {code}  {name}\n" for (code, name), n in ranked)
+
+
+def exit_code(args, result) -> int:
+    return 1 if result.findings and not getattr(args, "exit_zero", False) else 0
 
 
 def emit(args, result, **render_options) -> int:
-    """Write the report; errors go to stderr in text mode.  Returns the exit code."""
+    """Write the report; errors go to stderr in the line formats (text, oneline).
+    Returns the exit code."""
     stream = sys.stdout
-    if args.format == "text":
+    quiet = getattr(args, "quiet", False)
+    if args.format in ("text", "oneline"):
         sys.stderr.write(render_errors(result))
+    if args.format == "text":
         report = render("text", result, colour=not args.output and use_colour(stream),
-                        verbose=args.verbose, **render_options)
+                        verbose=args.verbose, summary=not quiet, **render_options)
     else:
         report = render(args.format, result, **render_options)
+    if getattr(args, "statistics", False) and result.findings:
+        if args.format in ("text", "oneline"):
+            report += statistics(result)
+        else:  # keep the machine-readable report parseable
+            sys.stderr.write(statistics(result))
     if args.output:
         write_file(args.output, report)
     else:
         write_stdout(report)
-    return 1 if result.findings else 0
+    return exit_code(args, result)
 
 
 def add_fix_options(p: argparse.ArgumentParser) -> None:
@@ -91,7 +119,7 @@ def emit_fixes(args, result, paths: list[str]) -> int:
             write_stdout(diff)
         sys.stderr.write(f"folint: {len(fixed)} of {len(result.findings)} findings have a safe fix, in {files} "
                          f"file{'s' * (files != 1)}; {left} need a person\n")
-        return 1 if result.findings else 0
+        return exit_code(args, result)
     sys.stderr.write("".join(f"folint: {n}\n" for n in notes))
     sys.stderr.write(f"folint: fixed {len(fixed)} finding{'s' * (len(fixed) != 1)} in {len(written)} "
                      f"file{'s' * (len(written) != 1)}; {left} left\n")

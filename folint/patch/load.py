@@ -72,8 +72,10 @@ def _renumber(patch: Patch, mail: Mail) -> None:
                 ln.patch_line = conv(ln.patch_line)
 
 
-def patches_from(inp: Input) -> tuple[list[Patch], list[FileError], list[str]]:
-    """The patches in one input, its errors, and notes (mails without a diff)."""
+def patches_from(inp: Input, alone: bool = True) -> tuple[list[Patch], list[FileError], list[str]]:
+    """The patches in one input, its errors, and notes (mails without a diff).  Mails
+    without a diff in an input that is not ``alone`` (a ``--cover-letter`` file given
+    beside its patches) are notes only, as they are inside one mailbox."""
     if not inp.raw.strip():
         return [], [FileError(inp.source, f"empty input, no patch in it; {_WHAT}")], []
     mails = split_mails(inp.raw)
@@ -98,6 +100,8 @@ def patches_from(inp: Input) -> tuple[list[Patch], list[FileError], list[str]]:
             continue
         _renumber(patch, mail)
         patches.append(patch)
+    if not patches and not alone and any(m.headers for m in mails):
+        return [], [], notes
     if not patches:
         what = (f"{len(mails)} mail{'s' * (len(mails) != 1)}, none with a diff" if any(m.headers for m in mails)
                 else "no diff found")
@@ -121,11 +125,14 @@ def load(inputs: list[Input]) -> tuple[list[Patch], list[FileError], list[str]]:
     patches, errors, notes = [], [], []
     fallback = {}
     for inp in inputs:
-        got, errs, more = patches_from(inp)
+        got, errs, more = patches_from(inp, alone=len(inputs) == 1)
         for p in got:
             fallback[id(p)] = inp.label or os.path.basename(inp.source)
         patches += got
         errors += errs
         notes += more
+    if not patches and not errors and inputs:  # only cover letters: nothing at all to check
+        errors.append(FileError(inputs[0].source, f"no patch in {len(inputs)} inputs (only mails without a "
+                                                  f"diff); {_WHAT}"))
     label_series(patches, fallback)
     return patches, errors, notes

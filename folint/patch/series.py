@@ -255,9 +255,9 @@ class SeriesChecker:
                             f"{change.path}: hunk {hunk.index} ({hunk.header}) does not apply: {failed.reason}; "
                             f"this file is not checked, the rest is")
                 return None
+        # Already in the tree (always so on a b4 prep branch or in a commit hook): checked
+        # against the tree with it taken out, silently -- there is nothing to act on.
         redo = apply_hunks(undone.text, change.hunks)
-        self._note(patch, change.line, f"{change.path}: the patch is already in the tree; checked against "
-                                       f"the tree with it taken out")
         return encode(undone.text), encode(redo.text), redo.added, redo.gaps
 
     def _check_fragments(self, patch: Patch, change: FileChange) -> None:

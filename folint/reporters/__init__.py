@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from folint.reporters import json_report, review, sarif, text
+from folint.reporters import github, gitlab, json_report, oneline, review, sarif, text
 
-REPORTERS = {"text": text, "json": json_report, "sarif": sarif, "review": review}
+REPORTERS = {"text": text, "json": json_report, "sarif": sarif, "review": review,
+             "oneline": oneline, "github": github, "gitlab": gitlab}
 
 
 def render(fmt: str, result, **options) -> str:

@@ -42,8 +42,10 @@ def render_errors(result) -> str:
     return "".join(f"{e.path}: error: {e.message}\n" for e in result.errors)
 
 
-def render(result, *, colour: bool = False, verbose: bool = False, sources: dict | None = None) -> str:
-    """``sources`` maps a path to its text when it is not on disk (check-patch)."""
+def render(result, *, colour: bool = False, verbose: bool = False, sources: dict | None = None,
+           summary: bool = True) -> str:
+    """``sources`` maps a path to its text when it is not on disk (check-patch).
+    ``summary=False`` (``-q``): the findings alone, nothing at all for a clean run."""
     paint = _Paint(colour)
     cache: dict = {p: t.split("\n") for p, t in (sources or {}).items()}
     out = []
@@ -65,6 +67,8 @@ def render(result, *, colour: bool = False, verbose: bool = False, sources: dict
         if verbose and f.trace:
             for i, step in enumerate(f.trace, 1):
                 out.append(paint(f"      {i:>2}. line {step.get('line', '?')}: {step.get('event', '')}", "dim"))
+    if not summary:
+        return "".join(line + "\n" for line in out)
     n = len(result.findings)
     tail = f"{n} finding{'s' * (n != 1)} in {result.files} file{'s' * (result.files != 1)} " \
            f"({result.parsed} parsed, {result.seconds:.2f}s)"
