@@ -57,8 +57,8 @@ def test_text_mode_puts_errors_on_stderr(capsys, tmp_path):
 
 def test_missing_path(capsys, tmp_path):
     code, out, err = scan(capsys, tmp_path / "nope.c", fmt="text")
-    assert code == 0
-    assert "nope.c: error: cannot read: No such file or directory" in err
+    assert code == 2  # a typo in CI must not pass (issue 13)
+    assert "nope.c: no such file or folder; check the path" in err and out == ""
 
 
 @pytest.mark.parametrize("depth", [50_000])
