@@ -77,6 +77,8 @@ Options:
 
 from __future__ import annotations
 
+import functools
+
 import re
 from dataclasses import dataclass
 
@@ -299,10 +301,16 @@ def _failing_call(cond: Node | None, ifs: Node, loop, body) -> str | None | bool
     return False
 
 
+@functools.lru_cache(maxsize=8)
+def _writes(body: Node) -> dict[str, list[Node]]:
+    """``cnodes.assigned_names`` of a loop body, once per body (asked for each ``if`` in it)."""
+    return cnodes.assigned_names(body)
+
+
 def _last_call_assigned(body: Node, name: str, before: int) -> str | None:
     """The call in the last ``name = call(...)`` before byte ``before`` in ``body``."""
     best = None
-    for w in cnodes.assigned_names(body).get(name, []):
+    for w in _writes(body).get(name, []):
         if w.end_byte > before:
             continue
         value = w.child_by_field_name("value") if w.type == "init_declarator" else (
