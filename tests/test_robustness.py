@@ -68,9 +68,11 @@ def test_pathological_nesting(capsys, tmp_path, depth):
         "int f(struct folio *folio)\n{\n\tlong i;\n\tfor (i = 0; i < folio_nr_pages(folio); i++) " + body + "\n}\n")
     (tmp_path / "good.c").write_bytes(MODEL)
     code, out, _ = scan(capsys, tmp_path)
-    errs = errors_of(out)
-    assert "nested too deeply" in errs["deep.c"]
-    assert [os.path.basename(f["path"]) for f in json.loads(out)["findings"]] == ["good.c"]
+    # The exit search has no depth limit (folint.flow is one bottom-up pass), so the
+    # loop that returns at once is found however deep its braces go.
+    assert errors_of(out) == {}
+    found = [(os.path.basename(f["path"]), f["code"]) for f in json.loads(out)["findings"]]
+    assert ("deep.c", "FOL001") in found and ("good.c", "FOL001") in found
 
 
 def test_garbage_and_empty_files(capsys, tmp_path):
