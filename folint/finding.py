@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-VERDICTS = ("confirmed", "refuted", "inconclusive", "unverified")
+from folint.enums import Verdict
+
+VERDICTS = tuple(v.value for v in Verdict)
 
 
 @dataclass
@@ -20,7 +22,7 @@ class Finding:
     end_column: int
     function: str | None
     message: str
-    verdict: str = "unverified"
+    verdict: Verdict = Verdict.UNVERIFIED
     evidence: str = ""
     trace: list[dict] = field(default_factory=list)
     # Set by check-patch: which patch of a series introduced the finding.

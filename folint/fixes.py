@@ -47,6 +47,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
+from folint.enums import Verdict
 
 MAX_FIX_READ = 1 << 30  # bytes: a file to fix was checked, so it is under max-file-size anyway
 
@@ -309,7 +310,7 @@ def collect_fixes(findings, rules, max_size: int | None = None) -> Collected:
     sources: dict[str, SourceFile | None] = {}
     for f in sorted(findings, key=lambda f: f.sort_key()):
         rule = by_code.get(f.code)
-        if rule is None or f.verdict == "refuted" or type(rule).fixes is _no_fixes():
+        if rule is None or f.verdict == Verdict.REFUTED or type(rule).fixes is _no_fixes():
             continue
         if f.path not in sources:
             raw, err = read_source(f.path, max_size or DEFAULT_MAX_FILE_SIZE)

@@ -21,7 +21,7 @@ from folint.finding import Finding
 from folint.source import SourceFile
 
 if TYPE_CHECKING:
-    from folint.sim import Verdict
+    from folint.sim import Judgement
 
 CODE_RE = re.compile(r"^FOL\d{3}$")
 
@@ -73,7 +73,7 @@ class Rule:
         return Finding(self.code, self.name, src.path, line, col, end_line, end_col, function,
                        message, statement=cnodes.normalise(src.text(stmt)), data=data)
 
-    def oracle(self, finding: Finding, sim) -> Verdict | None:
+    def oracle(self, finding: Finding, sim) -> Judgement | None:
         """Confirm or refute ``finding`` by running ``sim`` (a ``folint.sim.Simulation``
         of the finding's function).  Default: no oracle, the verdict stays "unverified".
         See ``folint.sim`` for the API."""

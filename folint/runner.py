@@ -19,6 +19,7 @@ from folint.finding import FileError, Finding
 from folint.index.collect import IndexWorker
 from folint.index.phase import TreePhase
 from folint.selection import build_rules
+from folint.enums import Verdict
 
 PROGRESS_MIN_FILES = 2000
 
@@ -139,6 +140,6 @@ def run(targets: list[str], config: Config, options: RunOptions) -> RunResult:
 
 def _drop_refuted(result: RunResult, show: bool) -> None:
     """Count findings the simulator proved wrong; hide them unless asked."""
-    result.refuted = sum(f.verdict == "refuted" for f in result.findings)
+    result.refuted = sum(f.verdict == Verdict.REFUTED for f in result.findings)
     if not show:
-        result.findings = [f for f in result.findings if f.verdict != "refuted"]
+        result.findings = [f for f in result.findings if f.verdict != Verdict.REFUTED]

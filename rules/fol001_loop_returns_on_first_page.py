@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from folint import flow
 from folint.rule import Rule
+from folint.sim.kinds import EventKind, LoopExit
 
 _HOW = {"return_statement": "returns", "break_statement": "breaks out", "goto_statement": "jumps out"}
 
@@ -72,7 +73,7 @@ class LoopReturnsOnFirstPage(Rule):
 
         def witness(path):
             for run in runs_of(path, start):
-                if run.exit not in ("return", "break", "goto"):
+                if run.exit not in (LoopExit.RETURN, LoopExit.BREAK, LoopExit.GOTO):
                     continue
                 events = events_in(path, run)
                 reached = {i for e in events for i in e.page_indexes() if isinstance(i, int) and 0 <= i < nr}
@@ -80,7 +81,7 @@ class LoopReturnsOnFirstPage(Rule):
                 never = set(range(nr)) - reached
                 if run.iterations >= nr or not never:
                     continue
-                callees = [e.name for e in events if e.kind in ("call", "fail") and e.pages()]
+                callees = [e.name for e in events if e.kind in (EventKind.CALL, EventKind.FAIL) and e.pages()]
                 who = f"{callees[0]}() reached" if callees else "the loop reached"
                 how = {"return": "returned", "break": "broke out", "goto": "jumped out"}[run.exit]
                 return (f"{nr}-page folio: {who} page {pages_text(reached)} only, then the loop {how} "

@@ -70,8 +70,10 @@ import re
 from collections.abc import Iterator
 
 from folint import cnodes
+from folint.enums import Verdict
 from folint.finding import Finding
 from folint.rule import Rule
+from folint.sim.kinds import EventKind
 
 MAX_NAMED = 5  # callers named in a message; the rest are counted
 
@@ -308,7 +310,7 @@ def _sim_plan(d, j, callers) -> dict:
             "own": kind, "caller": caller[0] if caller else None}
 
 
-SIM_KINDS = ("call", "model", "fail", "assume", "return", "loop")
+SIM_KINDS = (EventKind.CALL, EventKind.MODEL, EventKind.FAIL, EventKind.ASSUME, EventKind.RETURN, EventKind.LOOP)
 
 
 def judge_round_trip(plan: dict, sim):
@@ -332,7 +334,7 @@ def judge_round_trip(plan: dict, sim):
         out = []
         for e in path.events[k + 1:]:
             if e.depth == 0:
-                return out if e.kind == "return" and e.name == name else None
+                return out if e.kind == EventKind.RETURN and e.name == name else None
             out.append(e)
         return None
 
@@ -343,7 +345,7 @@ def judge_round_trip(plan: dict, sim):
         if inner is None:
             return None
         nr = page.folio.nr
-        back = next((e for e in inner if e.kind == "model" and e.name == "page_folio" and e.args
+        back = next((e for e in inner if e.kind == EventKind.MODEL and e.name == "page_folio" and e.args
                      and same_page(e.args[0], page) and isinstance(e.result, Folio) and e.result is page.folio), None)
         used = [e for e in inner if e is not back and any(same_page(a, page) for a in e.args)]
         if own == "roundtrip" and back is not None and not used:
@@ -360,11 +362,11 @@ def judge_round_trip(plan: dict, sim):
 
     if plan["caller"] is None:  # the function alone, its page bound to page 0 of a folio
         def witness(path):
-            page = next((e.args[0] for e in path.events if e.kind == "model" and e.name == "page_folio"
+            page = next((e.args[0] for e in path.events if e.kind == EventKind.MODEL and e.name == "page_folio"
                          and e.args and isinstance(e.args[0], Page) and e.result is e.args[0].folio), None)
             if page is None:
                 return None
-            back = [e for e in path.events if e.kind == "model" and e.name == "page_folio"
+            back = [e for e in path.events if e.kind == EventKind.MODEL and e.name == "page_folio"
                     and e.args and same_page(e.args[0], page)]
             used = [e for e in path.events if e not in back and any(same_page(a, page) for a in e.args)]
             if back and not used:
@@ -381,7 +383,7 @@ def judge_round_trip(plan: dict, sim):
 
     def witness(path):
         for k, e in enumerate(path.events):
-            if e.kind == "call" and e.depth == 0 and e.name == name and e.byte == byte:
+            if e.kind == EventKind.CALL and e.depth == 0 and e.name == name and e.byte == byte:
                 reached.append(True)
                 arg = e.args[i] if i < len(e.args) else None
                 if isinstance(arg, Page) and isinstance(arg.folio, Folio):
@@ -396,12 +398,12 @@ def judge_round_trip(plan: dict, sim):
 
     verdict = _sizes(sim, inline, witness, f"on every path {caller}() passes {name}() no page of a folio it "
                                            f"holds, or {name}() does more with the page than the finding says")
-    if verdict.verdict == "refuted" and not reached:
+    if verdict.verdict == Verdict.REFUTED and not reached:
         from folint.sim.oracle import inconclusive
 
         return inconclusive(f"no simulated path of {caller}() reaches the call at line {line} (it may sit behind "
                             f"a failure or a state the simulation does not produce)")
-    if verdict.verdict == "refuted" and unknown:
+    if verdict.verdict == Verdict.REFUTED and unknown:
         from folint.sim.oracle import inconclusive
 
         return inconclusive(f"the simulation cannot tell which folio the page passed at line {line} belongs to "
@@ -423,12 +425,12 @@ def _sizes(sim, inline, witness, refute_text):
         scenario = Scenario(nr=nr, inline=inline) if inline else Scenario(nr=nr)
         v = judge(sim.run(scenario, until=lambda p: witness(p) is not None), witness,
                   refute_evidence=refute_text, kinds=SIM_KINDS)
-        if v.verdict == "confirmed":
+        if v.verdict == Verdict.CONFIRMED:
             return v
         verdicts.append((nr, v))
-    if all(v.verdict == "refuted" for _nr, v in verdicts):
+    if all(v.verdict == Verdict.REFUTED for _nr, v in verdicts):
         return verdicts[0][1]
-    nr, v = next((nr, v) for nr, v in verdicts if v.verdict != "refuted")
+    nr, v = next((nr, v) for nr, v in verdicts if v.verdict != Verdict.REFUTED)
     return inconclusive(f"{nr}-page folio: {v.evidence}")
 
 

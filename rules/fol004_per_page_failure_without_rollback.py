@@ -85,7 +85,9 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from folint import cnodes, flow, vocab
+from folint.enums import Verdict
 from folint.rule import Rule
+from folint.sim.kinds import EventKind, LoopExit, PathStatus
 from folint.vocab import PAGE_LOOP_NEEDLES
 
 # do -> the calls that undo it.  Each do leaves per-page state behind until undone,
@@ -214,14 +216,14 @@ class PerPageFailureWithoutRollback(Rule):
             return ev.name == call and ev.iteration(start) == k + 1
 
         def witness(path):
-            failed = next((i for i, e in enumerate(path.events) if e.kind == "fail" and e.name == call
+            failed = next((i for i, e in enumerate(path.events) if e.kind == EventKind.FAIL and e.name == call
                            and e.iteration(start) == k + 1), None)
-            if failed is None or path.status != "returned":
+            if failed is None or path.status != PathStatus.RETURNED:
                 return None
-            if not any(r.exit in ("return", "break", "goto") and r.exit_line == finding.line and
+            if not any(r.exit in (LoopExit.RETURN, LoopExit.BREAK, LoopExit.GOTO) and r.exit_line == finding.line and
                        r.iterations == k + 1 for r in runs_of(path, start)):
                 return None  # this path did not leave through the flagged exit
-            later = {i for e in path.events[failed + 1:] if e.kind in ("call", "fail")
+            later = {i for e in path.events[failed + 1:] if e.kind in (EventKind.CALL, EventKind.FAIL)
                      for i in e.page_indexes() if isinstance(i, int)}
             if set(range(k)) & later:
                 return None
@@ -240,10 +242,10 @@ class PerPageFailureWithoutRollback(Rule):
         for value in values:
             ex = sim.run(Scenario(nr=nr, fail_when=fail_when, fail_value=value))
             verdict = sim.judge(ex, witness, refute_evidence=refutation)
-            if verdict.verdict == "confirmed":
+            if verdict.verdict == Verdict.CONFIRMED:
                 return verdict
             verdicts.append(verdict)
-        return next((v for v in verdicts if v.verdict == "inconclusive"), verdicts[-1])
+        return next((v for v in verdicts if v.verdict == Verdict.INCONCLUSIVE), verdicts[-1])
 
 
 def _failure_values(data: dict) -> list[int]:

@@ -73,6 +73,7 @@ from folint import cnodes, vocab
 from folint.config import ConfigError
 from folint.fixes import Edit, Fix
 from folint.rule import Rule
+from folint.sim.kinds import PathStatus
 
 TABLE_FILE = "page_api_table.toml"
 EXACTNESS = ("any-page", "head-page", "whole-folio")
@@ -366,7 +367,7 @@ class PageApiOnFolio(Rule):
 
         ex = sim.run(scenario, until=lambda path: witness(path) is not None)
         for path in ex.paths:
-            if path.status != "infeasible" and (evidence := witness(path)):
+            if path.status != PathStatus.INFEASIBLE and (evidence := witness(path)):
                 return confirmed(evidence, trace_of(path))
         wanted = "the head page" if head else "a tail page"
         reason = ex.reason if not ex.complete else f"no explored path reaches the call with {wanted} of a folio"

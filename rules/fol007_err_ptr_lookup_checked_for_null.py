@@ -52,6 +52,7 @@ from tree_sitter import Node
 from folint import cnodes
 from folint.fixes import Edit, Fix
 from folint.rule import Rule
+from folint.sim.kinds import EventKind, PathStatus
 
 ERR_TESTS = frozenset({"IS_ERR", "IS_ERR_OR_NULL", "PTR_ERR_OR_ZERO", "IS_ERR_VALUE", "PTR_ERR"})
 _CONDITION_OF = ("if_statement", "while_statement", "do_statement", "for_statement", "conditional_expression")
@@ -296,15 +297,16 @@ class ErrPtrLookupCheckedForNull(Rule):
         def witness(path):
             failed = False
             for ev in path.events:
-                if ev.kind == "fail" and ev.byte == byte:
+                if ev.kind == EventKind.FAIL and ev.byte == byte:
                     failed = True
                     continue
                 if not failed or ev.depth != 0:
                     continue
-                if ev.kind in ("call", "model", "fail") and err in [a for a in ev.args if isinstance(a, int)]:
+                if ev.kind in (EventKind.CALL, EventKind.MODEL, EventKind.FAIL) and \
+                        err in [a for a in ev.args if isinstance(a, int)]:
                     return (f"{called}() fails with ERR_PTR(-ENOENT); the NULL test at line "
                             f"{test_line} lets it through and line {ev.line} calls {ev.name}() with it")
-            if failed and path.status == "returned" and path.returned == err and self._returns_pointer(sim):
+            if failed and path.status == PathStatus.RETURNED and path.returned == err and self._returns_pointer(sim):
                 return (f"{called}() fails with ERR_PTR(-ENOENT); the NULL test at line "
                         f"{test_line} lets it through and the function returns it as its folio")
             return None

@@ -53,8 +53,10 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from folint import cnodes, kmap, small_folio
+from folint.enums import Verdict
 from folint.kmap import Extent
 from folint.rule import Rule
+from folint.sim.kinds import EventKind
 
 
 def _map_target(call: Node) -> str | None:
@@ -346,8 +348,8 @@ class KmapOnePageCopyMore(Rule):
         if both:  # a parameter used as an offset and as a length: try it as a length too
             bindings.append({p: 0 for p in offset_params - both} | {p: nr * kmap.PAGE_SIZE for p in both})
         verdicts = [self._attempt(sim, finding, form, bind, nr) for bind in bindings]
-        return next((v for v in verdicts if v.verdict == "confirmed"), None) or \
-            next((v for v in verdicts if v.verdict == "inconclusive"), verdicts[-1])
+        return next((v for v in verdicts if v.verdict == Verdict.CONFIRMED), None) or \
+            next((v for v in verdicts if v.verdict == Verdict.INCONCLUSIVE), verdicts[-1])
 
     def _attempt(self, sim, finding, form, bind, nr):
         """The verdict of one run with the integer parameters in ``bind`` fixed."""
@@ -364,7 +366,8 @@ class KmapOnePageCopyMore(Rule):
 
         def witness(path):
             for e in path.events:
-                if form == "copy" and e.byte == finding.data["call_byte"] and e.kind in ("call", "fail"):
+                if form == "copy" and e.byte == finding.data["call_byte"] and \
+                        e.kind in (EventKind.CALL, EventKind.FAIL):
                     access = kmap.ACCESSES[finding.data["call"]]
                     n = e.args[access.length] if len(e.args) > access.length else None
                     at = next((mapping_of(e.args[i]) for i in access.pointers if i < len(e.args)
@@ -375,7 +378,8 @@ class KmapOnePageCopyMore(Rule):
                     if at[1] + n > at[0].avail:
                         return (f"{setting}: {at[0].describe()}; {access.name}() {access.verb} {n} bytes "
                                 f"from byte {at[1]} of the mapping")
-                elif form == "helper" and e.byte == finding.data["call_byte"] and e.kind in ("call", "fail"):
+                elif form == "helper" and e.byte == finding.data["call_byte"] and \
+                        e.kind in (EventKind.CALL, EventKind.FAIL):
                     off = e.args[finding.data["offset_arg"]] if len(e.args) > finding.data["offset_arg"] else None
                     n = e.args[finding.data["length_arg"]] if len(e.args) > finding.data["length_arg"] else None
                     if not (isinstance(off, int) and isinstance(n, int)):
@@ -383,7 +387,7 @@ class KmapOnePageCopyMore(Rule):
                     elif off + n > kmap.PAGE_SIZE:
                         return (f"{setting}: {e.name}() maps one page (4096 bytes) and is asked for {n} bytes "
                                 f"from byte {off} of it")
-                elif form not in ("copy", "helper") and e.kind == "call":
+                elif form not in ("copy", "helper") and e.kind == EventKind.CALL:
                     n = self._clamped_length(fn, e, clamped)
                     past = past_mapping(e, n)
                     if past is not None:
@@ -397,10 +401,10 @@ class KmapOnePageCopyMore(Rule):
         verdict = judge(ex, witness, refute_evidence=(
             f"with a {setting}, every access stays inside its mapping "
             f"({len(ex.feasible)} path{'s' * (len(ex.feasible) != 1)} explored)"))
-        if verdict.verdict == "refuted" and form == "loop":
+        if verdict.verdict == Verdict.REFUTED and form == "loop":
             return inconclusive("the loop reaches the mapping by subscript or dereference, which the simulator "
                                 "does not record; no call got an address past the mapping")
-        if verdict.verdict == "refuted" and undecided:
+        if verdict.verdict == Verdict.REFUTED and undecided:
             return inconclusive(f"the simulator cannot tell the length or the address ({undecided[0]})")
         return verdict
 

@@ -57,9 +57,11 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from folint import cnodes, kmap, small_folio
+from folint.enums import Verdict
 from folint.fixes import Edit, Fix
 from folint.kmap import Extent, Span
 from folint.rule import Rule
+from folint.sim.kinds import EventKind, PathStatus
 
 FOLIO_APIS = {"sg_set_page": "sg_set_folio", "bio_add_page": "bio_add_folio", "__bio_add_page": "bio_add_folio_nofail",
               "bvec_set_page": "bvec_set_folio", "copy_page_to_iter": "copy_folio_to_iter",
@@ -269,11 +271,11 @@ class HeadPageWhereSubpageMeant(Rule):
                         if kind == "folio" and off >= kmap.PAGE_SIZE:
                             return (f"{setting}: {name}() got {render(page)} with offset {off}, past that page "
                                     f"(it works inside one page)")
-                if not spec and e.kind == "call":
+                if not spec and e.kind == EventKind.CALL:
                     got = wrong_page(e.args)
                     if got:
                         return f"{setting}: {got}, given to {e.name}()"
-            if not spec and path.status == "returned":
+            if not spec and path.status == PathStatus.RETURNED:
                 got = wrong_page([path.returned])
                 if got:
                     return f"{setting}: {got}, returned"
@@ -296,7 +298,7 @@ class HeadPageWhereSubpageMeant(Rule):
         ex = sim.run(Scenario(args={p: target for p in params}), until=lambda path: witness(path) is not None)
         verdict = judge(ex, witness, refute_evidence=f"with a {setting}, {name}() always got the page the "
                                                      f"offset selects ({len(ex.feasible)} paths explored)")
-        if verdict.verdict == "refuted" and (undecided or not spec):
+        if verdict.verdict == Verdict.REFUTED and (undecided or not spec):
             return inconclusive(f"the simulator cannot tell the page or the offset "
                                 f"({undecided[0] if undecided else 'no call used the address'})")
         return verdict

@@ -28,9 +28,10 @@ from folint.patch.load import Input, load, read_input
 from folint.patch.series import Settings, check_series
 from folint.patch.trees import GitTree, Overlay, WorkTree
 from folint.selection import build_rules
+from folint.enums import Verdict
 
 FORMATS = ("text", "json", "sarif", "review", "oneline", "github", "gitlab")
-DEFAULT_BLOCK_ON = ("confirmed", "unverified")
+DEFAULT_BLOCK_ON = (Verdict.CONFIRMED, Verdict.UNVERIFIED)
 BYPASS = "To commit anyway: git commit --no-verify"
 
 

@@ -15,7 +15,8 @@ import sys
 from folint.checker import read_source
 from folint.config import DEFAULT_MAX_FILE_SIZE, ConfigError
 from folint.sim.explore import Scenario
-from folint.sim.oracle import Simulation
+from folint.sim.kinds import EventKind, PathStatus
+from folint.sim.oracle import TRACE_KINDS, Simulation
 from folint.sim.values import render
 from folint.source import SourceFile
 
@@ -92,7 +93,7 @@ def render_exploration(src, fn, ex, *, verbose: bool = False) -> str:
     first = ex.paths[0] if ex.paths else None
     params = ", ".join(f"{name} = {_describe(v)}" for name, v in (first.params if first else []))
     out = [f"{src.path}:{line}: {fn.name}({params})"]
-    kinds = {"call", "fail", "assume", "return", "loop"} | ({"model"} if verbose else set())
+    kinds = set(TRACE_KINDS) | ({EventKind.MODEL} if verbose else set())
     total = len(ex.paths)
     for i, path in enumerate(ex.paths, 1):
         out.append(f"path {i} of {total}{'+' if not ex.complete and not ex.stopped_early else ''}:")
@@ -125,16 +126,16 @@ def _describe(v) -> str:
 
 
 def _outcome(path) -> str:
-    if path.status == "returned":
-        ret = next((e for e in reversed(path.events) if e.kind == "return" and e.depth == 0), None)
+    if path.status == PathStatus.RETURNED:
+        ret = next((e for e in reversed(path.events) if e.kind == EventKind.RETURN and e.depth == 0), None)
         where = f" at line {ret.line}" if ret is not None else ""
         if path.returned is None:
             return f"returned{where}"
         return f"returned {render(path.returned, status=True)}{where}"
-    if path.status == "infeasible":
+    if path.status == PathStatus.INFEASIBLE:
         return f"infeasible path, ignored: {path.reason}"
-    if path.status == "stopped":
+    if path.status == PathStatus.STOPPED:
         return "stopped"
-    if path.status == "bounded":
+    if path.status == PathStatus.BOUNDED:
         return f"not followed further: {path.reason}"
     return f"cut short: {path.reason}"

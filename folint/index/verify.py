@@ -18,6 +18,7 @@ import sys
 
 from folint.finding import FileError, Finding
 from folint.rule import Rule
+from folint.enums import Verdict
 
 
 def _function_at(src, name: str, line: int):
@@ -109,16 +110,16 @@ def _verify(findings: list[Finding], rules_by_code: dict, sources: dict[str, byt
         else:
             src, fn = callee_src, _function_at(callee_src, plan["callee"], def_line) if callee_src else None
         if fn is None or callee_src is None:
-            f.verdict, f.evidence = "inconclusive", "simulation: the function could not be read again"
+            f.verdict, f.evidence = Verdict.INCONCLUSIVE, "simulation: the function could not be read again"
             continue
         extra = [callee_src] if callee_src is not src else []
         try:
             verdict = rule.oracle(f, Simulation(src, fn, extra_sources=extra))
         except RecursionError:
-            f.verdict, f.evidence = "inconclusive", "simulation: code nested too deeply"
+            f.verdict, f.evidence = Verdict.INCONCLUSIVE, "simulation: code nested too deeply"
             continue
         except Exception as e:  # an oracle bug must not end the run
-            f.verdict, f.evidence = "inconclusive", f"simulation failed: internal error {type(e).__name__}"
+            f.verdict, f.evidence = Verdict.INCONCLUSIVE, f"simulation failed: internal error {type(e).__name__}"
             errors.append(FileError(f.path, f"line {f.line}: {f.code} simulation: internal error "
                                             f"{type(e).__name__}: {e}; please report it with this file"))
             continue

@@ -28,6 +28,7 @@ from folint.patch.trees import Overlay, Tree
 from folint.rule import Rule
 from folint.runner import RunResult
 from folint.source import SourceFile
+from folint.enums import Verdict
 
 PARTIAL = ("no tree to apply the patch to: only the text of the hunks was checked, so code outside "
            "them (declarations, loop bounds) was not seen and some findings may be missed; "
@@ -80,8 +81,8 @@ def introduced(path: str, pre: bytes, post: bytes, added: set[int], gaps: set[in
     candidates = unmatched(before, after.findings, added)
     if candidates:
         candidates = in_touched(candidates, touched_functions(SourceFile(path, post), added, gaps), added)
-    out.refuted = sum(f.verdict == "refuted" for f in candidates)
-    out.findings = candidates if settings.show_refuted else [f for f in candidates if f.verdict != "refuted"]
+    out.refuted = sum(f.verdict == Verdict.REFUTED for f in candidates)
+    out.findings = candidates if settings.show_refuted else [f for f in candidates if f.verdict != Verdict.REFUTED]
     return out
 
 
@@ -197,7 +198,7 @@ class SeriesChecker:
             if not mine:
                 continue
             mine = in_touched(mine, touched_functions(SourceFile(path, post), added, gaps), added)
-            kept = mine if self.settings.show_refuted else [f for f in mine if f.verdict != "refuted"]
+            kept = mine if self.settings.show_refuted else [f for f in mine if f.verdict != Verdict.REFUTED]
             self.outcome.result.refuted += len(mine) - len(kept)
             self._report(patch, path, post.decode("utf-8", "replace"), _Introduced(findings=kept))
             self.outcome.result.files -= 1  # the file was counted when its file rules ran

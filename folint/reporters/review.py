@@ -14,6 +14,7 @@ from __future__ import annotations
 import textwrap
 
 from folint.patch.model import REMOVED, display
+from folint.enums import Verdict
 
 WIDTH = 72
 MBOX_FROM = "From folint Mon Sep 17 00:00:00 2001"
@@ -25,12 +26,12 @@ def _wrap(text: str) -> list[str]:
 
 def verdict_sentence(f) -> str:
     evidence = f.evidence.strip().rstrip(".")
-    if f.verdict == "confirmed":
+    if f.verdict == Verdict.CONFIRMED:
         return f"Confirmed by simulation: {evidence}." if evidence else "Confirmed by simulation."
-    if f.verdict == "refuted":
+    if f.verdict == Verdict.REFUTED:
         return f"The simulation refutes this, so it may be a false positive: {evidence}." if evidence \
             else "The simulation refutes this, so it may be a false positive."
-    if f.verdict == "inconclusive":
+    if f.verdict == Verdict.INCONCLUSIVE:
         return f"The simulation was inconclusive: {evidence}." if evidence else "The simulation was inconclusive."
     return "Found by a static check; not confirmed by simulation."
 

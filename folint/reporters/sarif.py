@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 
 from folint import __version__
+from folint.enums import Verdict
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-_LEVEL = {"confirmed": "error", "unverified": "warning", "inconclusive": "warning", "refuted": "note"}
+_LEVEL = {Verdict.CONFIRMED: "error", Verdict.UNVERIFIED: "warning", Verdict.INCONCLUSIVE: "warning",
+          Verdict.REFUTED: "note"}
 
 
 def _rule_meta(cls) -> dict:

@@ -6,6 +6,7 @@ Colour only on a terminal, and never when NO_COLOR is set.
 from __future__ import annotations
 
 import os
+from folint.enums import Verdict
 
 _COLOURS = {"bold": "1", "yellow": "33", "red": "31", "green": "32", "cyan": "36", "dim": "2"}
 
@@ -62,7 +63,7 @@ def render(result, *, colour: bool = False, verbose: bool = False, sources: dict
             out.append("    " + " " * len(prefix) + paint("^" + "~" * (width - 1), "green"))
         if f.patch:
             out.append(f"    introduced by: {f.patch}")
-        if f.verdict != "unverified":
+        if f.verdict != Verdict.UNVERIFIED:
             out.append(f"    {paint(f.verdict + ':', 'bold')} {f.evidence}".rstrip())
         if verbose and f.trace:
             for i, step in enumerate(f.trace, 1):

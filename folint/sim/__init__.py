@@ -15,7 +15,7 @@ Oracle API (what a rule implements)
 -----------------------------------
 A rule that the simulator can confirm defines, at the end of its class::
 
-    def oracle(self, finding: Finding, sim: Simulation) -> Verdict | None:
+    def oracle(self, finding: Finding, sim: Simulation) -> Judgement | None:
         ...
 
 ``Rule.oracle`` returns None by default: the finding stays ``unverified``.
@@ -138,7 +138,8 @@ runs in the function itself), ``events_in(path, run)``, ``pages_text({1, 2,
 3})`` -> "1-3", ``paths_text(n)``, ``loop_not_reached(ex, loop_start)``
 (refutation evidence when no path runs the loop), ``trace_of(path, kinds)``.
 
-Verdicts: return :func:`confirmed` (evidence sentence, trace),
+Verdicts: an oracle returns a :class:`Judgement` (``verdict``, ``evidence``,
+``trace``): :func:`confirmed` (evidence sentence, trace),
 :func:`refuted` (evidence) or :func:`inconclusive` (reason), or use
 ``sim.judge(exploration, witness)``: ``witness(path) -> str | None`` gives
 the evidence sentence when that path shows the bug; judge returns confirmed
@@ -161,15 +162,27 @@ error pointer::
         return ErrPtr(-ERRNO["ENOENT"])
 
     registry.add("filemap_lock_folio", filemap_lock_folio)
-  The built-in folio vocabulary lives
-in ``folint.sim.builtin_models`` and is registered through the same hook.
+
+The built-in folio vocabulary lives in ``folint.sim.builtin_models`` and is
+registered through the same hook.  ``Scenario(fail_value=ErrPtr(-ERRNO[
+"ENOENT"]))`` makes the injected failure an error pointer.
+
+The words are str-valued Enums (``folint.enums.StrEnum``: each member equals,
+hashes and prints as its string, so ``e.kind == "call"`` still holds and the
+JSON and SARIF output is the same): :class:`folint.enums.Verdict`
+(``CONFIRMED``, ``REFUTED``, ``INCONCLUSIVE``, ``UNVERIFIED``: a finding's
+``verdict``, and a :class:`Judgement`'s), and in ``folint.sim.kinds``
+:class:`EventKind` (``CALL``, ``MODEL``, ``FAIL``, ``ASSUME``, ``RETURN``,
+``LOOP``, ``USE``), :class:`PathStatus` (``RETURNED``, ``STOPPED``,
+``BOUNDED``, ``CUT``, ``INFEASIBLE``) and :class:`LoopExit` (``CONDITION``,
+``BREAK``, ``RETURN``, ``GOTO``, ``CUT``).
 """
 
 from __future__ import annotations
 
 __all__ = [
-    "Event", "Exploration", "LoopRun", "Scenario", "SimRun", "Simulation", "Verdict",
-    "confirmed", "inconclusive", "refuted",
+    "ErrPtr", "Event", "EventKind", "Exploration", "Judgement", "LoopExit", "LoopRun", "PathStatus", "Scenario",
+    "SimRun", "Simulation", "Verdict", "confirmed", "inconclusive", "refuted", "uses_of",
 ]
 
 
@@ -182,7 +195,19 @@ def __getattr__(name):  # lazy: importing folint.sim stays cheap for the rules
         from folint.sim import explore
 
         return getattr(explore, name)
-    if name in ("Simulation", "Verdict", "confirmed", "inconclusive", "refuted"):
+    if name in ("EventKind", "LoopExit", "PathStatus"):
+        from folint.sim import kinds
+
+        return getattr(kinds, name)
+    if name == "ErrPtr":
+        from folint.sim.values import ErrPtr
+
+        return ErrPtr
+    if name == "Verdict":
+        from folint.enums import Verdict
+
+        return Verdict
+    if name in ("Judgement", "Simulation", "confirmed", "inconclusive", "refuted", "uses_of"):
         from folint.sim import oracle
 
         return getattr(oracle, name)

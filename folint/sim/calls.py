@@ -15,7 +15,7 @@ from __future__ import annotations
 from folint import vocab
 from folint.sim.lower import N
 from folint.sim.models import NOT_MODELLED, ModelCall
-from folint.sim.state import Cut, Event, Frame
+from folint.sim.state import Cut, Event, EventKind, Frame
 from folint.sim.statements import Break, Continue, Goto, Return
 from folint.sim.values import Cell, Page, Ref, Struct, render, short
 
@@ -93,16 +93,16 @@ class Calls:
             call = ModelCall(name, args, n.line, self, self.scenario, [short(a.source()) for a in arg_nodes], n)
             out = registry.call(call)
             if out is not NOT_MODELLED:
-                self.event("model", n, f"{name}({_render_args(args)}) = {render(out)}", name=name,
+                self.event(EventKind.MODEL, n, f"{name}({_render_args(args)}) = {render(out)}", name=name,
                            args=tuple(_snapshot(a) for a in args), result=out)
                 return out
         callee = self.program.inlinable(name, self.scenario) if fnode is not None and fnode.type == "identifier" \
             else None
         if callee is not None:
-            self.event("call", n, f"call {name}({_render_args(args)}), stepping into it", name=name,
+            self.event(EventKind.CALL, n, f"call {name}({_render_args(args)}), stepping into it", name=name,
                        args=tuple(_snapshot(a) for a in args))
             value = self.call_function(callee, args, n)
-            self.event("return", n, f"{name}() returns {render(value, status=True)}" if value is not None
+            self.event(EventKind.RETURN, n, f"{name}() returns {render(value, status=True)}" if value is not None
                        else f"{name}() returns", name=name, result=value)
             return value
         return self.unmodelled_call(n, name, args)
@@ -111,14 +111,14 @@ class Calls:
         self.calls += 1
         snap = tuple(_snapshot(a) for a in args)
         text = f"call {name}({_render_args(args)})"
-        ev = Event(len(self.events) + 1, "call", n.line, n.start, text, name=name, args=snap,
+        ev = Event(len(self.events) + 1, EventKind.CALL, n.line, n.start, text, name=name, args=snap,
                    depth=len(self.frames) - 1, function=self.frames[-1].name,
                    loops=tuple((r.start_byte, r.id, r.iterations) for r in self.loop_stack), node=n)
         sc = self.scenario
         fail = not self.failed and (sc.fail_at == self.calls or (sc.fail_when is not None and sc.fail_when(ev)))
         if fail:
             self.failed = True
-            ev.kind = "fail"
+            ev.kind = EventKind.FAIL
             ev.result = sc.fail_value
             ev.text = f"{text} fails (injected): {render(sc.fail_value, status=True)}"
             self.events.append(ev)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from folint.sim.kinds import EventKind
 from folint.sim.lower import N
 from folint.sim.values import Array, ErrPtr, Folio, Page, Ref, Str, Struct, Sym, Unknown, ident, short
 
@@ -161,7 +162,7 @@ class Conditions:
                 self.unequal.setdefault(rv.uid, set()).add(lv.uid)
         if key is not None:
             self.memo[key] = holds
-        self.event("assume", n, f"assume {short(n.source())} is {'true' if holds else 'false'}")
+        self.event(EventKind.ASSUME, n, f"assume {short(n.source())} is {'true' if holds else 'false'}")
         return holds
 
     def compare(self, op: str, lv, rv) -> int | None:

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 from folint import cnodes
 from folint.parsing import query
-from folint.sim.run import SimRun
 from folint.sim.lower import N, lower
+from folint.sim.run import SimRun
+from folint.sim.state import PathStatus
 from folint.sim.values import ERRNO
 
 DEFAULT_NR = 4
@@ -160,7 +161,7 @@ class Exploration:
 
     @property
     def feasible(self) -> list:
-        return [p for p in self.paths if p.status != "infeasible"]
+        return [p for p in self.paths if p.status != PathStatus.INFEASIBLE]
 
     @property
     def approximations(self) -> list[str]:
@@ -173,7 +174,7 @@ class Exploration:
     @property
     def bounds(self) -> list[str]:
         """The loop bounds that ended paths ("line N: a loop on unknown values explored up to 6 iterations")."""
-        return sorted({p.reason for p in self.paths if p.status == "bounded"})
+        return sorted({p.reason for p in self.paths if p.status == PathStatus.BOUNDED})
 
     @property
     def exact(self) -> bool:
@@ -205,12 +206,12 @@ def explore(program: Program, fn: SimFunction, scenario: Scenario, *,
         steps_left -= path.steps
         ex.paths.append(path)
         stack.extend(path.alternatives)
-        if until is not None and path.status != "infeasible" and until(path):
+        if until is not None and path.status != PathStatus.INFEASIBLE and until(path):
             ex.stopped_early = True
             ex.reason = "stopped at the first path that answered the question"
             break
     else:
-        cut = [p for p in ex.paths if p.status == "cut"]
+        cut = [p for p in ex.paths if p.status == PathStatus.CUT]
         if cut:
             ex.reason = f"{len(cut)} of {len(ex.paths)} paths cut short: {cut[0].reason}"
         elif not ex.feasible:

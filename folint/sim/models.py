@@ -13,6 +13,8 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from folint.sim.kinds import EventKind
+
 
 class _NotModelled:
     def __repr__(self) -> str:
@@ -43,7 +45,7 @@ class ModelCall:
         path takes (each one is explored as a path of its own) and records an "assume"
         event "assume NAME() OUTCOME"."""
         k = self.path.choose(len(outcomes))
-        self.path.event("assume", self.node, f"assume {self.name}() {outcomes[k]}")
+        self.path.event(EventKind.ASSUME, self.node, f"assume {self.name}() {outcomes[k]}")
         return k
 
 

@@ -1,35 +1,40 @@
-"""What a rule's oracle works with: a Simulation of the finding's function and Verdicts."""
+"""What a rule's oracle works with: a Simulation of the finding's function, and the Judgement it returns."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from folint.enums import Verdict
 from folint.sim.explore import Exploration, Program, Scenario, SimFunction, explore
 from folint.sim.models import default_registry
+from folint.sim.state import EventKind, PathStatus
 from folint.sim.values import Folio, Page
 
-TRACE_KINDS = ("call", "fail", "assume", "return", "loop")
+TRACE_KINDS = (EventKind.CALL, EventKind.FAIL, EventKind.ASSUME, EventKind.RETURN, EventKind.LOOP)
 TRACE_LIMIT = 40
 
 
 @dataclass
-class Verdict:
-    verdict: str  # "confirmed" | "refuted" | "inconclusive"
+class Judgement:
+    """What an oracle returns: the verdict on the finding, the evidence sentence (or the
+    reason it is inconclusive) and the trace of the path that shows it."""
+
+    verdict: Verdict  # CONFIRMED, REFUTED or INCONCLUSIVE
     evidence: str
     trace: list = field(default_factory=list)
 
 
-def confirmed(evidence: str, trace=()) -> Verdict:
-    return Verdict("confirmed", evidence, list(trace))
+def confirmed(evidence: str, trace=()) -> Judgement:
+    return Judgement(Verdict.CONFIRMED, evidence, list(trace))
 
 
-def refuted(evidence: str, trace=()) -> Verdict:
-    return Verdict("refuted", evidence, list(trace))
+def refuted(evidence: str, trace=()) -> Judgement:
+    return Judgement(Verdict.REFUTED, evidence, list(trace))
 
 
-def inconclusive(reason: str, trace=()) -> Verdict:
-    return Verdict("inconclusive", reason, list(trace))
+def inconclusive(reason: str, trace=()) -> Judgement:
+    return Judgement(Verdict.INCONCLUSIVE, reason, list(trace))
 
 
 def trace_of(path, kinds=TRACE_KINDS, limit: int = TRACE_LIMIT, upto: int | None = None) -> list[dict]:
@@ -40,7 +45,7 @@ def trace_of(path, kinds=TRACE_KINDS, limit: int = TRACE_LIMIT, upto: int | None
     if len(steps) > limit:
         steps = steps[: limit - 2] + [{"line": events[limit - 2].line,
                                        "event": f"... {len(steps) - limit + 1} more steps ..."}] + steps[-1:]
-    if path.status == "cut" and upto is None:
+    if path.status == PathStatus.CUT and upto is None:
         steps.append({"line": events[-1].line if events else 0, "event": f"path cut short: {path.reason}"})
     return steps
 
@@ -101,7 +106,7 @@ class Simulation:
             p = p.parent
         return not _backward_gotos(self.function.body, loop_start)
 
-    def judge_loop(self, loop_start: int, witness: Callable, refutation: Callable[[Exploration], str]) -> Verdict:
+    def judge_loop(self, loop_start: int, witness: Callable, refutation: Callable[[Exploration], str]) -> Judgement:
         """Run focused on the loop at ``loop_start`` until ``witness`` finds evidence, and
         judge it; a refutation says so first when no path reached the loop."""
         ex = self.run(stop_after_loop=loop_start if self.outermost_loop(loop_start) else None,
@@ -109,18 +114,18 @@ class Simulation:
         return self.judge(ex, witness, refute_evidence=lambda ex: loop_not_reached(ex, loop_start) or refutation(ex))
 
     def judge(self, exploration: Exploration, witness: Callable, *,
-              refute_evidence: str | Callable[[Exploration], str], kinds=TRACE_KINDS) -> Verdict:
+              refute_evidence: str | Callable[[Exploration], str], kinds=TRACE_KINDS) -> Judgement:
         """confirmed by the first path whose ``witness(path)`` gives evidence; refuted when the
         exploration is complete and exact and no path did; inconclusive otherwise."""
         return judge(exploration, witness, refute_evidence=refute_evidence, kinds=kinds)
 
 
 def judge(exploration: Exploration, witness: Callable, *,
-          refute_evidence: str | Callable[[Exploration], str], kinds=TRACE_KINDS) -> Verdict:
+          refute_evidence: str | Callable[[Exploration], str], kinds=TRACE_KINDS) -> Judgement:
     """The verdict of an exploration (see ``Simulation.judge``); a refutation says which
     model bounds applied."""
     for path in exploration.paths:
-        if path.status == "infeasible":
+        if path.status == PathStatus.INFEASIBLE:
             continue
         evidence = witness(path)
         if evidence:
@@ -165,7 +170,7 @@ def uses_of(path, value=None) -> list:
     object, a page of it when ``value`` is a folio, the same page when it is a page."""
     out = []
     for e in path.events:
-        if e.kind != "use":
+        if e.kind != EventKind.USE:
             continue
         v = e.value
         if value is None or v is value or (isinstance(value, Folio) and isinstance(v, Page) and v.folio is value) \

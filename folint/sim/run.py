@@ -37,11 +37,13 @@ from folint.sim.calls import Calls
 from folint.sim.conditions import Conditions
 from folint.sim.expressions import EXPRESSION_HANDLERS, Expressions
 from folint.sim.memory import Memory
-from folint.sim.state import Bounded, Cut, Event, Infeasible, LoopRun, RunState, Stop
+from folint.sim.state import (
+    Bounded, Cut, Event, EventKind, Infeasible, LoopExit, LoopRun, PathStatus, RunState, Stop,
+)
 from folint.sim.statements import Statements
 from folint.sim.values import render
 
-__all__ = ["Event", "LoopRun", "SimRun"]
+__all__ = ["Event", "EventKind", "LoopExit", "LoopRun", "PathStatus", "SimRun"]
 
 
 class SimRun(RunState, Statements, Conditions, Expressions, Memory, Calls):
@@ -57,24 +59,24 @@ class SimRun(RunState, Statements, Conditions, Expressions, Memory, Calls):
             value = self.call_function(fn, args, None)
             self.returned = value
             where = self.return_node or fn.body_end
-            self.event("return", where, "return" if value is None else f"return {render(value, status=True)}",
+            self.event(EventKind.RETURN, where, "return" if value is None else f"return {render(value, status=True)}",
                        result=value)
         except Cut as c:
-            self.status, self.reason = "cut", c.reason
-            self._close_loops("cut")
+            self.status, self.reason = PathStatus.CUT, c.reason
+            self._close_loops(LoopExit.CUT)
         except Infeasible as e:
-            self.status, self.reason = "infeasible", e.reason
-            self._close_loops("cut")
+            self.status, self.reason = PathStatus.INFEASIBLE, e.reason
+            self._close_loops(LoopExit.CUT)
         except Stop:
-            self.status = "stopped"
-            self._close_loops("cut")
+            self.status = PathStatus.STOPPED
+            self._close_loops(LoopExit.CUT)
         except Bounded as b:
-            self.status, self.reason = "bounded", b.note
-            self._close_loops("cut")
+            self.status, self.reason = PathStatus.BOUNDED, b.note
+            self._close_loops(LoopExit.CUT)
 
         except RecursionError:
-            self.status, self.reason = "cut", "code nested too deeply to simulate"
-            self._close_loops("cut")
+            self.status, self.reason = PathStatus.CUT, "code nested too deeply to simulate"
+            self._close_loops(LoopExit.CUT)
         return self
 
     def _close_loops(self, how: str) -> None:

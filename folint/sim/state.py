@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 
 from folint.sim.conditions import Range
+from folint.sim.kinds import EventKind, LoopExit, PathStatus
 from folint.sim.lower import N
 from folint.sim.values import (
     MODEL_VALUES, Cell, Folio, Page, Ref, Struct, Sym, Unknown, entry_val, render, swap_entry,
@@ -66,7 +67,7 @@ class Event:
     """One thing that happened on a path (see ``folint.sim`` for the fields)."""
 
     index: int
-    kind: str  # "call" | "model" | "fail" | "assume" | "return" | "loop" | "use"
+    kind: EventKind
     line: int
     byte: int
     text: str
@@ -118,7 +119,7 @@ class LoopRun:
     function: str
     depth: int
     iterations: int = 0
-    exit: str = ""  # "condition" | "break" | "return" | "goto" | "cut"
+    exit: LoopExit | str = ""  # "" while the loop runs
     exit_line: int = 0
     first_event: int = 0
     last_event: int = 0
@@ -152,7 +153,7 @@ class RunState:
         # the record
         self.events: list[Event] = []
         self.loop_runs: list[LoopRun] = []
-        self.status = "returned"  # "returned" | "stopped" | "bounded" | "cut" | "infeasible"
+        self.status = PathStatus.RETURNED
         self.reason = ""
         self.returned = None
         self.approximations: list[str] = []
@@ -291,7 +292,7 @@ class RunState:
         return c
 
     # -- events -----------------------------------------------------------------
-    def event(self, kind: str, node: N | None, text: str, **kw) -> Event:
+    def event(self, kind: EventKind, node: N | None, text: str, **kw) -> Event:
         ev = Event(len(self.events) + 1, kind, node.line if node is not None else 0,
                    node.start if node is not None else -1, text[:TEXT_LIMIT * 2],
                    depth=max(len(self.frames) - 1, 0), function=self.frames[-1].name if self.frames else "",
@@ -308,7 +309,7 @@ class RunState:
         shown = render(value)
         text = {"field": f"use {shown}: ->{target}", "deref": f"use {shown}: dereferenced",
                 "index": f"use {shown}: indexed"}.get(how) or f"use {shown}: argument {(arg or 0) + 1} of {target}()"
-        self.event("use", node, text, value=value, use=how, target=target, arg=arg)
+        self.event(EventKind.USE, node, text, value=value, use=how, target=target, arg=arg)
 
     def approximate(self, node: N, what: str) -> None:
         note = f"line {node.line}: {what}"

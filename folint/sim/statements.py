@@ -14,7 +14,7 @@ from __future__ import annotations
 from folint.sim.conditions import Range
 from folint.sim.expressions import EXPRESSION_TYPES, c_int
 from folint.sim.lower import N
-from folint.sim.state import Bounded, Cut, LoopRun, Stop
+from folint.sim.state import Bounded, Cut, EventKind, LoopExit, LoopRun, Stop
 from folint.sim.values import Cell, Struct, Unknown, short
 
 # An iterator macro loop (list_for_each_entry ...) visits at most this many elements:
@@ -233,11 +233,11 @@ class Statements:
             while True:
                 if n.macro is not None:
                     if not self.next_element(n, cond, run):
-                        run.exit, run.exit_line = "condition", n.line
+                        run.exit, run.exit_line = LoopExit.CONDITION, n.line
                         break
                 elif kind != "do_statement" or run.iterations:
                     if cond is not None and not self.truth(cond):
-                        run.exit, run.exit_line = "condition", n.line
+                        run.exit, run.exit_line = LoopExit.CONDITION, n.line
                         break
                 if run.forked and run.iterations >= bound:
                     raise Bounded(f"line {n.line}: a loop on unknown values explored up to {bound} iterations")
@@ -246,7 +246,7 @@ class Statements:
                     if body is not None:
                         self.exec(body)
                 except Break as b:
-                    run.exit, run.exit_line = "break", b.line
+                    run.exit, run.exit_line = LoopExit.BREAK, b.line
                     break
                 except Continue:
                     pass
@@ -255,10 +255,10 @@ class Statements:
                     if upd is not None:
                         self.eval(upd)
         except Return as r:
-            run.exit, run.exit_line = "return", r.line
+            run.exit, run.exit_line = LoopExit.RETURN, r.line
             raise
         except Goto as g:
-            run.exit, run.exit_line = "goto", g.line
+            run.exit, run.exit_line = LoopExit.GOTO, g.line
             raise
         finally:
             frame.scopes.pop()
@@ -266,10 +266,10 @@ class Statements:
                 self.loop_stack.pop()
                 run.last_event = len(self.events)
                 if not run.exit:
-                    run.exit = "cut"  # a budget ran out, or the path ended inside the loop
+                    run.exit = LoopExit.CUT  # a budget ran out, or the path ended inside the loop
                 else:
-                    self.event("loop", n, f"leave the loop at line {n.line} after {run.iterations} "
-                                          f"iteration{'s' * (run.iterations != 1)} ({_EXIT_TEXT[run.exit]})")
+                    self.event(EventKind.LOOP, n, f"leave the loop at line {n.line} after {run.iterations} "
+                                                  f"iteration{'s' * (run.iterations != 1)} ({_EXIT_TEXT[run.exit]})")
         if self.focus is not None and self.focus[0] == n.start and not self.loop_stack:
             raise Stop()
 
@@ -281,9 +281,9 @@ class Statements:
             return False
         what = f"{n.macro}(...)"
         if self.choose(2) == 0:
-            self.event("assume", n, f"assume {what} has no {'more ' if run.iterations else ''}elements")
+            self.event(EventKind.ASSUME, n, f"assume {what} has no {'more ' if run.iterations else ''}elements")
             return False
-        self.event("assume", n, f"assume {what} gives element {run.iterations + 1}")
+        self.event(EventKind.ASSUME, n, f"assume {what} gives element {run.iterations + 1}")
         args = cond.kids[0] if cond is not None and cond.kids else None
         first = args
         while first is not None and first.type == "comma_expression":
@@ -352,14 +352,14 @@ class Statements:
             cv, idx = uniq[choice]
             if isinstance(value, Unknown):
                 self.ranges[value.uid] = Range(cv, cv)
-            self.event("assume", cond, f"assume {what} == {cv}")
+            self.event(EventKind.ASSUME, cond, f"assume {what} == {cv}")
             return idx
         if isinstance(value, Unknown):
             r = self.ranges.get(value.uid, Range())
             for cv, _ in uniq:
                 r = r.narrow("==", cv, False)
             self.ranges[value.uid] = r
-        self.event("assume", cond, f"assume {what} matches no case" if default is None
+        self.event(EventKind.ASSUME, cond, f"assume {what} matches no case" if default is None
                    else f"assume {what} takes the default case")
         return default
 
@@ -392,7 +392,7 @@ class Statements:
             choice = self.choose(len(branches))
             self.memo[key] = choice
         what, stmts, labels = branches[choice]
-        self.event("assume", n, f"assume the configuration takes `{what}`")
+        self.event(EventKind.ASSUME, n, f"assume the configuration takes `{what}`")
         self.exec_seq(stmts, 0, labels, None)
 
     def exec_attributed(self, n: N) -> None:
@@ -400,8 +400,8 @@ class Statements:
             self.exec(n.kids[-1])
 
 
-_EXIT_TEXT = {"condition": "its condition is false", "break": "break", "return": "return", "goto": "goto",
-              "cut": "cut short"}
+_EXIT_TEXT = {LoopExit.CONDITION: "its condition is false", LoopExit.BREAK: "break", LoopExit.RETURN: "return",
+              LoopExit.GOTO: "goto", LoopExit.CUT: "cut short"}
 
 
 def _declarator(d: N | None):

@@ -12,6 +12,7 @@ from folint.rule import Rule
 from folint.sim.explore import Program
 from folint.sim.models import default_registry
 from folint.sim.oracle import Simulation
+from folint.enums import Verdict
 
 
 def _function_of(src, finding: Finding):
@@ -47,9 +48,9 @@ def verify_findings(src, findings: list[Finding], rules_by_code: dict, errors: l
             verdict = rule.oracle(f, sim)
         except RecursionError:
             verdict = None
-            f.verdict, f.evidence = "inconclusive", "simulation: code nested too deeply"
+            f.verdict, f.evidence = Verdict.INCONCLUSIVE, "simulation: code nested too deeply"
         except Exception as e:  # an oracle bug must not end the run
-            f.verdict, f.evidence = "inconclusive", f"simulation failed: internal error {type(e).__name__}"
+            f.verdict, f.evidence = Verdict.INCONCLUSIVE, f"simulation failed: internal error {type(e).__name__}"
             errors.append(FileError(src.path, f"line {f.line}: {f.code} simulation: internal error "
                                               f"{type(e).__name__}: {e}; please report it with this file"))
             continue
