@@ -70,12 +70,46 @@ def parse_diff(body: str) -> tuple[list[FileChange], int | None]:
     except UnidiffParseError as e:
         raise DiffError(_explain(str(e), diff_lines, tracked.pos), start + tracked.pos) from None
     changes = [_file_change(pf, diff_lines, start) for pf in patch_set]
+    for pf, change in zip(patch_set, changes):
+        _check_complete(pf, change, diff_lines, start)
     for change in changes:
         for hunk in change.hunks:
             if hunk.header_line:
                 hunk.raw_header = lines[hunk.header_line - 1].rstrip("\r\n")
         _check_no_stray_lines(change, lines)
     return changes, start
+
+
+# Extended header lines that make a file entry without hunks complete (a mode change,
+# a rename or copy, an empty file created or deleted).
+_COMPLETE_WITHOUT_HUNKS = ("old mode ", "new mode ", "new file mode ", "deleted file mode ", "rename from ",
+                           "rename to ", "copy from ", "copy to ", "similarity index ", "dissimilarity index ")
+
+
+def _check_complete(pf, change: FileChange, diff_lines: list[str], offset: int) -> None:
+    """A file entry without hunks must be one git writes that way; otherwise the patch was
+    cut short (right after ``diff --git``, after ``+++``, inside an ``@@`` header)."""
+    if change.hunks or change.binary:
+        return
+    first = change.line - 1 - offset  # index of the entry's first line in diff_lines
+    end = next((i for i in range(first + 1, len(diff_lines)) if diff_lines[i].startswith("diff ")),
+               len(diff_lines))
+    section = [ln.rstrip("\r\n") for ln in diff_lines[first:end]]
+    while section and not section[-1].strip():
+        section.pop()
+    last = offset + first + len(section) - 1
+    name = change.path
+    partial = next((ln for ln in section if ln.startswith("@@")), None)
+    if partial is not None:
+        raise DiffError(f"{name}: the patch ends inside a hunk header ('{partial[:40]}'): it is truncated; "
+                        f"regenerate it (git format-patch) or save the mail raw", last)
+    if any(ln.startswith("+++ ") for ln in section):
+        raise DiffError(f"{name}: the patch ends right after the '+++' line, before any hunk: it is truncated; "
+                        f"regenerate it (git format-patch) or save the mail raw", last)
+    git_entry = bool(section) and section[0].startswith("diff --git ")
+    if git_entry and not any(ln.startswith(_COMPLETE_WITHOUT_HUNKS) for ln in section[1:]):
+        raise DiffError(f"{name}: the patch ends right after '{section[-1][:60]}', before any change to the "
+                        f"file: it is truncated; regenerate it (git format-patch) or save the mail raw", last)
 
 
 def _where(diff_lines: list[str], pos: int) -> tuple[str, int]:

@@ -86,6 +86,12 @@ def patches_from(inp: Input, alone: bool = True) -> tuple[list[Patch], list[File
                       message_id=mail.header("Message-ID"), references=mail.header("References"),
                       sender=mail.header("From"), to=mail.header("To"), cc=mail.header("Cc"),
                       date=mail.header("Date"), commit=_commit_of(mail, inp.raw), body_line=mail.body_line)
+        if mail.error is not None:
+            patch.errors.append(FileError(f"{inp.source}:{mail.line}", f"mail '{subject or '(no subject)'}': "
+                                          f"{mail.error}; save the mail raw or regenerate the patch; "
+                                          f"this patch is not checked"))
+            patches.append(patch)
+            continue
         try:
             patch.files, start = parse_diff(mail.body)
         except DiffError as e:

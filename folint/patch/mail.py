@@ -11,6 +11,7 @@ and does not say on which line a mail starts, which every error line needs.
 
 from __future__ import annotations
 
+import binascii
 import email.parser
 import email.policy
 import re
@@ -33,6 +34,7 @@ class Mail:
     headers: EmailMessage | None       # None: a plain diff, no mail around it
     body: str
     body_line: int | None              # input line of the body's first line, when lines map 1:1
+    error: str | None = None           # the body could not be decoded (its transfer encoding is broken)
 
     def header(self, name: str) -> str | None:
         if self.headers is None:
@@ -86,19 +88,39 @@ def _mail(lines: list[bytes], start: int, header_line: int) -> Mail:
     cte = (msg.get("Content-Transfer-Encoding") or "").strip().lower() or None
     if not msg.is_multipart() and cte in _PLAIN_ENCODINGS:
         return Mail(start, msg, decode(body_bytes), header_line + blank + 1)
-    return Mail(start, msg, _decoded_body(msg), None)
+    body, error = _decoded_body(msg)
+    return Mail(start, msg, body, None, error)
 
 
-def _decoded_body(msg: EmailMessage) -> str:
-    """The part holding the diff (inline or attached), transfer encoding undone."""
+def _broken_encoding(part) -> str | None:
+    """Why the part's transfer encoding did not decode (the email package only notes it)."""
+    cte = (part.get("Content-Transfer-Encoding") or "").strip().lower()
+    bad = [d for d in part.defects if type(d).__name__.startswith(("InvalidBase64", "InvalidQuotedPrintable"))]
+    if bad:
+        return f"its {cte or 'encoded'} body does not decode ({type(bad[0]).__name__})"
+    if cte == "base64":
+        raw = "".join(str(part.get_payload()).split())
+        try:
+            binascii.a2b_base64(raw.encode("ascii", "replace"), strict_mode=True)
+        except (binascii.Error, ValueError) as e:
+            return f"its base64 body does not decode ({e})"
+    return None
+
+
+def _decoded_body(msg: EmailMessage) -> tuple[str, str | None]:
+    """The part holding the diff (inline or attached), transfer encoding undone, and why
+    it could not be decoded (None when it could)."""
     first_text = None
     for part in msg.walk():
         if part.is_multipart():
             continue
         payload = part.get_payload(decode=True) or b""
+        error = _broken_encoding(part)
+        if error is not None and (part.get_content_maintype() == "text" or first_text is None):
+            return "", error
         text = decode(payload)
         if _DIFF_START.search(text):
-            return text
+            return text, None
         if first_text is None and part.get_content_maintype() == "text":
             first_text = text
-    return first_text or ""
+    return first_text or "", None
