@@ -692,3 +692,61 @@ def test_step_budget_of_the_whole_run_is_reported():
     assert not ex.complete
     assert ex.reason.startswith("step budget (5000 for the whole run) spent")
     assert sum(p.steps for p in ex.paths) <= 5000 + 1
+
+
+# -- C integer widths -------------------------------------------------------------
+
+def test_unsigned_arithmetic_wraps_so_no_value_grows_past_64_bits():
+    started = time.perf_counter()
+    p = only_path("""
+unsigned long f(void)
+{
+	unsigned long x = 3;
+	int k;
+	for (k = 0; k < 40; k++)
+		x = x * x;
+	return x;
+}""")
+    assert time.perf_counter() - started < 2.0
+    assert p.returned == pow(3, 2 ** 40, 2 ** 64)
+
+
+def test_integer_types_wrap_or_overflow_as_in_c():
+    p = only_path("""
+int f(void)
+{
+	unsigned int a = 0xffffffff;
+	u8 b = 250;
+	unsigned long c = 0;
+	int d = 0x7fffffff;
+	bool e = 7;
+	unsigned long m = ~0UL;
+	a++;                     /* 0 */
+	b += 10;                 /* 4 */
+	c--;                     /* 2**64 - 1 */
+	d *= 2;                  /* signed overflow: unknown */
+	return (a == 0) + (b == 4) * 10 + (c == -1) * 100 + (c > 0) * 1000 + (e == 1) * 10000
+		+ (m == 0xffffffffffffffff) * 100000;
+}""")
+    assert p.returned == 111111
+    q = only_path("""
+long f(void)
+{
+	int d = 0x7fffffff;
+	d *= 2;
+	return d;
+}""")
+    assert isinstance(q.returned, Unknown) and "overflows int" in q.returned.desc
+
+
+def test_untyped_locations_hold_64_bit_values_only():
+    p = only_path("""
+long f(struct thing *t)
+{
+	int k;
+	t->x = 3;
+	for (k = 0; k < 40; k++)
+		t->x = t->x * t->x;
+	return 7;
+}""")
+    assert p.returned == 7

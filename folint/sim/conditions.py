@@ -168,6 +168,8 @@ class Conditions:
     def compare(self, op: str, lv, rv) -> int | None:
         """The comparison's value when it is decided; None when it depends on an unknown."""
         if isinstance(lv, int) and isinstance(rv, int):
+            if op in ("==", "!=") and (lv < 0) != (rv < 0) and _same_bits(lv, rv):
+                return int(op == "==")  # x == -1 with x an unsigned long holding 2**64 - 1
             return int(_CMP[op](lv, rv))
         if isinstance(rv, Unknown) and isinstance(lv, int):
             lv, rv, op = rv, lv, _FLIP[op]
@@ -224,6 +226,13 @@ class Conditions:
             if same:
                 return int(op == "==")
         return None
+
+
+def _same_bits(a: int, b: int) -> bool:
+    """A negative int and a wrapped unsigned one that are the same 64- or 32-bit pattern
+    (an unsigned variable compared with ``-1``: C converts the -1 to the unsigned type)."""
+    neg, pos = (a, b) if a < 0 else (b, a)
+    return any(1 << (bits - 1) <= pos < 1 << bits and neg & ((1 << bits) - 1) == pos for bits in (64, 32))
 
 
 def _ident_sym(v):

@@ -16,6 +16,7 @@ from __future__ import annotations
 from folint.sim.conditions import CMP_OPS, Range
 from folint.sim.lower import N
 from folint.sim.values import Page, Str, Sym, Unknown, render, short
+from folint.sim.widths import ARITH_LIMIT
 
 
 class Expressions:
@@ -96,7 +97,7 @@ class Expressions:
             return d if d is not None else self.unknown(short(n.source()))
         if isinstance(lv, int) and isinstance(rv, int):
             v = _int_op(op, lv, rv)
-            if v is not None:
+            if v is not None and -ARITH_LIMIT < v < ARITH_LIMIT:
                 return v
             return self.unknown(short(n.source()))
         if isinstance(lv, Page) and isinstance(rv, int) and op in ("+", "-"):
@@ -148,7 +149,8 @@ class Expressions:
         arg = n.f.get("argument") or (n.kids[0] if n.kids else None)
         loc = self.lvalue(arg)
         old = self.resolve(loc.get())
-        new = self.arith("+" if n.op == "++" else "-", old, 1, n)
+        new = self.coerce(self.arith("+" if n.op == "++" else "-", old, 1, n), loc.type_text,
+                          arg.text if arg.type == "identifier" else "")
         loc.set(new)
         prefix = n.start < arg.start
         return new if prefix else old

@@ -20,6 +20,7 @@ from folint import vocab
 from folint.sim.lower import N
 from folint.sim.state import Infeasible
 from folint.sim.values import Array, Cell, Folio, Page, Ref, Struct, Unknown, ident, render, short
+from folint.sim.widths import fit
 
 if TYPE_CHECKING:
     from folint.sim.run import SimRun
@@ -188,7 +189,11 @@ class Memory:
         return s
 
     def coerce(self, value, type_text: str, name: str):
-        """Type-directed binding: an unknown stored in a folio/page/entry variable becomes a model."""
+        """Type-directed binding: an unknown stored in a folio/page/entry variable becomes a
+        model; an integer is brought to the location's C type (``folint.sim.widths``)."""
+        if isinstance(value, int):
+            v = fit(value, type_text)
+            return v if v is not None else self.unknown(f"{name or 'value'} (overflows {type_text or '64 bits'})")
         if isinstance(value, Struct):
             return value.copy()
         if isinstance(value, Unknown) and type_text:
