@@ -74,6 +74,11 @@ def _map_target(call: Node) -> str | None:
     return None
 
 
+_ELEMENT_SIZES = {"u8": 1, "char": 1, "unsigned char": 1, "u16": 2, "__le16": 2, "__be16": 2, "u32": 4,
+                  "__le32": 4, "__be32": 4, "int": 4, "unsigned int": 4, "u64": 8, "__le64": 8, "__be64": 8,
+                  "unsigned long": 8, "long": 8}
+
+
 class KmapOnePageCopyMore(Rule):
     code = "FOL013"
     name = "kmap-one-page-copy-more"
@@ -387,6 +392,19 @@ class KmapOnePageCopyMore(Rule):
                     elif off + n > kmap.PAGE_SIZE:
                         return (f"{setting}: {e.name}() maps one page (4096 bytes) and is asked for {n} bytes "
                                 f"from byte {off} of it")
+                elif form not in ("copy", "helper") and e.kind == EventKind.USE and e.use in ("index", "deref"):
+                    m = mapping_of(e.value)
+                    if m is None or m[0].avail is None:
+                        continue
+                    at = m[1]
+                    if e.use == "index":
+                        if not isinstance(e.subscript, int):
+                            continue
+                        at += e.subscript * self._element_size(fn, e.node)
+                    if at < 0 or at >= m[0].avail:
+                        return (f"{setting}: {m[0].describe()}; line {e.line} reads or writes byte {at} of the "
+                                f"mapping ({cnodes.normalise(e.node.source()) if e.node is not None else 'a use'}), "
+                                f"past its end")
                 elif form not in ("copy", "helper") and e.kind == EventKind.CALL:
                     n = self._clamped_length(fn, e, clamped)
                     past = past_mapping(e, n)
@@ -401,9 +419,8 @@ class KmapOnePageCopyMore(Rule):
         verdict = judge(ex, witness, refute_evidence=(
             f"with a {setting}, every access stays inside its mapping "
             f"({len(ex.feasible)} path{'s' * (len(ex.feasible) != 1)} explored)"))
-        if verdict.verdict == Verdict.REFUTED and form == "loop":
-            return inconclusive("the loop reaches the mapping by subscript or dereference, which the simulator "
-                                "does not record; no call got an address past the mapping")
+        if verdict.verdict == Verdict.REFUTED and form == "loop" and ex.bounds:
+            return inconclusive(f"the simulator bounded the loop before it could pass the page ({ex.bounds[0]})")
         if verdict.verdict == Verdict.REFUTED and undecided:
             return inconclusive(f"the simulator cannot tell the length or the address ({undecided[0]})")
         return verdict
@@ -421,6 +438,14 @@ class KmapOnePageCopyMore(Rule):
             if isinstance(value, int) and cnodes.identifiers(node) & clamped:
                 return max(value, 1)
         return 1
+
+    @staticmethod
+    def _element_size(fn, node) -> int:
+        """Bytes per element of the pointer indexed at ``node`` (``u32 *p``: 4); 1 when unknown."""
+        text = node.source() if node is not None else ""
+        name = text.split("[", 1)[0].strip()
+        base = fn.type_of(name).replace("const ", "").replace("*", "").strip()
+        return _ELEMENT_SIZES.get(base, 1)
 
     @staticmethod
     def _node_at(fn, byte):

@@ -99,7 +99,9 @@ byte of the node), ``node`` (the lowered node), ``depth``, ``function``,
 ``iteration(loop_start)`` / ``in_run(run)``.
 
 The "value used" hook: every dereference of a model value (a :class:`Folio`,
-a :class:`Page` or an :class:`ErrPtr`: ``p->field``, ``*p``, ``p[i]``) and
+a :class:`Page`, an :class:`ErrPtr`, or a :class:`Sym` address whose base says
+``tracked = True``, as the one-page mappings of ``folint.sim.models_kmap`` do:
+``p->field``, ``*p``, ``p[i]``, with ``subscript`` the value of ``i``) and
 every model value passed as a call argument (to any call: unmodelled, modelled
 or stepped into) records an Event of kind ``"use"``, before the call's own
 event, with ``value`` (the value used: the object itself, so ``e.value is

@@ -18,6 +18,12 @@ from folint.sim.lower import N
 from folint.sim.values import Page, Str, Sym, Unknown, render, short
 from folint.sim.widths import ARITH_LIMIT
 
+# sizeof() of the fixed-size kernel types (LP64, as x86_64 and arm64 build them)
+FIXED_SIZES = {"u8": 1, "s8": 1, "char": 1, "unsigned char": 1, "bool": 1, "u16": 2, "s16": 2, "__le16": 2,
+               "__be16": 2, "short": 2, "u32": 4, "s32": 4, "__le32": 4, "__be32": 4, "int": 4, "unsigned int": 4,
+               "unsigned": 4, "u64": 8, "s64": 8, "__le64": 8, "__be64": 8, "long": 8, "unsigned long": 8,
+               "long long": 8, "unsigned long long": 8, "size_t": 8, "loff_t": 8, "pgoff_t": 8}
+
 
 class Expressions:
     """Evaluating expressions (mixin of :class:`SimRun`)."""
@@ -194,6 +200,14 @@ class Expressions:
         return self.eval(value) if value is not None else self.unknown(short(n.source()))
 
     def eval_sizeof(self, n: N):
+        inner = n.source().strip()[len("sizeof"):].strip()
+        while inner.startswith("(") and inner.endswith(")"):
+            inner = inner[1:-1].strip()
+        size = FIXED_SIZES.get(" ".join(inner.replace("const ", "").split()))
+        if size is None and inner.replace(" ", "").endswith("*") and "(" not in inner:
+            size = 8  # a pointer (LP64)
+        if size is not None:
+            return size
         u = self.unknown(short(n.source()))
         self.ranges[u.uid] = Range(1, None)
         return u

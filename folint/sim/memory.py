@@ -330,7 +330,7 @@ class Memory:
         """``base[idx]`` (both evaluated) as a location."""
         if isinstance(base, Array) and isinstance(idx, int) and 0 <= idx < len(base.items):
             return _IndexLoc(base, idx)
-        self.use(base, n, "index")
+        self.use(base, n, "index", subscript=idx)
         return _HeapLoc(self, ("index", ident(base), ident(idx)), short(n.source()))
 
     def pointee_field(self, base, fname: str, desc: str, n: N) -> _Loc:

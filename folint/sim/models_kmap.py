@@ -45,6 +45,7 @@ class KMapping:
     start: int | None
     avail: int | None
     index: int | None = None
+    tracked = True  # the simulator records its dereferences ("use" events)
 
     def describe(self) -> str:
         if self.avail is None:

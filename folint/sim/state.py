@@ -79,11 +79,12 @@ class Event:
     loops: tuple = ()  # ((loop start_byte, run id, iteration), ...), innermost last
     # a "use" event: the model value used; how ("field": p->f, "deref": *p, "index": p[i],
     # "arg": passed to a call); ``target``: the field's or the callee's name; ``arg``: the
-    # argument's 0-based position
+    # argument's 0-based position; ``subscript``: the index value of an "index" use
     value: object = None
     use: str = ""
     target: str | None = None
     arg: int | None = None
+    subscript: object = None
     node: object = field(default=None, repr=False, compare=False)  # the lowered node (folint.sim.lower.N)
 
     def pages(self) -> list[Page]:
@@ -300,16 +301,19 @@ class RunState:
         self.events.append(ev)
         return ev
 
-    def use(self, value, node: N, how: str, target: str | None = None, arg: int | None = None) -> None:
+    def use(self, value, node: N, how: str, target: str | None = None, arg: int | None = None,
+            subscript=None) -> None:
         """Record a "use" event when ``value`` is a model value (a folio, a page, an error
-        pointer): it is dereferenced (``how``: "field" with ``target`` the field, "deref",
-        "index") or passed as argument ``arg`` to the call ``target`` (``how``: "arg")."""
-        if not isinstance(value, MODEL_VALUES):
+        pointer, or a :class:`Sym` whose base is ``tracked``: an address a model follows): it
+        is dereferenced (``how``: "field" with ``target`` the field, "deref", "index" with
+        ``subscript`` the index value) or passed as argument ``arg`` to the call ``target``
+        (``how``: "arg")."""
+        if not isinstance(value, MODEL_VALUES) and not (isinstance(value, Sym) and getattr(value.base, "tracked", False)):
             return
         shown = render(value)
         text = {"field": f"use {shown}: ->{target}", "deref": f"use {shown}: dereferenced",
                 "index": f"use {shown}: indexed"}.get(how) or f"use {shown}: argument {(arg or 0) + 1} of {target}()"
-        self.event(EventKind.USE, node, text, value=value, use=how, target=target, arg=arg)
+        self.event(EventKind.USE, node, text, value=value, use=how, target=target, arg=arg, subscript=subscript)
 
     def approximate(self, node: N, what: str) -> None:
         note = f"line {node.line}: {what}"
