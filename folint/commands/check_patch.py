@@ -166,9 +166,19 @@ def check(args):
     return outcome, patches, config
 
 
+def pre_commit_range(args) -> None:
+    """The pre-commit framework's ``run --from-ref A --to-ref B`` (how CI runs it) sets
+    PRE_COMMIT_FROM_REF/PRE_COMMIT_TO_REF: the hook then checks each commit of A..B
+    instead of the (empty) staged change."""
+    start, end = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
+    if args.hook and args.staged and start and end:
+        args.staged, args.git = False, f"{start}..{end}"
+
+
 def run(args) -> int:
     if args.hook:
         args.quiet = True  # a good commit goes through without a word
+        pre_commit_range(args)
     try:
         outcome, patches, config = check(args)
         blocking = block_on(config) if args.hook else None
@@ -194,8 +204,8 @@ def run(args) -> int:
         blockers = [f for f in result.findings if f.verdict in blocking]
         if blockers:
             n = len(blockers)
-            print(f"folint: commit blocked: {n} finding{'s' * (n != 1)} ({' or '.join(blocking)}) in the staged "
-                  f"change. Fix {'them' if n != 1 else 'it'}, or silence a false positive with "
+            what = f"the commits {args.git}" if args.git else "the staged change"
+            print(f"folint: commit blocked: {n} finding{'s' * (n != 1)} ({' or '.join(blocking)}) in {what}. Fix {'them' if n != 1 else 'it'}, or silence a false positive with "
                   f"/* folint: ignore[CODE] reason */.\n{BYPASS}", file=sys.stderr)
             return 1
         return 0
