@@ -1,0 +1,278 @@
+"""FOL011 folio-used-after-put
+
+What it does:
+    Flags a use of a folio after the function dropped its reference to it, on
+    the same path, with no new reference in between: ``folio_put(folio)`` (also
+    ``folio_put_refs()``, ``folio_release_kmap()``, ``put_page(&folio->page)``)
+    followed by ``folio_nr_pages(folio)``, ``folio->mapping``,
+    ``folio_unlock(folio)`` or any call that is handed the folio.  A new
+    reference ends the search: ``folio_get()``, ``folio_try_get()``, or the
+    variable set again (a new lookup).  Only the statements that can run next
+    are searched: the rest of each enclosing block, skipping the other branch of
+    an ``if``, stopping at a ``return``, ``goto``, ``break`` or ``continue`` and
+    at the end of a loop body (the next iteration usually looks the folio up
+    again).  Comparing the pointer (``folio == other``, ``if (folio)``) is not
+    a use.
+
+Why it is wrong:
+    ``folio_put()`` may free the folio: once the last reference is gone the
+    memory goes back to the allocator and can be reused as another folio (of
+    another size) at once.  Reading ``folio_nr_pages()`` after it reads freed
+    memory - the classic slip is the statistics or the loop step after the put
+    (``nr += folio_nr_pages(folio)``), harmless with order-0 pages that stay
+    allocated a while, and a use-after-free once large folios are split and
+    freed concurrently.  Read what you need first, then put.
+
+Example:
+    folio_put(folio);
+    nr_freed += folio_nr_pages(folio);
+
+Use instead:
+    nr_freed += folio_nr_pages(folio);
+    folio_put(folio);
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tree_sitter import Node
+
+from folint import cnodes, vocab
+from folint.rule import Rule
+
+# Calls that drop a reference to the folio in the given argument.
+RELEASES = {"folio_put": 0, "folio_put_refs": 0, "folio_release_kmap": 0, "__folio_put": 0}
+# page-taking releases, when the page is the folio's head page
+PAGE_RELEASES = {"put_page": 0}
+# Calls that take a new reference to the folio in their first argument.
+# (argument: the folio; filemap_add_folio() gives the page cache a reference of its own)
+NEW_REFERENCE = {"folio_get": 0, "folio_try_get": 0, "folio_ref_inc": 0, "folio_ref_add": 0, "folio_try_get_rcu": 0,
+                 "get_page": 0, "folio_ref_try_add_rcu": 0, "filemap_add_folio": 1, "__filemap_add_folio": 1}
+# Calls that look at the pointer's value only, never at the folio.
+POINTER_ONLY = frozenset({"IS_ERR", "IS_ERR_OR_NULL", "PTR_ERR", "PTR_ERR_OR_ZERO", "ERR_CAST", "likely",
+                          "unlikely", "WARN_ON", "WARN_ON_ONCE"})
+_TRANSPARENT = frozenset({"else_clause", "labeled_statement"})
+
+
+@dataclass(frozen=True)
+class UseAfterPut:
+    put: Node  # the releasing call
+    use: Node  # the identifier used after it
+    folio: str
+
+
+def _released_folio(call: Node, fn) -> str | None:
+    name = cnodes.call_name(call) or ""
+    args = cnodes.call_args(call)
+    if name in RELEASES and RELEASES[name] < len(args):
+        arg = cnodes.strip_parens(args[RELEASES[name]])
+        if arg is not None and arg.type == "identifier" and vocab.is_folio_pointer_type(fn.type_of(cnodes.text(arg))):
+            return cnodes.text(arg)
+    if name in PAGE_RELEASES and PAGE_RELEASES[name] < len(args):
+        pe = vocab.page_expr(args[PAGE_RELEASES[name]])
+        if pe is not None and pe.form == "head" and pe.folio and pe.folio.isidentifier() and \
+                vocab.is_folio_pointer_type(fn.type_of(pe.folio)):
+            return pe.folio
+    return None
+
+
+def _is_use(ident: Node) -> bool:
+    """``ident`` (the folio's name) is dereferenced or handed to a call here."""
+    p = ident.parent
+    while p is not None and p.type in ("parenthesized_expression", "cast_expression"):
+        p = p.parent
+    if p is None:
+        return False
+    if p.type == "field_expression":
+        return p.child_by_field_name("argument") is not None and \
+            cnodes.is_inside(ident, p.child_by_field_name("argument"))
+    if p.type == "subscript_expression":
+        return True
+    if p.type == "argument_list":
+        name = cnodes.call_name(p.parent)
+        return name not in POINTER_ONLY and name not in RELEASES  # a second put drops a second reference
+    return False
+
+
+def _expr_scan(node: Node, folio: str) -> tuple[Node | None, bool]:
+    """Uses and kills in an expression (or a declaration), in source order: the first
+    use, and whether the folio was given a new value or a new reference."""
+    b = folio.encode()
+    for n in cnodes.walk(node):
+        if n.type == "assignment_expression":
+            left = cnodes.strip_parens(n.child_by_field_name("left"))
+            if left is not None and left.type == "identifier" and left.text == b:
+                right = n.child_by_field_name("right")
+                use = next((i for i in cnodes.walk(right) if i.type == "identifier" and i.text == b and _is_use(i)),
+                           None) if right is not None else None
+                return use, use is None
+        elif n.type == "init_declarator" and cnodes.base_identifier(n.child_by_field_name("declarator")) == folio:
+            return None, True  # a new variable of that name (or the same one set again)
+        elif n.type == "pointer_expression" and cnodes.text(n.child_by_field_name("operator")) == "&":
+            arg = cnodes.strip_parens(n.child_by_field_name("argument"))
+            if arg is not None and arg.type == "identifier" and arg.text == b and n.parent is not None \
+                    and n.parent.type == "argument_list":
+                return None, True  # the callee stores a new folio through &folio
+        elif n.type == "call_expression" and _takes_reference(n, folio):
+            return None, True
+        elif n.type == "identifier" and n.text == b and _is_use(n):
+            return n, True
+    return None, False
+
+
+def _takes_reference(call: Node, folio: str) -> bool:
+    name = cnodes.call_name(call)
+    if name not in NEW_REFERENCE:
+        return False
+    args = cnodes.call_args(call)
+    i = NEW_REFERENCE[name]
+    arg = cnodes.strip_parens(args[i]) if i < len(args) else None
+    if arg is None:
+        return False
+    pe = vocab.page_expr(arg)
+    return cnodes.text(arg) == folio or (pe is not None and pe.folio == folio)
+
+
+def _scan(stmt: Node, folio: str) -> tuple[Node | None, bool]:
+    """The first use of ``folio`` on some path through ``stmt``, and whether every path
+    through ``stmt`` ends the search (a new value, a new reference, or it leaves)."""
+    t = stmt.type
+    if t == "compound_statement":
+        for child in stmt.named_children:
+            use, killed = _scan(child, folio)
+            if use is not None or killed:
+                return use, killed
+        return None, False
+    if t in _TRANSPARENT:
+        body = stmt.named_children[-1] if stmt.named_children else None
+        return _scan(body, folio) if body is not None else (None, False)
+    if t == "if_statement":
+        use, killed = _expr_scan(stmt.child_by_field_name("condition"), folio)
+        if use is not None or killed:
+            return use, killed
+        u1, k1 = _scan(stmt.child_by_field_name("consequence"), folio)
+        alt = stmt.child_by_field_name("alternative")
+        u2, k2 = _scan(alt, folio) if alt is not None else (None, False)
+        return u1 or u2, k1 and k2
+    if t in cnodes.LOOP_TYPES or t == "switch_statement":
+        # what runs first, every time: the initializer and the condition (a do body before them)
+        head = [stmt.child_by_field_name(f) for f in ("initializer", "condition")]
+        body = stmt.child_by_field_name("body")
+        if t == "do_statement":
+            use, killed = _scan(body, folio) if body is not None else (None, False)
+            if use is not None or killed:
+                return use, killed
+        for part in head:
+            if part is not None:
+                use, killed = _expr_scan(part, folio)
+                if use is not None or killed:
+                    return use, killed
+        use, _ = _scan(body, folio) if body is not None and t != "do_statement" else (None, False)
+        if use is None and stmt.child_by_field_name("update") is not None:
+            use, _ = _expr_scan(stmt.child_by_field_name("update"), folio)
+        return use, use is not None
+    if t in ("return_statement", "goto_statement", "break_statement", "continue_statement"):
+        use, _ = _expr_scan(stmt, folio)
+        return use, True
+    if t == "case_statement":
+        return None, True
+    return _expr_scan(stmt, folio)
+
+
+def _balanced(fn, put: Node, folio: str) -> bool:
+    """Before ``put``, the function took more references on the folio than it dropped:
+    this put gives back one of its own, and the one it was given is still held."""
+    taken = dropped = 0
+    for call in fn.calls:
+        if call.start_byte >= put.start_byte:
+            break
+        if _takes_reference(call, folio):
+            taken += 1
+        elif _released_folio(call, fn) == folio and not _then_leaves(call):
+            dropped += 1
+    return taken > dropped
+
+
+def _then_leaves(call: Node) -> bool:
+    """The block holding ``call`` ends with a return, goto, break or continue (an error
+    path that never reaches the put being judged)."""
+    stmt = cnodes.enclosing_statement(call)
+    block = stmt.parent
+    if block is None or block.type != "compound_statement" or not block.named_children:
+        return False
+    return block.named_children[-1].type in ("return_statement", "goto_statement", "break_statement",
+                                             "continue_statement")
+
+
+def uses_after_put(fn) -> list[UseAfterPut]:
+    out = []
+    for call in fn.calls:
+        folio = _released_folio(call, fn)
+        if folio is None:
+            continue
+        stmt = cnodes.enclosing_statement(call)
+        if stmt.type != "expression_statement" or cnodes.strip_parens(stmt.named_children[0]).id != call.id:
+            continue  # a put inside a condition or an expression: its path is not a plain sequence
+        use = _search_after(stmt, folio, fn)
+        if use is not None and not _balanced(fn, call, folio):
+            out.append(UseAfterPut(call, use, folio))
+    return out
+
+
+def _search_after(stmt: Node, folio: str, fn) -> Node | None:
+    cur = stmt
+    while cur.id != fn.body.id:
+        parent = cur.parent
+        if parent is None:
+            return None
+        if parent.type == "compound_statement":
+            after = False
+            for sib in parent.named_children:
+                if sib.id == cur.id:
+                    after = True
+                    continue
+                if not after or sib.type == "comment":
+                    continue
+                use, stop = _scan(sib, folio)
+                if use is not None:
+                    return use
+                if stop:
+                    return None
+        elif parent.type in cnodes.LOOP_TYPES or parent.type in ("switch_statement", "case_statement"):
+            return None
+        elif parent.type not in ("if_statement",) and parent.type not in _TRANSPARENT:
+            return None
+        cur = parent
+    return None
+
+
+class FolioUsedAfterPut(Rule):
+    code = "FOL011"
+    name = "folio-used-after-put"
+    summary = "a folio is used after its reference was dropped, with no new reference"
+    needles = (b"folio_put", b"folio_release_kmap", b"put_page")
+
+    def check(self, src):
+        for fn in src.functions:
+            if not any(cnodes.call_name(c) in RELEASES or cnodes.call_name(c) in PAGE_RELEASES for c in fn.calls):
+                continue
+            for u in uses_after_put(fn):
+                put_line = src.position(u.put.start_byte)[0]
+                what = cnodes.enclosing_statement(u.use)
+                use_text = _use_text(src, u.use)
+                yield self.finding(src, u.use, f"'{u.folio}' is used ({use_text}) after {src.text(u.put)} at line "
+                                   f"{put_line} dropped the reference, with no folio_get() or new lookup between: "
+                                   f"the folio may already be freed; use it before the put, or take a reference",
+                                   fn.name, statement=what, put_byte=u.put.start_byte, use_byte=u.use.start_byte,
+                                   folio=u.folio)
+
+
+def _use_text(src, ident: Node) -> str:
+    p = ident.parent
+    while p is not None and p.type in ("parenthesized_expression", "cast_expression"):
+        p = p.parent
+    if p is not None and p.type == "argument_list":
+        p = p.parent
+    text = cnodes.normalise(src.text(p if p is not None else ident))
+    return text if len(text) <= 60 else text[:57] + "..."
