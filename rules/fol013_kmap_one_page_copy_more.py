@@ -163,8 +163,8 @@ class KmapOnePageCopyMore(Rule):
                     continue
                 folio_api = {"memcpy_to_page": "memcpy_to_folio", "memcpy_from_page": "memcpy_from_folio",
                              "memzero_page": "folio_zero_range"}.get(name)
-                helpers, source = self._helpers()
-                instead = f"use {folio_api}() (the tree has it: {source})" if folio_api in helpers else \
+                helpers = self._helpers()
+                instead = f"use {folio_api}() ({self._where(folio_api)})" if folio_api in helpers else \
                     "call it once per page, each with at most PAGE_SIZE - offset_in_page(offset) bytes"
                 yield self.finding(
                     src, args[helper.length],
@@ -186,12 +186,17 @@ class KmapOnePageCopyMore(Rule):
         pe = kmap.head_page(args[spec.page], fn)
         return pe.folio if pe is not None else None
 
-    def _helpers(self) -> tuple[set, str]:
-        return set(self.facts.get("kmap_helpers") or ()), self.facts.source("kmap_helpers")
+    def _helpers(self) -> set:
+        """The kmap/folio helpers the checked tree declares (API facts ``kmap_helpers``)."""
+        return set(self.facts.get("kmap_helpers") or ())
+
+    def _where(self, helper: str) -> str:
+        """Where the checked tree declares ``helper`` (or that the built-in table says so)."""
+        return self.facts.where("kmap_helpers", helper)
 
     def _instead(self, access, args, ptr) -> str:
         """What to use instead, from the helpers the tree has (API facts)."""
-        helpers, source = self._helpers()
+        helpers = self._helpers()
         to_mapping = ptr is args[access.pointers[0]]
         wanted = {"memset": ["folio_zero_range"], "memzero_explicit": ["folio_zero_range"],
                   "memcpy": ["memcpy_to_folio" if to_mapping else "memcpy_from_folio"],
@@ -201,13 +206,13 @@ class KmapOnePageCopyMore(Rule):
         have = [h for h in wanted if h in helpers]
         step = "map and access one page at a time, each step at most PAGE_SIZE - offset_in_page(offset) bytes"
         if have:
-            return f"use {' / '.join(have)}() (the tree has it: {source}), or {step}"
+            return f"use {' / '.join(have)}() ({self._where(have[0])}), or {step}"
         return step
 
     def _full_test(self, test: Node, tested: str | None) -> str:
-        helpers, source = self._helpers()
+        helpers = self._helpers()
         if cnodes.call_name(test) == "folio_test_highmem" and "folio_test_partial_kmap" in helpers:
-            return f"folio_test_partial_kmap({tested}) instead (the tree has it: {source})"
+            return f"folio_test_partial_kmap({tested}) instead ({self._where('folio_test_partial_kmap')})"
         return f"IS_ENABLED(CONFIG_DEBUG_KMAP_LOCAL_FORCE_MAP) || {cnodes.text(test)}"
 
     # -- a loop walking the mapping ------------------------------------------------

@@ -203,7 +203,7 @@ class HeadPageWhereSubpageMeant(Rule):
         instead = f"pass folio_page({folio}, {index}) with offset_in_page() of the offset"
         folio_api = FOLIO_APIS.get(name)
         if folio_api and folio_api in set(self.facts.get("kmap_helpers") or ()):
-            instead += f", or use {folio_api}() (the tree has it: {self.facts.source('kmap_helpers')})"
+            instead += f", or use {folio_api}() ({self.facts.where('kmap_helpers', folio_api)})"
         yield self.finding(
             src, page_arg, f"{what} in {fn.name}(); {instead}", fn.name,
             call=name, call_byte=call.start_byte, page_byte=page_arg.start_byte, offset_byte=offset_arg.start_byte,
