@@ -309,3 +309,58 @@ class EventCountedOncePerFolio(Rule):
         if new is None:
             return []
         return [Fix(self.code, f"{src.text(cnt.call)} -> {new}", (Edit.replace(src, cnt.call, new),))]
+
+    # -- simulating ------------------------------------------------------
+    def oracle(self, finding, sim):
+        """Confirmed when a path reaches the count while the folio it names is large
+        (its size from the last use of the variable before the count, or after it, or
+        the parameter): "4-page folio 'folio': count_vm_event(PSWPIN) at line 9 counted
+        1, not 4".  Refuted when the exploration is complete and no path reaches the
+        count with a large folio (a folio_test_large() guard, an order-0 allocation:
+        folint.sim.models_alloc)."""
+        from folint.sim.oracle import uses_of
+        from folint.sim.values import Folio, Page
+
+        byte, name = finding.data.get("call_byte"), finding.data.get("folio")
+        item, sign = finding.data.get("item"), finding.data.get("sign", 1)
+        if byte is None or not name:
+            return None
+
+        def folio_at(path, index):
+            before = after = None
+            for u in uses_of(path):
+                node = u.node
+                if node is None or node.type != "identifier" or node.text != name or u.depth:
+                    continue
+                v = u.value.folio if isinstance(u.value, Page) else u.value
+                if not isinstance(v, Folio):
+                    continue
+                if u.index < index:
+                    before = v
+                elif after is None:
+                    after = v
+            if before is not None or after is not None:
+                return before or after
+            return next((v for p, v in path.params if p == name and isinstance(v, Folio)), None)
+
+        def witness(path):
+            for e in path.events:
+                if e.byte != byte or e.kind not in ("call", "fail", "model") or e.depth:
+                    continue
+                f = folio_at(path, e.index)
+                if f is not None and f.nr > 1:
+                    return (f"{f.nr}-page folio '{name}': {e.text.removeprefix('call ')} at line {e.line} counted "
+                            f"{sign} {item}, not {sign * f.nr}")
+            return None
+
+        from folint.sim.oracle import inconclusive
+
+        ex = sim.run(until=lambda path: witness(path) is not None)
+        verdict = sim.judge(ex, witness, refute_evidence=f"no explored path reaches the count with '{name}' "
+                                                         f"a folio of more than one page")
+        if verdict.verdict == "refuted" and any(
+                e.byte == byte and not e.depth and folio_at(path, e.index) is None
+                for path in ex.feasible for e in path.events):
+            return inconclusive(f"simulation: a path reaches the count but nothing on it shows how many pages "
+                                f"'{name}' has")
+        return verdict

@@ -268,6 +268,55 @@ class FolioUsedAfterPut(Rule):
                                    folio=u.folio)
 
 
+    # -- simulating ------------------------------------------------------
+    def oracle(self, finding, sim):
+        """Confirmed by a path where the put at ``put_byte`` drops a reference to a model
+        folio and a later "use" event (a field read, a dereference, the folio passed to a
+        call other than another put) uses that same folio, with no folio_get() /
+        folio_try_get() (or other new reference) on it between: "folio_put(folio) at
+        line 9, then folio_nr_pages(folio) at line 10".  A new lookup gives a new model
+        folio, so it never matches.  Refuted when the exploration is complete and no
+        path does that (the use is on a branch the put's path never takes)."""
+        from folint.sim.oracle import uses_of
+        from folint.sim.values import Folio, Page, render
+
+        put_byte = finding.data.get("put_byte")
+        if put_byte is None:
+            return None
+
+        def released(e):
+            v = e.args[0] if e.args else None
+            if isinstance(v, Page) and v.index == 0:
+                v = v.folio
+            return v if isinstance(v, Folio) else None
+
+        def witness(path):
+            for put in path.events:
+                if put.byte != put_byte or put.kind not in ("call", "model") or put.depth:
+                    continue
+                folio = released(put)
+                if folio is None:
+                    continue
+                for e in path.events[put.index:]:
+                    if e.kind in ("call", "model") and e.name in NEW_REFERENCE and \
+                            any(a is folio or (isinstance(a, Page) and a.folio is folio) for a in e.args):
+                        break
+                    if e.kind != "use" or e.depth or not (e.value is folio or
+                                                          (isinstance(e.value, Page) and e.value.folio is folio)):
+                        continue
+                    if e.use == "arg" and (e.target in RELEASES or e.target in PAGE_RELEASES):
+                        continue
+                    what = f"{e.target}({render(folio)})" if e.use == "arg" else \
+                        f"{render(folio)}->{e.target}" if e.use == "field" else f"*{render(folio)}"
+                    return (f"{put.text.removeprefix('call ')} at line {put.line}, then {what} at line {e.line}: "
+                            f"used after the reference was dropped")
+            return None
+
+        ex = sim.run(until=lambda path: witness(path) is not None)
+        return sim.judge(ex, witness, refute_evidence="on every explored path the folio is not used after the put "
+                                                      "without a new reference")
+
+
 def _use_text(src, ident: Node) -> str:
     p = ident.parent
     while p is not None and p.type in ("parenthesized_expression", "cast_expression"):
