@@ -29,6 +29,7 @@ SUBCOMMANDS = {
     "facts": ("folint.commands.facts", "print the API facts read from a kernel tree, and where each came from"),
     "simulate": ("folint.commands.simulate", "run one function on a model folio and print the trace"),
     "check-patch": ("folint.commands.check_patch", "check a patch, a mailbox, a git range or the staged change"),
+    "kbuild": ("folint.commands.kbuild", "a checker for kbuild: make C=1 CHECK=\"folint kbuild\""),
     "install-hook": ("folint.commands.hook", "install a git pre-commit hook that runs check-patch --staged"),
     "uninstall-hook": ("folint.commands.hook", "remove the hook folint installed"),
 }
@@ -101,6 +102,9 @@ def _silence_stdout() -> None:
 
 def _main(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["kbuild"]:  # compiler flags are not ours to parse: kbuild reads its own vector
+        from folint.commands import kbuild
+        return kbuild.main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(_with_default_command(argv))
     try:

@@ -9,6 +9,7 @@ import bisect
 import re
 from typing import Iterable
 
+from folint import buildconfig
 from folint.kernel_c.lexemes import _Directive
 from folint.kernel_c.scan import _STATEMENT_BOUNDARY, _byte_before
 from folint.kernel_c.text import Span, _blank, _Text
@@ -34,9 +35,21 @@ class _Group:
             spans.append((ds[-1].end, self.end))
         return spans
 
+    def configured_branch(self) -> int | None:
+        """The branch the build's configuration compiles (folint.buildconfig), if one is
+        active and decides this group."""
+        config = buildconfig.active()
+        if config is None:
+            return None
+        return config.choose([d.text.decode("utf-8", "replace") for d in self.directives if d.name != b"endif"])
+
     def kept_branch(self) -> int:
-        """Index of the branch assumed compiled: the first, except after
-        ``#if 0`` and ``#ifdef __ASSEMBLY__``, where it is the second."""
+        """Index of the branch assumed compiled: the one the active build configuration
+        decides, else the first, except after ``#if 0`` and ``#ifdef __ASSEMBLY__``,
+        where it is the second."""
+        configured = self.configured_branch()
+        if configured is not None:
+            return configured
         if _SKIP_FIRST_BRANCH.match(self.directives[0].text):
             return 1 if len(self.directives) > 2 else -1
         return 0
@@ -135,7 +148,7 @@ def _is_clean(group: _Group, buf: bytes, brackets: _Brackets | _LiveBrackets,
               first_only: bytes, paren_depth: int) -> bool:
     """Whether tree-sitter can take the group as it stands: it sits between
     statements or declarations, and every branch holds whole ones."""
-    if group.kept_branch() != 0 or paren_depth:
+    if group.kept_branch() != 0 or paren_depth or group.configured_branch() is not None:
         return False
     before = _byte_before(first_only, group.start)
     if before == 0x29 and not _ends_with_macro_line(first_only, group.start):
