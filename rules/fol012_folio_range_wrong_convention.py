@@ -261,3 +261,83 @@ class FolioRangeWrongConvention(Rule):
         instead = f"use {same} if a length is meant, or the end {end}" if same else f"pass the end {end}"
         return (f"{name}() takes an end as its {ordinal} argument, but {m.why}; the range stops at byte "
                 f"{second}, not that many bytes after '{start}': {instead}")
+
+    # -- simulating ------------------------------------------------------
+    def oracle(self, finding, sim):
+        """Run the function with its integer parameters bound to a plausible range: an
+        offset-named one to a quarter of the object (a page in a 4-page folio), a
+        length-named one to the rest of the object after it, an end-named one to the
+        object's end.  Confirmed when the helper is reached with values that show the
+        mistake: an end passed as a length that runs past the object
+        (``folio_zero_range(folio, 4096, 16384)`` ends at 20480 of 16384), or a length
+        passed as an end that makes the range empty or stops exactly the start short
+        of the object's end.  Never refuted: other values may still go wrong.  Swapped
+        arguments are not judged (which one was meant as the offset is not in the code)."""
+        from folint.sim import Scenario
+        from folint.sim.oracle import confirmed, inconclusive, trace_of
+        from folint.sim.values import Folio, Page
+
+        byte, wanted = finding.data.get("call_byte"), finding.data.get("wanted")
+        helper = range_table().get(finding.data.get("helper") or "")
+        s_i, r_i = finding.data.get("start_arg"), finding.data.get("arg")
+        if byte is None or helper is None or s_i is None or r_i is None:
+            return None
+        if wanted == "swapped":
+            return inconclusive("simulation: which argument was meant as the offset and which as the length "
+                                "is not in the code")
+        obj = helper.object
+        nr = 4
+        size = nr * 4096 if obj is None or obj[1] == "folio" else 4096
+        def bindings(fraction):
+            args = {}
+            for name, t in sim.function.params:
+                if "*" in t or "struct" in t:
+                    continue
+                if OFF_NAME.search(name):
+                    args[name] = int(size * fraction)
+                elif END_NAME.search(name):
+                    args[name] = size
+                elif LEN_NAME.search(name):
+                    args[name] = size - int(size * fraction)
+            return args
+
+        def bound(e):
+            o = e.args[obj[0]] if obj is not None and obj[0] < len(e.args) else None
+            if isinstance(o, Folio):
+                return o.nr * 4096, f"the {o.nr}-page folio's {o.nr * 4096} bytes"
+            if isinstance(o, Page):  # a page helper is given one page (its caller's head page is not assumed)
+                return 4096, "the page's 4096 bytes"
+            return None
+
+        def witness(path):
+            for e in path.events:
+                if e.byte != byte or e.kind not in ("call", "model") or e.depth:
+                    continue
+                b = bound(e)
+                if b is None or max(s_i, r_i) >= len(e.args):
+                    continue
+                start, second = e.args[s_i], e.args[r_i]
+                if not (isinstance(start, int) and isinstance(second, int)) or start <= 0:
+                    continue
+                call = e.text.removeprefix("call ")
+                if wanted == "len" and start + second > b[0]:
+                    return f"{call}: from {start} a length of {second} ends at {start + second}, past {b[1]}"
+                if wanted == "end" and second <= start:
+                    return f"{call}: the end {second} is not after the start {start}: the range is empty"
+                if wanted == "end" and start + second == b[0]:
+                    return (f"{call}: {second} is the length from {start} to the end of {b[1]}; as an end the "
+                            f"range stops {b[0] - second} bytes short")
+            return None
+
+        tried = []
+        for fraction in (0.25, 0.75):
+            args = bindings(fraction)
+            ex = sim.run(Scenario(nr=nr, args=args), until=lambda path: witness(path) is not None)
+            for path in ex.paths:
+                if path.status != "infeasible" and (evidence := witness(path)):
+                    return confirmed(evidence, trace_of(path))
+            tried.append(", ".join(f"{k} = {v}" for k, v in args.items()) or "no integer parameter bound")
+            if not args:
+                break
+        return inconclusive(f"simulation: with {' and with '.join(tried)} no explored path reaches the call with "
+                            f"values that show the range wrong (other values may)")
