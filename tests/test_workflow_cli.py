@@ -183,3 +183,27 @@ def test_check_patch_quiet_and_exit_zero(capsys):
     assert code == 0 and err == "" and out and all(" [FOL" in ln for ln in out.splitlines())
     code, out, err = run_cli(capsys, "check-patch", "--tree", tree, "-q", str(PATCHES / "comment-only.patch"))
     assert (code, out, err) == (0, "", "")
+
+
+def test_series_shows_each_patch_own_source_line(capsys):
+    """Patch 1 of series-lines.mbox brings an early return at line 22; patch 2 then moves
+    everything down by five lines.  The finding shows line 22 as patch 1 left it."""
+    from snapshot import assert_snapshot
+
+    code, out, _ = run_cli(capsys, "check-patch", "--tree", str(PATCHES / "tree"), "-v",
+                           str(PATCHES / "series-lines.mbox"))
+    assert code == 1 and "\t\treturn mte_save_tags(folio_page(folio, i));" not in out
+    assert out.splitlines()[1].strip() == "return mte_save_tags(folio_page(folio, i));"
+    assert_snapshot("series_lines_tree.txt", out)
+
+
+def test_no_tree_evidence_uses_the_file_line_numbers(capsys):
+    from snapshot import assert_snapshot
+
+    code, out, _ = run_cli(capsys, "check-patch", "--no-tree", "-v", str(PATCHES / "series-lines.mbox"))
+    tree = run_cli(capsys, "check-patch", "--tree", str(PATCHES / "tree"), "-v", str(PATCHES / "series-lines.mbox"))
+    assert code == 1 and "returned at line 22;" in out and "line 6" not in out
+    # the same finding, source line and evidence as the full check (the trace sees less of the file)
+    assert out.splitlines()[:5] == tree[1].splitlines()[:5]
+    assert "leave the loop at line 21 after 1 iteration" in out
+    assert_snapshot("series_lines_no_tree.txt", out)

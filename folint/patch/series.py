@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,7 +54,9 @@ class Settings:
 @dataclass
 class Outcome:
     result: RunResult
-    sources: dict[str, str] = field(default_factory=dict)  # path -> checked text, to show source lines
+    # (patch label, path) -> the text as that patch left it, to show each finding's source line
+    # (and path -> the last version, for findings without a patch)
+    sources: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     unchecked: int = 0  # patches or files that could not be checked (refused, did not apply, ...)
 
@@ -150,7 +153,7 @@ class SeriesChecker:
             f.statement = display(f.statement)
         res.findings.extend(got.findings)
         if got.findings:
-            self.outcome.sources[path] = display(text)
+            self.outcome.sources[(display(patch.label), path)] = self.outcome.sources[path] = display(text)
 
     # -- one patch ------------------------------------------------------------
     def check_patch(self, patch: Patch, tree: Tree | None) -> None:
@@ -275,6 +278,7 @@ class SeriesChecker:
                 continue
             end = new.file_line(f.end_line) or line
             f.line, f.end_line = line, max(end, line)
+            _to_file_lines(f, new.file_line)
             if f.function == fragments.PLACEHOLDER_NAME:
                 f.function = None
                 f.message = f.message.replace(f"{fragments.PLACEHOLDER_NAME}()", fragments.UNNAMED)
@@ -282,6 +286,26 @@ class SeriesChecker:
         got.findings = kept
         self._report(patch, change.path, _sparse_text(change), got)
         self.outcome.result.partial = PARTIAL
+
+
+_LINE_WORD = re.compile(r"\b(lines?) (\d+)(?:-(\d+))?")
+
+
+def _to_file_lines(f: Finding, file_line) -> None:
+    """The simulator ran on the hunks' text alone: give its evidence and trace the file's
+    line numbers (``returned at line 6`` -> ``at line 106``)."""
+    def real(n: str) -> str:
+        got = file_line(int(n))
+        return str(got) if got is not None else n
+
+    def sub(m: re.Match) -> str:
+        return f"{m.group(1)} {real(m.group(2))}" + (f"-{real(m.group(3))}" if m.group(3) else "")
+    f.evidence = _LINE_WORD.sub(sub, f.evidence)
+    for step in f.trace:
+        if isinstance(step.get("line"), int):
+            step["line"] = file_line(step["line"]) or step["line"]
+        if isinstance(step.get("event"), str):
+            step["event"] = _LINE_WORD.sub(sub, step["event"])
 
 
 def _sparse_text(change: FileChange) -> str:

@@ -97,7 +97,7 @@ def _file_rows(change, findings: list, sources: dict) -> list[str]:
     for f in findings:
         if id(f) in placed:
             continue
-        text = (sources.get(f.path) or "").split("\n")
+        text = (sources.get((f.patch, f.path)) or sources.get(f.path) or "").split("\n")
         src = text[f.line - 1].rstrip("\r") if 0 < f.line <= len(text) else ""
         where = f"{f.function}(), at " if f.function else ""
         rows += ["", *_wrap(f"Also in {where}{f.path}:{f.line}, outside the hunks quoted above:"), ""]

@@ -54,7 +54,8 @@ def render(result, *, colour: bool = False, verbose: bool = False, sources: dict
         where = f"{f.path}:{f.line}:{f.column}:"
         out.append(f"{paint(where, 'bold')} {paint('warning:', 'yellow', 'bold')} {f.message} "
                    f"{paint('[' + f.code + ']', 'cyan')}")
-        src = _source_line(f.path, f.line, cache)
+        # check-patch: the file as the finding's patch left it
+        src = _source_line((f.patch, f.path) if (f.patch, f.path) in cache else f.path, f.line, cache)
         if src is not None:
             expanded = src.expandtabs(8)
             prefix = src[: f.column - 1].expandtabs(8)
