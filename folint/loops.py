@@ -1,18 +1,30 @@
-"""The per-page loop model shared by every rule.
+"""The per-page loop model: the one definition of "a loop over pages".
 
-A *per-page loop* walks the pages of one folio (or compound page): an index
-bounded by the folio's page count (``i < folio_nr_pages(folio)``, a variable
-holding it, ``1 << folio_order(folio)``, ``folio_size(folio) >> PAGE_SHIFT``
-...), or an index / page pointer that selects pages inside the body
-(``folio_page(folio, i)``, ``nth_page(page, i)``, ``page++``).
+``folint loops``, every loop rule (FOL001, FOL002, FOL004, FOL005) and the
+prefilter (through ``vocab.PAGE_LOOP_NEEDLES``) use this definition.  A
+``for``, ``while`` or ``do/while`` is a per-page loop when something changes
+per iteration (an index stepped in the header, body or condition, or a page
+pointer) and
 
-``folint loops PATH`` prints what this module recognises.
+- the index is bounded by a folio's page count (``folio_nr_pages(f)``, a
+  variable holding it, ``1 << folio_order(f)``, ``folio_size(f) >> PAGE_SHIFT``
+  ...), counting up, down (``while (nr--)``, ``for (i = nr - 1; i >= 0; i--)``)
+  or by a stride; or
+- the body selects pages with the index, whatever the bound's origin (a
+  parameter, a local, a field): ``folio_page(f, i)``, ``nth_page(p, i)``,
+  ``page + i``, ``&page[i]``, ``pages[i]`` / ``folios[i]`` (an array); or
+- a page pointer is advanced per iteration (``page++``, ``page += 1``,
+  ``page = page + 1``, ``page = nth_page(page, 1)``), in the update, the body
+  or a ``do/while`` condition (``while (page++, --nr > 0)``).
+
+Each loop says its ``Shape``; ``folint loops [--stats] PATH`` prints them.
 """
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from enum import Enum
 
 from tree_sitter import Node
 
@@ -21,6 +33,26 @@ from folint.parsing import captures
 from folint.source import Function, SourceFile
 
 _COMPARE = {"<", "<=", "!=", ">", ">="}
+
+
+class Shape(str, Enum):
+    """How a per-page loop walks its pages (``folint loops`` prints the value)."""
+
+    INDEX = "index"  # an index counting up by one
+    COUNT_DOWN = "count-down"  # while (nr--), for (i = nr - 1; i >= 0; i--)
+    STRIDE = "stride"  # i += step, i -= step
+    DO_WHILE = "do-while"  # do { ... } while (page++, --nr > 0): the step in the condition
+    POINTER_WALK = "pointer-walk"  # page++, page = nth_page(page, 1), with a plain counter
+    ARRAY = "array"  # pages[i], folios[i]: an array of pages or folios
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Where a loop body selects a page with the index: ``base`` is the folio, page or
+    array text; ``array`` is true for ``pages[i]`` (an array of pages or folios)."""
+
+    base: str
+    array: bool
 
 
 @dataclass
@@ -42,6 +74,7 @@ class PageLoop:
     folio: str | None  # the folio (or base page) whose pages are walked
     walk_var: str | None  # a page pointer advanced per iteration (page++)
     facts: FunctionFacts
+    shape: Shape = Shape.INDEX
 
     @property
     def body(self) -> Node:
@@ -70,16 +103,22 @@ class PageLoop:
             if steppers & idx_names:
                 return "indexed"
             if pe.folio in (self.folio, self.walk_var, self.facts.folio_of_page.get(self.folio or "")) or \
-                    (pe.folio and self.facts.folio_of_page.get(pe.folio) is not None and self.folio is None):
+                    (pe.folio and self.facts.folio_of_page.get(pe.folio) is not None and self.folio is None) or \
+                    (self.folio is None and self.walk_var and pe.folio and
+                     vocab.is_folio_pointer_type(self.function.type_of(pe.folio))):
                 if not (idx_names & set(self.written)):
                     return "fixed"
             return None
-        if node.type == "binary_expression" and cnodes.text(node.child_by_field_name("operator")) == "+":
-            left = cnodes.strip_parens(node.child_by_field_name("left"))
-            if left is not None and vocab.is_page_pointer_type(self.function.type_of(cnodes.text(left))) and \
-                    steppers & cnodes.identifiers(node.child_by_field_name("right")):
+        if node.type == "update_expression":  # copy_highpage(dst++, ...): the walked page, then moved
+            arg = cnodes.strip_parens(node.child_by_field_name("argument"))
+            if arg is not None and arg.type == "identifier" and cnodes.text(arg) in steppers and \
+                    vocab.is_page_pointer_type(self.function.type_of(cnodes.text(arg))):
                 return "indexed"
             return None
+        target = node.child_by_field_name("argument") if node.type == "pointer_expression" else node
+        sel = selection_of(self.function, cnodes.strip_parens(target)) if target is not None else None
+        if sel is not None and node.type != "call_expression":
+            return "indexed" if steppers & cnodes.identifiers(sel[1]) else None
         if node.type == "identifier":
             name = cnodes.text(node)
             if name == self.walk_var:
@@ -90,6 +129,9 @@ class PageLoop:
             if writes:
                 if any(steppers & cnodes.identifiers(w) for w in writes):
                     return "indexed"
+                # struct page *page = folio_page(folio, 0); in the body: the same page each time
+                if len(writes) == 1 and self._fixed_value(writes[0], name):
+                    return "fixed"
                 return None
             origin = self.facts.page_of.get(name)
             if origin is not None and self.folio is not None and origin == self.folio:
@@ -98,8 +140,22 @@ class PageLoop:
                 return "fixed"
         return None
 
+    def _fixed_value(self, write: Node, name: str) -> bool:
+        """``write`` sets ``name`` to a page of this loop's folio that no name written in
+        the loop can move (``page = folio_page(folio, 0)``, ``page = &folio->page``)."""
+        if write.type == "init_declarator":
+            value = write.child_by_field_name("value")
+        elif write.type == "assignment_expression" and cnodes.text(write.child_by_field_name("operator")) == "=":
+            value = write.child_by_field_name("right")
+        else:
+            return False
+        value = cnodes.strip_parens(value)
+        if value is None or value.type == "identifier" or cnodes.mentions(value, name):
+            return False
+        return self.page_kind(value) == "fixed"
+
     def describe(self) -> str:
-        parts = [f"folio={self.folio or '?'}"]
+        parts = [f"shape={self.shape.value}", f"folio={self.folio or '?'}"]
         if self.index:
             parts.append(f"index={self.index}")
         if self.walk_var:
@@ -186,59 +242,151 @@ def _walk_var(fn: Function, *where: Node | None) -> str | None:
                 if wr.type == "assignment_expression":
                     op = cnodes.text(wr.child_by_field_name("operator"))
                     right = wr.child_by_field_name("right")
-                    if op == "+=" or (op == "=" and cnodes.call_name(cnodes.strip_parens(right)) == "nth_page"
-                                      and cnodes.mentions(right, name)):
+                    if op == "+=" or (op == "=" and _advances(cnodes.strip_parens(right), name)):
                         return name
     return None
 
 
-def _indexing_folio(body: Node | None, index: str) -> str | None:
-    """The folio whose pages ``index`` selects in ``body`` (folio_page(f, i), nth_page(p, i))."""
+def _advances(value: Node | None, name: str) -> bool:
+    """``nth_page(page, 1)``, ``page + 1``: ``value`` is ``name`` moved on."""
+    if value is None:
+        return False
+    if cnodes.call_name(value) == "nth_page":
+        return cnodes.mentions(value, name)
+    if value.type == "binary_expression" and cnodes.text(value.child_by_field_name("operator")) == "+":
+        return cnodes.text(cnodes.strip_parens(value.child_by_field_name("left"))) == name
+    return False
+
+
+def _selection(fn: Function, body: Node | None, index: str) -> Selection | None:
+    """Where ``body`` selects a page (or an array element of pages or folios) with ``index``."""
     if body is None:
         return None
     for n in cnodes.walk(body):
-        if n.type == "call_expression":
-            pe = vocab.page_expr(n)
-            if pe is not None and pe.form in ("folio_page", "nth_page") and \
-                    index in cnodes.identifiers(cnodes.call_args(n)[1]):
-                return pe.folio
+        sel = selection_of(fn, n)
+        if sel is not None and index in cnodes.identifiers(sel[1]):
+            return sel[0]
     return None
 
 
+def selection_of(fn: Function, n: Node) -> tuple[Selection, Node] | None:
+    """If ``n`` selects a page by an index (``folio_page(f, i)``, ``nth_page(p, i)``,
+    ``page + i``, ``&page[i]``, ``pages[i]``): the selection and the index node."""
+    if n.type == "call_expression":
+        pe = vocab.page_expr(n)
+        if pe is not None and pe.form in ("folio_page", "nth_page"):
+            return Selection(pe.folio or "?", False), cnodes.call_args(n)[1]
+        return None
+    if n.type == "binary_expression" and cnodes.text(n.child_by_field_name("operator")) == "+":
+        left = cnodes.strip_parens(n.child_by_field_name("left"))
+        if left is not None and left.type == "identifier" and vocab.is_page_pointer_type(fn.type_of(cnodes.text(left))):
+            return Selection(cnodes.text(left), False), n.child_by_field_name("right")
+        return None
+    if n.type == "subscript_expression":
+        array = cnodes.strip_parens(n.child_by_field_name("argument"))
+        if array is None:
+            return None
+        parent = n.parent
+        address = parent is not None and parent.type == "pointer_expression" and \
+            cnodes.text(parent.child_by_field_name("operator")) == "&"
+        type_text = fn.type_of(cnodes.text(array)) if array.type == "identifier" else ""
+        single = address and vocab.is_page_pointer_type(type_text)  # &page[i]: page + i
+        if single or vocab.is_page_array_type(type_text) or vocab.is_page_array_name(array):
+            return Selection(cnodes.text(array), not single), n.child_by_field_name("index")
+    return None
+
+
+def _comparison_candidates(cond: Node | None, stepped: set[str]) -> list[tuple[str, Node]]:
+    """(index, bound node) pairs the loop condition tests: ``i < nr``, ``nr > i``,
+    ``--nr_pages > 0``, and a bare count-down ``nr--`` / ``--nr`` / ``nr`` (bound: the
+    name itself, counted down to zero).  A comma expression is judged by its value."""
+    cond = cnodes.strip_parens(cond)
+    while cond is not None and cond.type == "comma_expression":
+        cond = cnodes.strip_parens(cond.child_by_field_name("right"))
+    if cond is None:
+        return []
+    out = []
+    parts = _compare_parts(cond)
+    if parts is not None:
+        left, right, _op = parts
+        for idx_node, bound_node in ((left, right), (right, left)):
+            index = _stepped_name(idx_node)
+            if index is not None and (index in stepped or cnodes.strip_parens(idx_node).type == "update_expression"):
+                out.append((index, bound_node))
+        return out
+    index = _stepped_name(cond)
+    if index is not None and (index in stepped or cond.type == "update_expression"):
+        target = cond.child_by_field_name("argument") if cond.type == "update_expression" else cond
+        out.append((index, target))
+    return out
+
+
+def _step(regions: list[Node | None], index: str) -> Shape | None:
+    """How ``index`` moves: COUNT_DOWN (``--``, ``-= 1``), STRIDE (``+= step``, ``-= step``),
+    None (up by one, or set from something else)."""
+    shape = None
+    for region in regions:
+        if region is None:
+            continue
+        for w in cnodes.assigned_names(region).get(index, []):
+            if w.type == "update_expression":
+                if "--" in cnodes.text(w):
+                    shape = shape or Shape.COUNT_DOWN
+            elif w.type == "assignment_expression":
+                op = cnodes.text(w.child_by_field_name("operator"))
+                one = cnodes.text(cnodes.strip_parens(w.child_by_field_name("right"))).rstrip("uUlL") == "1"
+                if op in ("+=", "-=") and not one:
+                    return Shape.STRIDE
+                if op == "-=":
+                    shape = shape or Shape.COUNT_DOWN
+    return shape
+
+
 def recognise(loop: Node, fn: Function, facts: FunctionFacts) -> PageLoop | None:
+    """The one definition of a per-page loop (see the module docstring), or None."""
     kind = {"for_statement": "for", "while_statement": "while", "do_statement": "do"}[loop.type]
     cond = loop.child_by_field_name("condition")
     body = loop.child_by_field_name("body")
     update = loop.child_by_field_name("update")
     init = loop.child_by_field_name("initializer")
-    parts = _compare_parts(cond)
-    walk_var = _walk_var(fn, update, body)  # the for's update first, then the body
-    if parts is not None:
-        left, right, op = parts
-        # Names that change from one iteration to the next (the for's update, the body).
-        stepped = {name for region in (update, body) if region is not None for name in cnodes.assigned_names(region)}
-        for idx_node, bound_node in ((left, right), (right, left)):
-            index = _stepped_name(idx_node)
-            if index is None:
-                continue
-            if index not in stepped and cnodes.strip_parens(idx_node).type != "update_expression":
-                continue
-            folio = vocab.nr_pages_of(bound_node, facts.bound_vars)
-            if folio is None and bound_node is not None and bound_node.type == "number_literal":
-                # count-down: for (i = nr - 1; i >= 0; i--)
-                folio = _countdown_folio(init, index, facts)
-            if folio is None:
-                folio = _indexing_folio(body, index)
-                if folio is None and walk_var is None:
-                    continue
-            bound = cnodes.text(bound_node)
-            if folio is None and walk_var is not None:
-                folio = facts.page_of.get(walk_var)
-            return PageLoop(loop, fn, kind, index, bound, folio, walk_var, facts)
+    in_cond = cond if kind == "do" or _steps_in(cond) else None
+    walk_var = _walk_var(fn, update, body, in_cond)  # the for's update first, then the body
+    # Names that change from one iteration to the next (the for's update, the body, the condition).
+    regions = [update, body, cond]
+    stepped = {name for region in regions if region is not None for name in cnodes.assigned_names(region)}
+    for index, bound_node in _comparison_candidates(cond, stepped):
+        folio = vocab.nr_pages_of(bound_node, facts.bound_vars)
+        if folio is None and bound_node is not None and bound_node.type == "number_literal":
+            folio = _countdown_folio(init, index, facts)  # for (i = nr - 1; i >= 0; i--)
+        selection = _selection(fn, body, index)
+        if folio is None and selection is None and walk_var is None:
+            continue
+        if folio is None and selection is not None:
+            folio = selection.base
+        if folio is None and walk_var is not None:
+            folio = facts.page_of.get(walk_var)
+        step = _step(regions, index)
+        stepped_in_cond = kind == "do" and (index in cnodes.assigned_names(cond) or walk_var and
+                                            walk_var in cnodes.assigned_names(cond))
+        if selection is not None and selection.array:
+            shape = Shape.ARRAY
+        elif stepped_in_cond:
+            shape = Shape.DO_WHILE
+        elif walk_var is not None and selection is None and folio is None:
+            shape = Shape.POINTER_WALK
+        else:
+            shape = step or Shape.INDEX
+        return PageLoop(loop, fn, kind, index, cnodes.text(bound_node), folio, walk_var, facts, shape)
     if walk_var is not None and cond is not None:
         # for (; nr; page++, nr--) / while (nr--) { ...; page++; }: a page walk with a counter
-        return PageLoop(loop, fn, kind, None, cnodes.text(cond), facts.page_of.get(walk_var), walk_var, facts)
+        shape = Shape.DO_WHILE if kind == "do" and walk_var in cnodes.assigned_names(cond) else Shape.POINTER_WALK
+        return PageLoop(loop, fn, kind, None, cnodes.text(cond), facts.page_of.get(walk_var), walk_var, facts,
+                        shape)
     return None
+
+
+def _steps_in(cond: Node | None) -> bool:
+    return cond is not None and bool(cnodes.assigned_names(cond))
 
 
 def _countdown_folio(init: Node | None, index: str, facts: FunctionFacts) -> str | None:
@@ -262,9 +410,9 @@ def find_page_loops(src: SourceFile) -> list[PageLoop]:
     for fn in src.functions:
         if not fn.loops:
             continue
-        text = src.raw[fn.body.start_byte:fn.body.end_byte]
-        if b"page" not in text and not any(n in text for n in vocab.PAGE_LOOP_NEEDLES):
-            continue  # no page-count token and no page pointer to walk: nothing to find
+        text = src.raw[fn.node.start_byte:fn.body.end_byte]
+        if not any(n in text for n in vocab.PAGE_LOOP_NEEDLES):
+            continue  # no word of the vocabulary: no loop this model can recognise (the prefilter's test)
         facts = function_facts(fn)
         for loop in fn.loops:
             pl = recognise(loop, fn, facts)

@@ -18,9 +18,22 @@ NR_PAGES_CALLS = frozenset({"folio_nr_pages", "compound_nr", "thp_nr_pages", "fo
 ORDER_CALLS = frozenset({"folio_order", "compound_order", "thp_order"})
 SIZE_CALLS = frozenset({"folio_size", "page_size", "thp_size"})
 
-# Byte needles: a file without any of these has no per-page loop we can see.
-PAGE_LOOP_NEEDLES = (b"folio_nr_pages", b"compound_nr", b"thp_nr_pages", b"folio_order",
-                     b"compound_order", b"folio_size", b"nth_page", b"folio_page")
+# Calls that select a page of a folio (or of a base page) by an index.
+PAGE_SELECT_CALLS = frozenset({"folio_page", "nth_page"})
+# Words the loop model's other routes need in the function's text: a page or folio type
+# (page pointers walked, ``page + i``, ``struct page **`` arrays) and arrays named so.
+PAGE_LOOP_TYPE_WORDS = ("struct page", "struct folio", "pages[", "folios[")
+
+
+def _cover(words) -> tuple[bytes, ...]:
+    """The shortest needles that still find every word: drop a word containing another."""
+    words = sorted(set(words), key=len)
+    return tuple(w.encode() for i, w in enumerate(words) if not any(v in w for v in words[:i]))
+
+
+# Byte needles: a function (and so a file) without any of these has no per-page loop the
+# model recognises (folint.loops gates each function on them; folint.prefilter each file).
+PAGE_LOOP_NEEDLES = _cover(NR_PAGES_CALLS | ORDER_CALLS | SIZE_CALLS | PAGE_SELECT_CALLS | set(PAGE_LOOP_TYPE_WORDS))
 
 SWAP_ENTRY_TYPES = frozenset({"swp_entry_t"})
 
@@ -125,6 +138,22 @@ def is_swap_entry_type(type_text: str) -> bool:
 
 def is_page_pointer_type(type_text: str) -> bool:
     return type_text.replace("const ", "").replace(" ", "") == "structpage*"
+
+
+def is_page_array_type(type_text: str) -> bool:
+    """``struct page **`` / ``struct folio **``: an array of pages or folios."""
+    return type_text.replace("const ", "").replace(" ", "") in ("structpage**", "structfolio**")
+
+
+def is_page_array_name(node: Node) -> bool:
+    """``pages``, ``folios``, ``req->pages``: a name (or field) that holds pages or folios
+    by its name (``nr_pages`` is a count, not an array)."""
+    if node.type == "field_expression":
+        node = node.child_by_field_name("field")
+    if node is None or node.type not in ("identifier", "field_identifier"):
+        return False
+    name = cnodes.text(node)
+    return name.endswith(("pages", "folios")) and not name.startswith("nr")
 
 
 def is_folio_pointer_type(type_text: str) -> bool:

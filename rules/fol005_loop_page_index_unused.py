@@ -3,8 +3,12 @@
 What it does:
     Flags a call inside a per-page loop that is given the same page of the
     loop's folio on every iteration (``folio_page(folio, 0)``,
-    ``&folio->page``, or a page variable set once before the loop) when the
-    call says nothing else that changes per iteration.
+    ``&folio->page``, a page variable set once before the loop, or one set
+    in the body from an expression that does not change with the iteration,
+    ``struct page *page = folio_page(folio, 0);``) when the call says nothing
+    else that changes per iteration.  Another argument that is the
+    iteration's page does not count as a change: ``copy_highpage(dst++,
+    folio_page(folio, 0))`` copies page 0 every time.
 
 Why it is wrong:
     The loop is there to visit each page, but this call sees page 0 ``nr``
@@ -48,7 +52,10 @@ class LoopPageIndexUnused(Rule):
                 if fn in _PAGE_SELECTORS:
                     continue
                 args = cnodes.call_args(call)
-                if any(loop.steppers & cnodes.identifiers(a) for a in args):
+                # The call says something else that changes per iteration (the index, an
+                # offset): not the same call each time.  A moving *page* argument does not
+                # count: copy_highpage(dst++, folio_page(folio, 0)) still copies page 0.
+                if any(loop.steppers & cnodes.identifiers(a) and loop.page_kind(a) != "indexed" for a in args):
                     continue
                 fixed = next((a for a in args if loop.page_kind(a) == "fixed"), None)
                 if fixed is None:

@@ -87,10 +87,10 @@ def test_loops_lists_the_model(capsys):
     code, out, err = run_cli(capsys, "loops", str(FIXTURES / "FOL001" / "shapes.c"))
     assert code == 0
     lines = out.splitlines()
-    assert f"{FIXTURES / 'FOL001' / 'shapes.c'}:9: zero_tail_pages(): while folio=folio index=i " \
+    assert f"{FIXTURES / 'FOL001' / 'shapes.c'}:9: zero_tail_pages(): while shape=index folio=folio index=i " \
            f"bound=folio_nr_pages(folio)" in lines
-    assert any("check_each(): do folio=folio index=i bound=nr" in line for line in lines)
-    assert any("any_mapped(): for folio=head index=i bound=compound_nr(head)" in line for line in lines)
+    assert any("check_each(): do shape=do-while folio=folio index=i bound=nr" in line for line in lines)
+    assert any("any_mapped(): for shape=index folio=head index=i bound=compound_nr(head)" in line for line in lines)
     assert "6 per-page loops in 1 file" in err
 
 

@@ -33,8 +33,8 @@ def test_corrected_mteswap_is_clean(capsys, tree):
 def test_loop_model_sees_both_mteswap_loops(capsys, tree):
     assert main(["loops", str(tree / MTESWAP)]) == 0
     out = capsys.readouterr().out
-    assert re.search(r"mteswap.c:\d+: arch_prepare_to_swap\(\): for folio=folio index=i bound=nr", out)
-    assert re.search(r"mteswap.c:\d+: arch_swap_restore\(\): for folio=folio index=i bound=nr", out)
+    assert re.search(r"mteswap.c:\d+: arch_prepare_to_swap\(\): for shape=index folio=folio index=i bound=nr", out)
+    assert re.search(r"mteswap.c:\d+: arch_swap_restore\(\): for shape=index folio=folio index=i bound=nr", out)
 
 
 def test_the_review_bugs_put_back_are_found(capsys, tree, tmp_path):
