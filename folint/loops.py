@@ -75,6 +75,15 @@ class PageLoop:
     walk_var: str | None  # a page pointer advanced per iteration (page++)
     facts: FunctionFacts
     shape: Shape = Shape.INDEX
+    inner: list[Node] = field(default_factory=list)  # per-page loops nested in this one
+
+    def calls(self):
+        """The calls of the body that belong to this loop: not those of a nested
+        per-page loop (``for (f..) for (i..) f(folio_page(folios[f], i))`` is the inner
+        loop's call)."""
+        for call in cnodes.of_type(self.body, "call_expression"):
+            if not any(cnodes.is_inside(call, n) for n in self.inner):
+                yield call
 
     @property
     def body(self) -> Node:
@@ -414,8 +423,8 @@ def find_page_loops(src: SourceFile) -> list[PageLoop]:
         if not any(n in text for n in vocab.PAGE_LOOP_NEEDLES):
             continue  # no word of the vocabulary: no loop this model can recognise (the prefilter's test)
         facts = function_facts(fn)
-        for loop in fn.loops:
-            pl = recognise(loop, fn, facts)
-            if pl is not None:
-                out.append(pl)
+        found = [pl for pl in (recognise(loop, fn, facts) for loop in fn.loops) if pl is not None]
+        for pl in found:
+            pl.inner = [o.node for o in found if o is not pl and cnodes.is_inside(o.node, pl.node)]
+        out.extend(found)
     return out

@@ -54,7 +54,7 @@ class SwapEntryNotAdvanced(Rule):
             address_taken = {cnodes.base_identifier(n.child_by_field_name("argument"))
                              for n in cnodes.walk(loop.node)
                              if n.type == "pointer_expression" and cnodes.text(n.child_by_field_name("operator")) == "&"}
-            for call in cnodes.of_type(loop.body, "call_expression"):
+            for call in loop.calls():
                 args = cnodes.call_args(call)
                 pages = [a for a in args if loop.page_kind(a) == "indexed"]
                 if not pages:

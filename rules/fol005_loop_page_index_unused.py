@@ -47,7 +47,7 @@ class LoopPageIndexUnused(Rule):
         for loop in src.page_loops:
             if not loop.steppers:
                 continue
-            for call in cnodes.of_type(loop.body, "call_expression"):
+            for call in loop.calls():
                 fn = cnodes.call_name(call)
                 if fn in _PAGE_SELECTORS:
                     continue
