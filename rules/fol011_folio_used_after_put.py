@@ -46,9 +46,11 @@ RELEASES = {"folio_put": 0, "folio_put_refs": 0, "folio_release_kmap": 0, "__fol
 # page-taking releases, when the page is the folio's head page
 PAGE_RELEASES = {"put_page": 0}
 # Calls that take a new reference to the folio in their first argument.
-# (argument: the folio; filemap_add_folio() gives the page cache a reference of its own)
+# (argument: the folio; filemap_add_folio() gives the page cache a reference of its own,
+# folio_isolate_lru() takes one for the isolation when it succeeds)
 NEW_REFERENCE = {"folio_get": 0, "folio_try_get": 0, "folio_ref_inc": 0, "folio_ref_add": 0, "folio_try_get_rcu": 0,
-                 "get_page": 0, "folio_ref_try_add_rcu": 0, "filemap_add_folio": 1, "__filemap_add_folio": 1}
+                 "get_page": 0, "folio_ref_try_add_rcu": 0, "filemap_add_folio": 1, "__filemap_add_folio": 1,
+                 "folio_isolate_lru": 0}
 # Calls that look at the pointer's value only, never at the folio.
 POINTER_ONLY = frozenset({"IS_ERR", "IS_ERR_OR_NULL", "PTR_ERR", "PTR_ERR_OR_ZERO", "ERR_CAST", "likely",
                           "unlikely", "WARN_ON", "WARN_ON_ONCE"})
