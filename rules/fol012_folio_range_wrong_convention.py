@@ -49,21 +49,14 @@ Use instead:
 
 from __future__ import annotations
 
-import importlib.resources
 import re
 from dataclasses import dataclass
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
 
 from tree_sitter import Node
 
 from folint import cnodes
 from folint.rule import Rule
 
-TABLE_FILE = "range_table.toml"
 ROLES = ("folio", "page", "start", "len", "end", "-")
 END_NAME = re.compile(r"^(x?end|to|stop|limit)$|_end$|^end_")
 LEN_NAME = re.compile(r"^(len|length|size|count|bytes|nbytes|nr_bytes|copied)$|_(len|length|size|bytes)$|^len_")
@@ -92,20 +85,18 @@ class Helper:
         return None
 
 
-_TABLE: dict | None = None
-
-
-def range_table() -> dict[str, Helper]:
-    global _TABLE
-    if _TABLE is None:
-        data = tomllib.loads(importlib.resources.files(__package__).joinpath(TABLE_FILE).read_text("utf-8"))
-        _TABLE = {}
-        for h in data.get("helper", []):
-            bad = [r for r in h["args"] if r not in ROLES]
-            if bad:
-                raise ValueError(f"{TABLE_FILE}: {h['name']}: unknown role(s) {bad}")
-            _TABLE[h["name"]] = Helper(h["name"], tuple(h["args"]))
-    return _TABLE
+def range_table(facts) -> dict[str, Helper]:
+    """The helpers and their argument roles: the API fact ``range_conventions`` (read
+    from the checked tree's headers, else the built-in table of its version)."""
+    cached = getattr(facts, "_fol012_table", None)
+    if cached is None:
+        cached = {name: Helper(name, tuple(roles)) for name, roles in facts.get("range_conventions").items()
+                  if all(r in ROLES for r in roles)}
+        try:
+            facts._fol012_table = cached
+        except AttributeError:
+            pass
+    return cached
 
 
 @dataclass(frozen=True)
@@ -233,7 +224,7 @@ class FolioRangeWrongConvention(Rule):
                b"bvec_set_", b"invalidate_folio", b"new_buffers", b"block_commit_write")
 
     def check(self, src):
-        table = range_table()
+        table = range_table(self.facts)
         for fn in src.functions:
             if not any(cnodes.call_name(c) in table for c in fn.calls):
                 continue
@@ -245,6 +236,7 @@ class FolioRangeWrongConvention(Rule):
         args = cnodes.call_args(m.call)
         start, second = src.text(args[m.start]), src.text(args[m.arg])
         name = m.helper.name
+        read = f" (convention from {self.facts.where('range_conventions', name)})"
         ordinal = ("first", "second", "third", "fourth", "fifth", "sixth")[m.arg]
         if m.wanted == "swapped":
             return (f"{name}() takes the length before the offset ({', '.join(m.helper.args)}), but {m.why}: "
@@ -255,11 +247,11 @@ class FolioRangeWrongConvention(Rule):
             length = m.other or f"{second} - {start}"
             instead = f"use {same} if the end is meant, or the length {length}" if same else \
                 f"pass the length {length}"
-            return (f"{name}() takes a length as its {ordinal} argument, but {m.why}; from the non-zero start "
+            return (f"{name}() takes a length as its {ordinal} argument{read}, but {m.why}; from the non-zero start "
                     f"'{start}' the range runs past that end: {instead}")
         end = m.other or f"{start} + {second}"
         instead = f"use {same} if a length is meant, or the end {end}" if same else f"pass the end {end}"
-        return (f"{name}() takes an end as its {ordinal} argument, but {m.why}; the range stops at byte "
+        return (f"{name}() takes an end as its {ordinal} argument{read}, but {m.why}; the range stops at byte "
                 f"{second}, not that many bytes after '{start}': {instead}")
 
     # -- simulating ------------------------------------------------------
@@ -278,7 +270,7 @@ class FolioRangeWrongConvention(Rule):
         from folint.sim.values import Folio, Page
 
         byte, wanted = finding.data.get("call_byte"), finding.data.get("wanted")
-        helper = range_table().get(finding.data.get("helper") or "")
+        helper = range_table(self.facts).get(finding.data.get("helper") or "")
         s_i, r_i = finding.data.get("start_arg"), finding.data.get("arg")
         if byte is None or helper is None or s_i is None or r_i is None:
             return None
