@@ -31,6 +31,8 @@ from pathlib import Path
 PY = sys.executable
 TIMEOUT = 30.0
 MEM_LIMIT = 3 << 30  # bytes of address space per child
+NO_DAC_OVERRIDE = ["setpriv", "--bounding-set=-dac_override,-dac_read_search",
+                   "--inh-caps=-dac_override,-dac_read_search", "--"]
 
 FOL001 = textwrap.dedent("""\
     int demo_save(struct folio *folio)
@@ -91,19 +93,16 @@ def _limits(mem: int):
 
 def folint(args: list[str], cwd: Path, *, stdin=subprocess.DEVNULL, env: dict | None = None,
            timeout: float = TIMEOUT, mem: int = MEM_LIMIT, shell_suffix: str | None = None,
-           user: int | None = None) -> Proc:
+           no_override: bool = False) -> Proc:
     """Run ``python -m folint ARGS`` (``shell_suffix``: through sh, e.g. ``'>&-'``)."""
     full_env = dict(os.environ, NO_COLOR="1", XDG_CACHE_HOME=str(cwd / ".cache"))
     full_env.update(env or {})
     cmd: list[str] | str = [PY, "-m", "folint", *args]
+    if no_override and os.geteuid() == 0:  # root without the power to ignore file modes
+        cmd = NO_DAC_OVERRIDE + cmd
     if shell_suffix is not None:
         cmd = " ".join(_q(c) for c in cmd) + " " + shell_suffix
     pre = _limits(mem)
-    if user is not None:
-        def pre(inner=pre):
-            inner()
-            os.setgid(user)
-            os.setuid(user)
     started = time.perf_counter()
     p = subprocess.Popen(cmd, cwd=cwd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          env=full_env, preexec_fn=pre, shell=shell_suffix is not None)
@@ -565,20 +564,24 @@ def c_cache_ro(d: Path):
     os.chmod(cache, 0o555)
     for x in cache.iterdir():
         os.chmod(x, 0o444)
-    p = folint(["--no-simulate", "--cache-dir", str(cache), "t"], d, user=65534)
+    p = folint(["--no-simulate", "--cache-dir", str(cache), "t"], d, no_override=True)
     os.chmod(cache, 0o755)
     return ok_line(p, "FOL003", rc=(1,)) and "cache" not in p.err.decode("utf-8", "replace").lower(), p.brief()
 
 
-@case("15", "worker-outlives-killed-parent", "no worker left 3 s after the main process is killed")
+@case("15", "worker-outlives-killed-parent", "no worker left 3 s after the main process is killed mid-file")
 def c_orphans(d: Path):
-    tree = Path("/tmp/linux/linux-source-6.12/mm")
-    if not tree.is_dir():
-        return False, "skipped: no kernel tree at " + str(tree)
+    t = d / "t"
+    t.mkdir()
+    slow = _nested(10000, False)  # several seconds a file with simulation: the workers are busy
+    for k in range(4):
+        (t / f"a{k}.c").write_text(slow.replace("demo_deep", f"demo_deep{k}"))
+    for k in range(64):
+        (t / f"b{k}.c").write_text(FOL001.replace("demo_save(", f"demo_save{k}("))
     env = dict(os.environ, NO_COLOR="1", XDG_CACHE_HOME=str(d / ".cache"))
-    p = subprocess.Popen([PY, "-m", "folint", "-j", "2", "--no-cache", str(tree)], cwd=d, env=env,
+    p = subprocess.Popen([PY, "-m", "folint", "-j", "2", "--no-cache", str(t)], cwd=d, env=env,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    time.sleep(3)
+    time.sleep(2.5)
     before = _session(p.pid)
     os.kill(p.pid, signal.SIGKILL)
     p.wait()

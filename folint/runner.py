@@ -20,6 +20,7 @@ from folint.index.collect import IndexWorker
 from folint.index.phase import TreePhase
 from folint.selection import build_rules
 from folint.enums import Verdict
+from folint.workers import die_with_parent
 
 PROGRESS_MIN_FILES = 2000
 
@@ -67,6 +68,7 @@ _worker: dict = {}
 
 
 def _init_worker(config: Config, options: RunOptions, index: tuple | None = None) -> None:
+    die_with_parent()
     _worker["rules"] = build_rules(config, options.select, options.ignore, facts=options.facts)
     _worker["max_size"] = config.max_file_size
     _worker["simulate"] = options.simulate

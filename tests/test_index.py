@@ -185,6 +185,12 @@ def test_an_unusable_cache_is_one_error_line_and_the_run_goes_on(tmp_path):
     result = fol003_run(tree, cache=True, cache_dir=str(cache))
     assert len(result.findings) == 1
     (err,) = [e for e in result.errors if "index cache" in e.message]
+    assert "moved it aside" in err.message  # a corrupt one is rebuilt (tests/test_faults_cache.py)
+    not_a_folder = tmp_path / "not-a-folder"
+    not_a_folder.write_text("x")
+    result = fol003_run(tree, cache=True, cache_dir=str(not_a_folder))
+    assert len(result.findings) == 1
+    (err,) = [e for e in result.errors if "index cache" in e.message]
     assert "--no-cache" in err.message
 
 

@@ -24,6 +24,7 @@ from folint.prefilter import ByteScan
 from folint.index.phase import open_cache
 from folint.index.summary import names_in, summarise
 from folint.index.tree import TreeIndex, covers_whole_tree
+from folint.workers import die_with_parent
 
 PARALLEL_MIN_FILES = 64
 
@@ -45,6 +46,7 @@ _worker: dict = {}
 
 
 def _init(cache_folder: str | None, max_size: int) -> None:
+    die_with_parent()
     _worker["max_size"] = max_size
     _worker["cache"] = None
     if cache_folder:

@@ -7,6 +7,9 @@ tree unless the user names a folder there with ``--cache-dir``.  A key is
 that extracts summaries (or the parser) changes, so a new folint never reads
 stale summaries, and a changed file misses only its own entry.
 
+A database that is not one (a torn copy, junk) is moved aside once, with a
+note, and a new one started; a cache folder or file we may not write is used
+read-only (its summaries are read, nothing new is stored).
 Worker processes only read (each opens its own connection after the fork);
 the main process writes the new summaries in one transaction per run.  A
 second table remembers each file's (size, mtime, inode) -> hash, so building
@@ -20,6 +23,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 from importlib import metadata
 from pathlib import Path
 
@@ -34,6 +38,16 @@ _FINGERPRINT_MODULES = ("index/summary.py", "kernel_c.py", "parsing.py", "source
 
 class CacheError(Exception):
     """The cache cannot be used; the run goes on without it."""
+
+
+def _corrupt_error(e: sqlite3.Error) -> bool:
+    text = str(e).lower()
+    return "not a database" in text or "malformed" in text or "corrupt" in text
+
+
+def _read_only_error(e: sqlite3.Error) -> bool:
+    text = str(e).lower()
+    return "readonly" in text or "read-only" in text or "unable to open" in text
 
 
 def default_cache_dir() -> Path:
@@ -78,24 +92,73 @@ class SummaryCache:
         self.folder = Path(folder)
         self.path = self.folder / DB_NAME
         self.fp = fingerprint()
+        self.readonly = readonly
+        self.note: str | None = None  # what opening did that the user should hear about (one line)
         try:
             if readonly:
-                self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
+                self._db = self._open_readonly()
             else:
-                self.folder.mkdir(parents=True, exist_ok=True)
-                self._db = sqlite3.connect(self.path, timeout=30)
-                self._db.execute("PRAGMA journal_mode=WAL")
-                self._db.executescript(
-                    "CREATE TABLE IF NOT EXISTS summaries (key TEXT PRIMARY KEY, fp TEXT, data TEXT);"
-                    "CREATE INDEX IF NOT EXISTS summaries_fp ON summaries(fp);"
-                    "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,"
-                    " ino INTEGER, hash TEXT);"
-                    "CREATE TABLE IF NOT EXISTS names (name TEXT, key TEXT);"
-                    "CREATE INDEX IF NOT EXISTS names_name ON names(name);")
+                self._open_writable()
             self._db.execute("SELECT 1 FROM summaries LIMIT 1")
         except (sqlite3.Error, OSError) as e:
             raise CacheError(f"{self.path}: cannot use the index cache ({e}); "
                              f"delete the file or pass --no-cache") from None
+
+    def _open_readonly(self) -> sqlite3.Connection:
+        return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
+
+    def _open_writable(self) -> None:
+        """Open (or create) the database for writing.  A folder or file we may not write
+        is used read-only; a file that is not a database is moved aside, once, and a new
+        one started, and ``note`` says so."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            if not self.path.exists():
+                raise
+        if self.path.exists() and not (os.access(self.path, os.W_OK) and os.access(self.folder, os.W_OK)):
+            self._use_readonly()
+            return
+        try:
+            self._create()
+        except sqlite3.DatabaseError as e:
+            if _read_only_error(e):
+                self._use_readonly()
+                return
+            if not _corrupt_error(e):
+                raise
+            self._db.close()
+            aside = self._move_aside()
+            self._create()
+            self.note = (f"the index cache was not a database ({e}); moved it aside to {aside.name} "
+                         f"and started a new one")
+
+    def _use_readonly(self) -> None:
+        self.readonly = True
+        self._db = self._open_readonly()
+
+    def _create(self) -> None:
+        self._db = sqlite3.connect(self.path, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(
+            "CREATE TABLE IF NOT EXISTS summaries (key TEXT PRIMARY KEY, fp TEXT, data TEXT);"
+            "CREATE INDEX IF NOT EXISTS summaries_fp ON summaries(fp);"
+            "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,"
+            " ino INTEGER, hash TEXT);"
+            "CREATE TABLE IF NOT EXISTS names (name TEXT, key TEXT);"
+            "CREATE INDEX IF NOT EXISTS names_name ON names(name);")
+        self._db.execute("SELECT 1 FROM summaries LIMIT 1")
+
+    def _move_aside(self) -> Path:
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}-{os.getpid()}")
+        os.replace(self.path, aside)
+        for suffix in ("-wal", "-shm"):
+            extra = self.path.with_name(self.path.name + suffix)
+            try:
+                os.replace(extra, aside.with_name(aside.name + suffix))
+            except FileNotFoundError:
+                pass
+        return aside
 
     def close(self) -> None:
         self._db.close()
@@ -138,8 +201,9 @@ class SummaryCache:
         return out
 
     def put_many(self, items: dict[str, dict]) -> None:
-        """Store summaries by digest and drop those written by another folint version."""
-        if not items:
+        """Store summaries by digest and drop those written by another folint version
+        (nothing, on a cache used read-only)."""
+        if not items or self.readonly:
             return
         from folint.index.summary import names_in
 
@@ -162,7 +226,7 @@ class SummaryCache:
         return {p: (s, m, i, h) for p, s, m, i, h in self._db.execute("SELECT path, size, mtime_ns, ino, hash FROM files")}
 
     def put_hashes(self, rows: list[tuple[str, int, int, int, str]]) -> None:
-        if not rows:
+        if not rows or self.readonly:
             return
         try:
             with self._db:

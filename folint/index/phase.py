@@ -25,7 +25,10 @@ def open_cache(enabled: bool, folder: str | None, targets: list[str], errors: li
                 return None
         folder = str(where)
     try:
-        return SummaryCache(folder)
+        cache = SummaryCache(folder)
+        if cache.note:
+            errors.append(FileError(str(cache.path), cache.note))
+        return cache
     except CacheError as e:
         errors.append(FileError(folder, str(e)))
         return None

@@ -19,6 +19,7 @@ import sys
 from folint.finding import FileError, Finding
 from folint.rule import Rule
 from folint.enums import Verdict
+from folint.workers import die_with_parent
 
 
 def _function_at(src, name: str, line: int):
@@ -59,6 +60,7 @@ _worker: dict = {}
 
 
 def _init(rules_by_code, sources) -> None:
+    die_with_parent()
     _worker["rules"], _worker["sources"] = rules_by_code, sources
 
 
