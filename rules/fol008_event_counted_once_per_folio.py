@@ -14,8 +14,10 @@ What it does:
     count faults, calls and folios and are never flagged.  A counter the table
     does not know is flagged only when the same function counts something else
     with ``folio_nr_pages()`` (it knows the folio is large, and counted this one
-    once).  The tree's own include/linux/vm_event_item.h says which counters
-    exist (``folint facts``).
+    once).  Which counters a tree has is an API fact read from its
+    include/linux/vm_event_item.h and mmzone.h (``counter_items``, ``folint
+    facts``: PGDEMOTE_* are vm events in 6.1 and node statistics in 6.12), and
+    the message names the declaration.
 
     Not flagged when the code shows the folio is small there: it was allocated
     with order 0 (here, or by every caller of a static function), the count sits in ``if (!folio_test_large(folio))``, or an
@@ -276,8 +278,18 @@ class EventCountedOncePerFolio(Rule):
                                    call_byte=cnt.call.start_byte, folio=cnt.folio, item=cnt.item,
                                    unit=cnt.unit or "neighbours", sign=cnt.sign)
 
+    def _declared(self, item: str) -> str:
+        """Where the checked tree declares the counter (the API fact ``counter_items``)."""
+        items = self.facts.get("counter_items")
+        for kind, names in items.items():
+            if item in names:
+                return f" ({kind.replace('_', ' ')} item, {self.facts.where('counter_items', item)})"
+        return ""
+
     def _message(self, src, cnt: Count, evidence: str) -> str:
-        what = f"{cnt.item} counts pages" if cnt.unit == "pages" else f"{cnt.item} is likely counted in pages"
+        declared = self._declared(cnt.item)
+        what = f"{cnt.item}{declared} counts pages" if cnt.unit == "pages" else \
+            f"{cnt.item}{declared} is likely counted in pages"
         use = self._replacement(src, cnt) or f"a count of folio_nr_pages({cnt.folio})"
         return (f"{src.text(cnt.call)} counts {cnt.sign} for folio '{cnt.folio}', which can have many pages; "
                 f"{evidence}{what}: use {use}")

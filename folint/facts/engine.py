@@ -12,12 +12,12 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from folint.facts import helpers, kmap_helpers, lookups, page_flags, ranges
+from folint.facts import helpers, kmap_helpers, lookups, page_flags, counters, ranges
 from folint.facts.cache import FactsCache, fact_key
 from folint.facts.model import Fact, FactKind, Facts, FactsRegistry, Reading, builtin_version
 from folint.facts.tree import find_tree_root, root_for_targets, tree_version
 
-BUILTIN_MODULES = (page_flags, lookups, helpers, kmap_helpers, ranges)
+BUILTIN_MODULES = (page_flags, lookups, helpers, kmap_helpers, counters, ranges)
 MAX_FACT_FILE = 8 * 1024 * 1024
 
 
