@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from folint.enums import Verdict
 
 VERDICTS = tuple(v.value for v in Verdict)
+
+
+def printable(text: str) -> str:
+    """``text`` (a file name, or a message holding one) safe to print and to put in JSON:
+    bytes that are not UTF-8 (kept losslessly as surrogates, the way ``os`` reads names)
+    are shown escaped, ``caf\\xe9.c``; valid text is unchanged."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 @dataclass
@@ -42,13 +53,13 @@ class Finding:
         out = {
             "code": self.code,
             "name": self.name,
-            "path": self.path,
+            "path": printable(self.path),
             "line": self.line,
             "column": self.column,
             "end_line": self.end_line,
             "end_column": self.end_column,
             "function": self.function,
-            "message": self.message,
+            "message": printable(self.message),
             "verdict": self.verdict,
             "evidence": self.evidence,
             "trace": list(self.trace),
@@ -69,7 +80,7 @@ class FileError:
     message: str
 
     def to_json(self) -> dict:
-        return asdict(self)
+        return {"path": printable(self.path), "message": printable(self.message)}
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"

@@ -52,5 +52,12 @@ def write_stdout(text: str) -> None:
     stream = sys.stdout
     if stream is None:
         raise OutputError("standard output is closed; give -o FILE or redirect it")
-    stream.write(text)
-    stream.flush()
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None:  # any locale: what it cannot encode is escaped, never an error
+        stream.flush()
+        buffer.write(text.encode(encoding, "backslashreplace"))
+        buffer.flush()
+    else:
+        stream.write(text)
+        stream.flush()

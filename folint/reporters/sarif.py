@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import urllib.parse
 
 from folint import __version__
 from folint.enums import Verdict
+from folint.finding import printable
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Verdict.CONFIRMED: "error", Verdict.UNVERIFIED: "warning", Verdict.INCONCLUSIVE: "warning",
@@ -23,10 +25,18 @@ def _rule_meta(cls) -> dict:
     }
 
 
+def _uri(path: str) -> str:
+    """A file name as a URI reference; one that is not UTF-8 is percent-encoded byte for byte."""
+    if printable(path) == path:
+        return path
+    return urllib.parse.quote(path.encode("utf-8", "surrogateescape"), safe="/")
+
+
 def _location(path: str, line: int, col: int, end_line: int | None = None, end_col: int | None = None) -> dict:
     region = {"startLine": line, "startColumn": col}
     if end_line:
         region.update(endLine=end_line, endColumn=max(end_col or col, 1))
+    path = _uri(path)
     return {"physicalLocation": {"artifactLocation": {"uri": path[2:] if path.startswith("./") else path},
                                  "region": region}}
 
@@ -35,7 +45,7 @@ def _result(f, rule_index: dict) -> dict:
     res = {
         "ruleId": f.code,
         "level": _LEVEL.get(f.verdict, "warning"),
-        "message": {"text": f.message},
+        "message": {"text": printable(f.message)},
         "locations": [_location(f.path, f.line, f.column, f.end_line, f.end_column)],
         "partialFingerprints": {"folint/v1": "|".join(str(x) for x in f.key)},
         "properties": {"verdict": f.verdict, "function": f.function, "evidence": f.evidence},
@@ -67,8 +77,8 @@ def render(result, *, rules: dict | None = None, **_options) -> str:
         "invocations": [{
             "executionSuccessful": True,
             "toolExecutionNotifications": [
-                {"level": "error", "message": {"text": e.message},
-                 "locations": [{"physicalLocation": {"artifactLocation": {"uri": e.path}}}]}
+                {"level": "error", "message": {"text": printable(e.message)},
+                 "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(e.path)}}}]}
                 for e in result.errors],
         }],
     }

@@ -6,7 +6,11 @@ Colour only on a terminal, and never when NO_COLOR is set.
 from __future__ import annotations
 
 import os
+
+from folint.finding import printable
 from folint.enums import Verdict
+
+EXCERPT = 160  # characters of a long source line shown under a finding
 
 _COLOURS = {"bold": "1", "yellow": "33", "red": "31", "green": "32", "cyan": "36", "dim": "2"}
 
@@ -38,9 +42,24 @@ def _source_line(path: str, line: int, cache: dict) -> str | None:
     return lines[line - 1].rstrip("\r")
 
 
+def clip(line: str, start: int, width: int, room: int = EXCERPT) -> tuple[str, int, int]:
+    """The excerpt of ``line`` shown under a finding: the whole line when it is short,
+    else about ``room`` characters around the column, marked with "..." where cut.
+    Returns (excerpt, column of the caret in it, caret width), so a 1 MB line costs
+    a few hundred bytes a finding, not a megabyte."""
+    if len(line) <= room:
+        return line, start, width
+    width = min(width, room // 2)
+    lo = max(0, start - room // 4)
+    hi = min(len(line), lo + room)
+    head = "..." if lo > 0 else ""
+    tail = "..." if hi < len(line) else ""
+    return head + line[lo:hi] + tail, len(head) + start - lo, width
+
+
 def render_errors(result) -> str:
     """Error lines, for stderr: ``path: error: what happened; what to do``."""
-    return "".join(f"{e.path}: error: {e.message}\n" for e in result.errors)
+    return "".join(f"{printable(e.path)}: error: {printable(e.message)}\n" for e in result.errors)
 
 
 def render(result, *, colour: bool = False, verbose: bool = False, sources: dict | None = None,
@@ -51,16 +70,16 @@ def render(result, *, colour: bool = False, verbose: bool = False, sources: dict
     cache: dict = {p: t.split("\n") for p, t in (sources or {}).items()}
     out = []
     for f in result.findings:
-        where = f"{f.path}:{f.line}:{f.column}:"
+        where = f"{printable(f.path)}:{f.line}:{f.column}:"
         out.append(f"{paint(where, 'bold')} {paint('warning:', 'yellow', 'bold')} {f.message} "
                    f"{paint('[' + f.code + ']', 'cyan')}")
         # check-patch: the file as the finding's patch left it
         src = _source_line((f.patch, f.path) if (f.patch, f.path) in cache else f.path, f.line, cache)
         if src is not None:
-            expanded = src.expandtabs(8)
-            prefix = src[: f.column - 1].expandtabs(8)
             width = max(1, (f.end_column - f.column) if f.end_line == f.line else len(src) - f.column + 1)
-            out.append(f"    {expanded}")
+            text, start, width = clip(src, f.column - 1, width)
+            prefix = text[:start].expandtabs(8)
+            out.append(f"    {text.expandtabs(8)}")
             out.append("    " + " " * len(prefix) + paint("^" + "~" * (width - 1), "green"))
         if f.patch:
             out.append(f"    introduced by: {f.patch}")
