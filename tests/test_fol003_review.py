@@ -13,7 +13,7 @@ PATCHES = FIXTURES / "patches"
 
 def _check_patch(capsys, tmp_path, *extra):
     code = main(["check-patch", "--tree", str(PATCHES / "review-6.1" / "tree"), "--format", "json",
-                 "--cache-dir", str(tmp_path / "cache"), "--tree-rules", *extra, str(PATCHES / "review-6.1.patch")])
+                 "--cache-dir", str(tmp_path / "cache"), *extra, str(PATCHES / "review-6.1.patch")])
     out, err = capsys.readouterr()
     return code, json.loads(out), err
 

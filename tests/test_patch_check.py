@@ -184,7 +184,6 @@ def test_exclude_and_select(capsys, tmp_path):
     (["--staged", "x.patch"], "give PATCH files, or --git RANGE, or --staged, not several"),
     (["--tree", "no-such-dir", "x.patch"], "--tree no-such-dir: no such folder"),
     (["--tree", "tree", "--no-tree", "x.patch"], "--tree and --no-tree contradict each other"),
-    (["--no-tree", "--tree-rules", "x.patch"], "--tree-rules needs a tree; drop --no-tree"),
 ])
 def test_usage_errors_exit_2_with_one_line(capsys, argv, message):
     code, out, err = run_cli(capsys, "check-patch", *argv)
@@ -213,8 +212,8 @@ void swap_old_done(struct folio *folio)
 """
 
 
-def test_tree_rules_are_opt_in_and_named_by_their_patch(capsys, tmp_path):
-    """FOL003 needs the index of the whole tree: only with --tree-rules."""
+def test_tree_rules_run_by_default_and_are_named_by_their_patch(capsys, tmp_path):
+    """FOL003 runs in check-patch without a full index: the callers come from a search by name."""
     import shutil
 
     tree = tmp_path / "tree"
@@ -227,14 +226,11 @@ def test_tree_rules_are_opt_in_and_named_by_their_patch(capsys, tmp_path):
     patch = tmp_path / "helper.patch"
     patch.write_text("".join(difflib.unified_diff(old_lines, new_lines, "a/mm/swap_old.c", "b/mm/swap_old.c")))
     argv = ["check-patch", "--no-simulate", "--tree", str(tree), "--select", "FOL003", str(patch)]
-    code, out, _ = run_cli(capsys, *argv)
-    assert code == 0
-    code, out, err = run_cli(capsys, *argv[:-1], "--tree-rules", "--cache-dir", str(tmp_path / "cache"), str(patch))
+    code, out, err = run_cli(capsys, *argv[:-1], "--cache-dir", str(tmp_path / "cache"), str(patch))
     assert code == 1, err
     assert [ln.split(": warning:")[0] for ln in out.splitlines() if ": warning:" in ln] == [
         "mm/swap_old.c:20:13", "mm/swap_old.c:29:2"]
     assert out.count("introduced by: helper.patch") == 2 and "[FOL003]" in out
     # a comment-only patch keeps the tree's FOL003 findings to itself
-    code, out, _ = run_cli(capsys, *argv[:-1], "--tree-rules", "--cache-dir", str(tmp_path / "cache"),
-                           "comment-only.patch")
+    code, out, _ = run_cli(capsys, *argv[:-1], "--cache-dir", str(tmp_path / "cache"), "comment-only.patch")
     assert code == 0

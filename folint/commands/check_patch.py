@@ -6,7 +6,6 @@
     folint check-patch --tree ~/linux PATCH       default tree: the git work tree we stand in
     folint check-patch --git origin/master..HEAD  each commit of a range (or one commit)
     folint check-patch --staged                   the index against HEAD (the pre-commit hook)
-    folint check-patch --tree-rules PATCH         also the tree-wide rules (FOL003), over the tree index
 
 Exit codes: 1 findings; 2 usage or configuration error, or part of the input
 could not be checked (no patch in it, a hunk did not apply, a path was
@@ -46,9 +45,6 @@ def configure(p, _name):
                    help="the tree the patches apply to (default: the git work tree we stand in)")
     p.add_argument("--no-tree", action="store_true",
                    help="check the text of the hunks alone, without any tree (a partial check)")
-    p.add_argument("--tree-rules", action="store_true",
-                   help="also run the tree-wide rules (FOL003): builds or reuses the index of the whole tree, "
-                        "slow the first time on a large tree")
     p.add_argument("--hook", action="store_true",
                    help="pre-commit hook mode: fail only on the verdicts in [hook] block-on and say how to bypass")
     add_report_options(p, formats=FORMATS)
@@ -78,8 +74,6 @@ def _check_args(args) -> None:
         raise ConfigError("--tree and --no-tree contradict each other; give one")
     if args.tree and not os.path.isdir(args.tree):
         raise ConfigError(f"--tree {args.tree}: no such folder")
-    if args.tree_rules and args.no_tree:
-        raise ConfigError("--tree-rules needs a tree; drop --no-tree")
 
 
 def _repo(args) -> str:
@@ -156,7 +150,7 @@ def check(args):
     rules = build_rules(config, args.select, args.ignore, facts=_facts(args, plan))
     settings = Settings(rules, simulate=args.simulate, show_refuted=args.show_refuted,
                         max_size=config.max_file_size, exclude=[*config.exclude, *args.exclude],
-                        tree_rules=args.tree_rules, config=config, cache=getattr(args, "cache", True),
+                        config=config, cache=getattr(args, "cache", True),
                         cache_dir=getattr(args, "cache_dir", None), jobs=args.jobs)
     patches, load_errors, notes = load(plan.inputs)
     outcome = check_series(patches, plan.tree_for, settings)

@@ -147,6 +147,8 @@ def build_index(targets: list[str], config: Config | None = None, *, jobs: int =
         try:
             db.put_many(new_summaries)
             db.put_hashes(new_hashes)
+            if len(targets) == 1 and os.path.isdir(targets[0]):
+                db.mark_tree(targets[0])  # check-patch may now trust the stat table
         except CacheError as e:
             stats.errors.append(FileError(str(db.path), str(e)))
         db.close()

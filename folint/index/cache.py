@@ -146,7 +146,8 @@ class SummaryCache:
             "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,"
             " ino INTEGER, hash TEXT);"
             "CREATE TABLE IF NOT EXISTS names (name TEXT, key TEXT);"
-            "CREATE INDEX IF NOT EXISTS names_name ON names(name);")
+            "CREATE INDEX IF NOT EXISTS names_name ON names(name);"
+            "CREATE TABLE IF NOT EXISTS trees (root TEXT PRIMARY KEY, fp TEXT);")
         self._db.execute("SELECT 1 FROM summaries LIMIT 1")
 
     def _move_aside(self) -> Path:
@@ -232,6 +233,23 @@ class SummaryCache:
             with self._db:
                 self._db.executemany("INSERT OR REPLACE INTO files (path, size, mtime_ns, ino, hash) "
                                      "VALUES (?, ?, ?, ?, ?)", rows)
+        except sqlite3.Error as e:
+            raise CacheError(f"{self.path}: cannot write the index cache ({e}); pass --no-cache") from None
+
+    # -- trees indexed whole ----------------------------------------------------
+    def tree_indexed(self, root: str) -> bool:
+        """Whether every file of the tree at ``root`` has its hash and summary here
+        (a full index was built by this folint version): then the stat table answers."""
+        try:
+            row = self._db.execute("SELECT fp FROM trees WHERE root = ?", (os.path.abspath(root),)).fetchone()
+        except sqlite3.Error:
+            return False
+        return row is not None and row[0] == self.fp
+
+    def mark_tree(self, root: str) -> None:
+        try:
+            with self._db:
+                self._db.execute("INSERT OR REPLACE INTO trees (root, fp) VALUES (?, ?)", (os.path.abspath(root), self.fp))
         except sqlite3.Error as e:
             raise CacheError(f"{self.path}: cannot write the index cache ({e}); pass --no-cache") from None
 

@@ -21,7 +21,7 @@ from folint.finding import FileError, Finding
 from folint.index.collect import wants_summary
 from folint.prefilter import ByteScan
 from folint.index.phase import run_tree_rules
-from folint.index.summary import names_in, summarise
+from folint.index.summary import summarise
 from folint.index.tree import TreeIndex
 
 
@@ -53,26 +53,84 @@ def tree_findings_for_files(index: TreeIndex, files: dict[str, bytes | None], ru
     return [f for f in found if f.path in files], errors
 
 
+def asked_about(summaries, lines: set[int] | None = None, raw: bytes | None = None) -> set[str]:
+    """The functions a change's tree findings can be about: those its files define
+    with a page parameter, and those they hand a folio's page to.  With ``lines``
+    (the changed lines of ``raw``, whose summary is the only one given), only the
+    definitions and calls on those lines: check-patch reports nothing elsewhere."""
+    out: set[str] = set()
+    for s in summaries:
+        if not s:
+            continue
+        for d in s.get("defs", ()):
+            if lines is None or any(d["line"] <= ln <= raw.count(b"\n", 0, d["body"][1]) + 1 for ln in lines):
+                out.add(d["name"])
+        for c in s.get("calls", ()):
+            if any(a and a[0] == "F" for a in c["args"]) and (lines is None or c["line"] in lines):
+                out.add(c["callee"])
+    return out
+
+
+def targeted_index(tree: str, names: set[str], config=None, *, cache: bool = True, cache_dir: str | None = None,
+                   jobs: int = 0, errors: list[FileError]) -> TreeIndex:
+    """The index of ``tree`` for ``names`` only: the full index when the cache holds
+    one for this tree (warm), else the files that name them, found by a byte search
+    (``folint.index.targeted``) and summarised alone."""
+    from folint.config import Config
+    from folint.index.build import BuildStats, build_index
+    from folint.index.phase import open_cache
+    from folint.index.targeted import files_naming, summarise_files
+    from folint.index.tree import covers_whole_tree
+
+    config = config or Config()
+    db = open_cache(cache, cache_dir, [tree], errors)
+    if db is not None and db.tree_indexed(tree):
+        db.close()
+        stats = BuildStats()
+        index = build_index([tree], config, jobs=jobs, cache=cache, cache_dir=cache_dir, stats=stats, names=names)
+        errors.extend(stats.errors)
+        return index
+    files = None
+    if not os.path.isdir(os.path.join(tree, ".git")):
+        from folint.discovery import discover
+
+        found = discover([tree], config.exclude, config.root)
+        errors.extend(found.errors)
+        files = found.files
+    paths = files_naming(names, files, tree=tree, jobs=jobs, max_size=config.max_file_size)
+    summaries = summarise_files(paths, db, config.max_file_size, errors)
+    if db is not None:
+        db.close()
+    return TreeIndex(summaries, complete=covers_whole_tree([tree], config.root), files=paths)
+
+
 def introduced_tree_findings(tree: str, images: dict[str, tuple[bytes | None, bytes | None]], rules, *,
                              config=None, simulate: bool = False, cache: bool = True, cache_dir: str | None = None,
-                             jobs: int = 0) -> tuple[list[Finding], list[FileError]]:
+                             jobs: int = 0, lines: dict[str, set[int]] | None = None
+                             ) -> tuple[list[Finding], list[FileError]]:
     """The tree findings a change introduces, for check-patch and the hook.
 
     ``images``: path relative to ``tree`` -> (pre-image, post-image) bytes (None:
-    the file does not exist on that side).  Only the summaries that mention a
-    function the changed files define or call are loaded from the (warm) cache.
+    the file does not exist on that side).  Only the files that name a function
+    the changed files define or hand a folio's page to are summarised (or loaded
+    from a warm cache): see ``targeted_index``.  ``lines``: path relative to
+    ``tree`` -> the post-image lines the change adds or removes next to; then only
+    the functions defined or called there are asked about.
     Returns the post-image findings whose ``Finding.key`` the pre-image did not
     have, with paths spelled ``os.path.join(tree, rel)``.
     """
-    from folint.index.build import BuildStats, build_index
-
     errors: list[FileError] = []
     pre = {os.path.join(tree, rel): old for rel, (old, _new) in images.items()}
     post = {os.path.join(tree, rel): new for rel, (_old, new) in images.items()}
     pre_s, post_s = summaries_of(pre, errors), summaries_of(post, errors)
-    names = set().union(*(names_in(s) for s in (*pre_s.values(), *post_s.values()) if s))
-    stats = BuildStats()
-    index = build_index([tree], config, jobs=jobs, cache=cache, cache_dir=cache_dir, stats=stats, names=names)
+    if lines is None:
+        names = asked_about((*pre_s.values(), *post_s.values()))
+    else:
+        names = set().union(*(asked_about([post_s.get(os.path.join(tree, rel))], changed, images[rel][1] or b"")
+                              for rel, changed in lines.items() if rel in images))
+    if not names:
+        return [], errors
+    index = targeted_index(tree, names, config, cache=cache, cache_dir=cache_dir, jobs=jobs, errors=errors)
     before, e1 = tree_findings_for_files(index, pre, rules, summaries=pre_s)
     after, e2 = tree_findings_for_files(index, post, rules, simulate=simulate, summaries=post_s)
     had = Counter(f.key for f in before)
@@ -82,4 +140,4 @@ def introduced_tree_findings(tree: str, images: dict[str, tuple[bytes | None, by
             had[f.key] -= 1
         else:
             out.append(f)
-    return out, stats.errors + errors + e1 + e2
+    return out, errors + e1 + e2

@@ -43,8 +43,8 @@ class Settings:
     show_refuted: bool = False
     max_size: int = DEFAULT_MAX_FILE_SIZE
     exclude: list[str] = field(default_factory=list)
-    # Tree rules (FOL003) need the index of the whole tree: opt-in, slow while its cache is cold.
-    tree_rules: bool = False
+    # Tree rules (FOL003) run over a name-targeted index of the tree (folint.index.patch).
+    tree_rules: bool = True
     config: object = None
     cache: bool = True
     cache_dir: str | None = None
@@ -190,7 +190,9 @@ class SeriesChecker:
         images = {path: (pre or None, post) for path, (pre, post, _a, _g) in self._images.items()}
         found, errors = introduced_tree_findings(tree.root, images, rules, config=self.settings.config,
                                                  simulate=self.settings.simulate, cache=self.settings.cache,
-                                                 cache_dir=self.settings.cache_dir, jobs=self.settings.jobs)
+                                                 cache_dir=self.settings.cache_dir, jobs=self.settings.jobs,
+                                                 lines={path: added | gaps for path, (_p, _q, added, gaps)
+                                                        in self._images.items()})
         mine = [e for e in errors if os.path.relpath(e.path, tree.root) in images]
         self.outcome.result.errors.extend(FileError(display(e.path), display(e.message)) for e in mine)
         if len(errors) > len(mine):  # files elsewhere in the tree: one note, not a line each

@@ -1,0 +1,136 @@
+"""The name-targeted index: the summaries of only the files that name a few functions.
+
+FOL003 asks about few functions (the ones a patch defines or hands a folio's page
+to; in a whole-tree run the ones some caller hands a folio's page to).  Their
+callers, prototypes, callback uses and exports can only be in files whose bytes
+hold the name as a whole word, so instead of summarising every file of the tree,
+one pass over the files finds those that name them (``git grep -lwF`` in a git
+work tree, else a byte search in worker processes: ``bytes.find`` per name, the
+word boundary checked at each hit), and only those are parsed.  The index this
+gives answers exactly as the full one for those names (``tests/test_two_stage.py``).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterable
+
+from folint.checker import read_source
+from folint.finding import FileError
+from folint.index.cache import CacheError, SummaryCache, content_hash
+from folint.index.collect import wants_summary
+from folint.prefilter import ByteScan
+
+PARALLEL_MIN_FILES = 256
+_WORD = re.compile(rb"\w")
+
+
+def names_word(raw: bytes, names: list[bytes]) -> bool:
+    """Whether ``raw`` holds one of ``names`` as a whole word (C identifier chars)."""
+    for name in names:
+        start = raw.find(name)
+        while start != -1:
+            end = start + len(name)
+            if (start == 0 or not _WORD.match(raw, start - 1)) and (end == len(raw) or not _WORD.match(raw, end)):
+                return True
+            start = raw.find(name, start + 1)
+    return False
+
+
+_worker: dict = {}
+
+
+def _init(names: list[bytes], max_size: int) -> None:
+    _worker["names"], _worker["max_size"] = names, max_size
+
+
+def _names_in_path(path: str) -> str | None:
+    try:
+        if os.path.getsize(path) > _worker["max_size"]:
+            return None
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError:
+        return None
+    return path if names_word(raw, _worker["names"]) else None
+
+
+def _git_grep(tree: str, names: list[str]) -> list[str] | None:
+    """Files of the git work tree ``tree`` naming one of ``names`` (None: not a git
+    work tree, or git failed: the caller searches the bytes itself)."""
+    if not os.path.isdir(os.path.join(tree, ".git")) and not os.path.isfile(os.path.join(tree, ".git")):
+        return None
+    argv = ["git", "-C", tree, "grep", "-l", "-w", "-F", "--untracked", "-z"]
+    for n in names:
+        argv += ["-e", n]
+    argv += ["--", "*.c", "*.h"]
+    try:
+        done = subprocess.run(argv, capture_output=True, timeout=120)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode not in (0, 1):
+        return None
+    return [os.path.join(tree, p.decode("utf-8", "surrogateescape")) for p in done.stdout.split(b"\0") if p]
+
+
+def files_naming(names: Iterable[str], files: list[str] | None = None, *, tree: str | None = None,
+                 jobs: int = 0, max_size: int = 1 << 30) -> list[str]:
+    """The files among ``files`` (or, with ``tree`` a git work tree and ``files``
+    None, of that tree) that name one of ``names`` as a whole word, in order."""
+    names = sorted(set(names))
+    if not names:
+        return []
+    if files is None:
+        got = _git_grep(tree, names) if tree else None
+        if got is not None:
+            return sorted(got)
+        from folint.discovery import discover
+
+        files = discover([tree]).files
+    keys = [n.encode() for n in names]
+    jobs = jobs or os.cpu_count() or 1
+    if jobs == 1 or len(files) < PARALLEL_MIN_FILES:
+        _init(keys, max_size)
+        return [p for p in map(_names_in_path, files) if p is not None]
+    ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    with ctx.Pool(jobs, initializer=_init, initargs=(keys, max_size)) as pool:
+        got = pool.map(_names_in_path, files, chunksize=max(1, min(512, len(files) // (jobs * 8))))
+    return [p for p in got if p is not None]
+
+
+def summarise_files(paths: list[str], cache: SummaryCache | None, max_size: int,
+                    errors: list[FileError]) -> dict[str, dict]:
+    """path -> summary of each of ``paths`` (cached by content hash; new ones stored)."""
+    from folint.index.summary import summarise
+    from folint.source import SourceFile
+
+    out: dict[str, dict] = {}
+    new: dict[str, dict] = {}
+    for path in paths:
+        raw, err = read_source(path, max_size)
+        if err is not None:
+            errors.append(err)
+            continue
+        if not wants_summary(ByteScan(raw)):
+            continue
+        digest = content_hash(raw)
+        summary = cache.get(digest) if cache is not None else None
+        if summary is None:
+            try:
+                summary = summarise(SourceFile(path, raw))
+            except Exception as e:  # one bad file must not end the build
+                errors.append(FileError(path, f"tree index: {type(e).__name__}: {e}; file left out"))
+                continue
+            new[digest] = summary
+        out[path] = summary
+    if cache is not None and new:
+        try:
+            cache.put_many(new)
+        except CacheError as e:
+            errors.append(FileError(str(cache.path), str(e)))
+    return out
+
