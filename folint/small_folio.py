@@ -6,8 +6,9 @@ for the message) when the code makes it visible:
 
 - F is allocated with order 0 everywhere it is written
   (``folio_alloc(gfp, 0)``, ``vma_alloc_folio(gfp, 0, ...)``,
-  ``page_folio(alloc_page(gfp))``), or F is a parameter of a static function
-  whose every caller in the file passes such a folio;
+  ``page_folio(alloc_page(gfp))``, or a function of the same file that returns
+  such a folio), or F is a parameter of a static function whose every caller in
+  the file passes such a folio;
 - the node sits in a branch that only runs for a small folio
   (``if (!folio_test_large(F))``, the ``else`` of ``if (folio_test_large(F))``,
   ``if (folio_nr_pages(F) == 1)``);
@@ -123,8 +124,26 @@ def _always_exits(stmt: Node | None) -> bool:
     return stmt is not None and stmt.type in _EXITS
 
 
-def allocated_small(fn, folio: str) -> str | None:
-    """Every write of ``folio`` in ``fn`` is an order-0 allocation: how, else None."""
+def _returns_small(src, name: str, depth: int) -> bool:
+    """``name`` is a function of ``src`` whose every return gives an order-0 folio."""
+    if src is None or depth > 1:
+        return False
+    fn = next((f for f in src.functions if f.name == name), None)
+    if fn is None:
+        return False
+    rets = [n for n in cnodes.walk(fn.body) if n.type == "return_statement"]
+    if not rets:
+        return False
+    for r in rets:
+        v = cnodes.strip_parens(r.named_children[0]) if r.named_children else None
+        if v is None or v.type != "identifier" or not allocated_small(fn, cnodes.text(v), src, depth + 1):
+            return False
+    return True
+
+
+def allocated_small(fn, folio: str, src=None, depth: int = 0) -> str | None:
+    """Every write of ``folio`` in ``fn`` is an order-0 allocation (or a call of a
+    function of ``src`` that returns one): how, else None."""
     writes = fn.writes.get(folio, [])
     if not writes or folio in dict(fn.params):
         return None
@@ -152,6 +171,9 @@ def allocated_small(fn, folio: str) -> str | None:
                 continue
         if value.type == "identifier" and cnodes.text(value) == "NULL":
             continue
+        if name and _returns_small(src, name, depth):
+            how = f"'{folio}' comes from {name}(), which allocates it with order 0"
+            continue
         return None
     return how
 
@@ -170,7 +192,7 @@ def small_from_callers(src, fn, folio: str) -> str | None:
     for caller, call in calls:
         args = cnodes.call_args(call)
         arg = cnodes.strip_parens(args[i]) if i < len(args) else None
-        if arg is None or arg.type != "identifier" or not allocated_small(caller, cnodes.text(arg)):
+        if arg is None or arg.type != "identifier" or not allocated_small(caller, cnodes.text(arg), src):
             return None
     return f"every caller of {fn.name}() passes a folio allocated with order 0 as '{folio}'"
 
@@ -178,7 +200,7 @@ def small_from_callers(src, fn, folio: str) -> str | None:
 def small_at(fn, folio: str, node: Node, src=None) -> str | None:
     """Why ``folio`` cannot be large at ``node`` in ``fn`` (a sentence), or None.
     With ``src`` (the SourceFile), a static function's callers are looked at too."""
-    how = allocated_small(fn, folio) or small_from_callers(src, fn, folio)
+    how = allocated_small(fn, folio, src) or small_from_callers(src, fn, folio)
     if how:
         return how
     child = node

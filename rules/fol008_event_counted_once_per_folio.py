@@ -23,7 +23,9 @@ What it does:
     with order 0 (here, or by every caller of a static function), the count sits in ``if (!folio_test_large(folio))``, or an
     earlier ``if (folio_test_large(folio)) return ...;`` (or a
     ``VM_BUG_ON_FOLIO(folio_test_large(folio), folio)``) leaves for a large one.
-    A function without a folio (slab, page tables, a plain page) is not looked at.
+    A function without a folio (slab, page tables, a plain page) is not looked at,
+    nor one that was handed a page and only takes its folio (``folio =
+    page_folio(page)``): it counts that one page (``try_grab_page()``).
 
 Why it is wrong:
     A large folio is 2..512 pages handled at once.  Converted code that kept
@@ -170,6 +172,24 @@ def _page_folio(arg: Node, fn) -> tuple[str, bool] | None:
     return pe.folio, pe.form == "head" and vocab.page_expr(arg) is not None
 
 
+def _one_page_of(fn, folio: str) -> bool:
+    """The function was handed one page and ``folio`` is only that page's folio
+    (``folio = page_folio(page)`` for a ``struct page *`` parameter): what it counts
+    is that page (``try_grab_page()`` pins one page of a large folio)."""
+    writes = fn.writes.get(folio, [])
+    if not writes or folio in dict(fn.params):
+        return False
+    pages = {name for name, t in fn.params if vocab.is_page_pointer_type(t)}
+    for w in writes:
+        value = w.child_by_field_name("value") if w.type == "init_declarator" else \
+            w.child_by_field_name("right") if w.type == "assignment_expression" else None
+        value = cnodes.strip_parens(value)
+        args = cnodes.call_args(value) if value is not None and cnodes.call_name(value) == "page_folio" else []
+        if len(args) != 1 or cnodes.text(cnodes.strip_parens(args[0])) not in pages:
+            return False
+    return True
+
+
 def _nearest_folio(fn, folios: list[str], call: Node) -> str:
     if "folio" in folios:
         return "folio"
@@ -240,7 +260,7 @@ def find_counts(fn, table: CounterTable) -> list[Count]:
         else:
             folio = _nearest_folio(fn, folios, call)
         unit = table.unit(item)
-        if unit == "events":
+        if unit == "events" or _one_page_of(fn, folio):
             continue
         out.append(Count(call, c, item, sign, folio, unit, len(folios) == 1 or c.folio is not None or
                          c.page is not None, head))
