@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from folint import flow
 from folint.finding import FileError, Finding
+from folint.guard import Failed, run_check
 from folint.prefilter import ByteScan, wanted_rules
 from folint.reading import ReadError, read_regular
 from folint.rule import Rule
@@ -62,29 +62,26 @@ def check_source(path: str, raw: bytes, rules: list[Rule], *, prefilter: bool = 
     for rule in active:
         if rule.scope != "file":
             continue
-        try:
-            findings.extend(rule.check(src))
-        except (RecursionError, flow.TooDeep):
-            result.errors.append(FileError(path, f"{rule.code}: code nested too deeply to analyse; "
-                                                 f"rest of the file checked"))
-        except Exception as e:  # a rule bug must not end the run
-            result.errors.append(FileError(path, f"{rule.code}: internal error {type(e).__name__}: {e}; "
-                                                 f"please report it with this file"))
+        found = run_check(_findings, rule, src, path=path, errors=result.errors, what=rule.code,
+                          too_deep="code nested too deeply to analyse; rest of the file checked")
+        if not isinstance(found, Failed):
+            findings.extend(found)
     findings = apply_suppressions(src, findings)
     if simulate and findings:
         from folint.sim.verify import verify_findings
 
         verify_findings(src, findings, {r.code: r for r in active}, result.errors)
     if summarise is not None:
-        try:
-            result.summary = summarise(src)
-        except (RecursionError, flow.TooDeep):
-            result.errors.append(FileError(path, "tree index: code nested too deeply; file left out of the index"))
-        except Exception as e:  # an index bug must not end the run
-            result.errors.append(FileError(path, f"tree index: internal error {type(e).__name__}: {e}; "
-                                                 f"file left out of the index; please report it with this file"))
+        summary = run_check(summarise, src, path=path, errors=result.errors, what="tree index",
+                            too_deep="code nested too deeply; file left out of the index",
+                            consequence="file left out of the index; ")
+        result.summary = None if isinstance(summary, Failed) else summary
     result.findings = findings
     return result
+
+
+def _findings(rule: Rule, src: SourceFile) -> list[Finding]:
+    return list(rule.check(src))  # a generator's errors surface here, inside the guard
 
 
 def check_path(path: str, rules: list[Rule], max_size: int, **kw) -> FileResult:

@@ -25,12 +25,15 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
 from folint import cnodes, vocab
 from folint.parsing import captures
-from folint.source import Function, SourceFile
+
+if TYPE_CHECKING:  # source.py imports this module (SourceFile.page_loops): types only here
+    from folint.source import Function, SourceFile
 
 _COMPARE = {"<", "<=", "!=", ">", ">="}
 

@@ -6,8 +6,6 @@ pickle); only paths go in and plain findings come back.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -18,11 +16,13 @@ from folint.discovery import discover
 from folint.finding import FileError, Finding
 from folint.index.collect import IndexWorker
 from folint.index.phase import TreePhase
+from folint.pool import job_count, parallel_map
 from folint.selection import build_rules
 from folint.enums import Verdict
 from folint.workers import die_with_parent
 
 PROGRESS_MIN_FILES = 2000
+PARALLEL_MIN_FILES = 64  # fewer files are checked in this process
 
 
 @dataclass
@@ -114,23 +114,15 @@ def run(targets: list[str], config: Config, options: RunOptions) -> RunResult:
     result.files = len(found.files)
     tree = TreePhase(rules, targets, config, cache=options.cache, cache_dir=options.cache_dir, errors=result.errors)
     index = (tree.cache_folder,) if tree.wanted else None
-    jobs = options.jobs or os.cpu_count() or 1
+    jobs = job_count(options.jobs)
     bar = _progress(len(found.files), options.progress)
-    if jobs == 1 or len(found.files) < 64:
-        _init_worker(config, options, index)
-        for path in found.files:
-            result.add(fr := _check(path))
-            tree.collect(fr)
-            if bar:
-                bar.update()
-    else:
-        ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-        with ctx.Pool(jobs, initializer=_init_worker, initargs=(config, options, index)) as pool:
-            for fr in pool.imap_unordered(_check, found.files, chunksize=_chunksize(len(found.files), jobs)):
-                result.add(fr)
-                tree.collect(fr)
-                if bar:
-                    bar.update()
+    for fr in parallel_map(_check, found.files, jobs=jobs, initializer=_init_worker,
+                           initargs=(config, options, index), ordered=False,
+                           chunksize=_chunksize(len(found.files), jobs), serial_below=PARALLEL_MIN_FILES):
+        result.add(fr)
+        tree.collect(fr)
+        if bar:
+            bar.update()
     if bar:
         bar.close()
     if tree.wanted:

@@ -132,6 +132,24 @@ class SourceFile:
         """The raw text under ``node`` (not the kernelized text the parser saw)."""
         return self.raw[node.start_byte:node.end_byte].decode("utf-8", "replace")
 
+    def byte_at(self, line: int, col: int) -> int:
+        """The byte offset of 1-based (``line``, ``col``) (columns count bytes): the
+        inverse of :meth:`position`."""
+        return self._line_starts[line - 1] + col - 1
+
+    def node_at(self, byte, types) -> Node | None:
+        """The innermost node of one of ``types`` (a type name or a collection of them)
+        that starts at ``byte``; None when there is none (or ``byte`` is not an int,
+        e.g. missing from a finding's data)."""
+        if not isinstance(byte, int) or not 0 <= byte < len(self.raw):
+            return None
+        if isinstance(types, str):
+            types = (types,)
+        node = self.root.descendant_for_byte_range(byte, byte + 1)
+        while node is not None and not (node.type in types and node.start_byte == byte):
+            node = node.parent
+        return node
+
     # -- functions -----------------------------------------------------------
     @functools.cached_property
     def _index(self) -> dict[str, list[Node]]:

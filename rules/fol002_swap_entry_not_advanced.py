@@ -139,7 +139,7 @@ def _swap_entry_fixes(rule, src, finding):
     from folint.fixes import Edit, Fix
 
     entry = finding.data.get("entry")
-    loop = _node_at(src, finding.data.get("loop_start"), cnodes.LOOP_TYPES)
+    loop = src.node_at(finding.data.get("loop_start"), cnodes.LOOP_TYPES)
     fn = src.function_at(loop) if loop is not None else None
     index = finding.data.get("index")
     if fn is None or not entry or not str(entry).isidentifier() or not index:
@@ -161,15 +161,6 @@ def _swap_entry_fixes(rule, src, finding):
         return []
     return [Fix(rule.code, f"advance '{entry}' with the page: {entry}.val++ at the end of the loop body",
                 tuple(Edit.insert(src, at, text) for at, text in edits))]
-
-
-def _node_at(src, byte, types):
-    if not isinstance(byte, int):
-        return None
-    node = src.root.descendant_for_byte_range(byte, byte)
-    while node is not None and not (node.type in types and node.start_byte == byte):
-        node = node.parent
-    return node
 
 
 def _is_zero(node) -> bool:

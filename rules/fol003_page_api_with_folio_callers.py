@@ -377,7 +377,7 @@ def judge_round_trip(plan: dict, sim):
         return _sizes(sim, None, witness, f"on every path {name}() uses its page for more than page_folio()")
 
     _path, line, col, caller = plan["caller"]
-    byte = _byte_at(sim.src, line, col)
+    byte = sim.src.byte_at(line, col)
     unknown: list[str] = []  # what the page was when the simulation could not tell
     reached: list[bool] = []
 
@@ -432,13 +432,6 @@ def _sizes(sim, inline, witness, refute_text):
         return verdicts[0][1]
     nr, v = next((nr, v) for nr, v in verdicts if v.verdict != Verdict.REFUTED)
     return inconclusive(f"{nr}-page folio: {v.evidence}")
-
-
-def _byte_at(src, line: int, col: int) -> int:
-    start = 0
-    for _ in range(line - 1):
-        start = src.raw.index(b"\n", start) + 1
-    return start + col - 1
 
 
 # -- the signature change, computed on fresh parses ---------------------------------

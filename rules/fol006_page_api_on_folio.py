@@ -375,7 +375,7 @@ class PageApiOnFolio(Rule):
 
     # -- fixing ----------------------------------------------------------
     def fixes(self, src, finding):
-        call = _call_at(src, finding.data.get("call_byte"))
+        call = src.node_at(finding.data.get("call_byte"), "call_expression")
         fn = src.function_at(call) if call is not None else None
         hit = self._classify(call, fn) if fn is not None and fn.name not in self.folio_apis else None
         if hit is None:
@@ -418,15 +418,6 @@ class PageApiOnFolio(Rule):
             return None
         return [Fix(self.code, f"'{name}' ({src.text(fp.var_write)}) -> '{fp.folio}' in {len(edits)} call(s)",
                     tuple(edits + removal))]
-
-
-def _call_at(src, byte) -> Node | None:
-    if not isinstance(byte, int):
-        return None
-    node = src.root.descendant_for_byte_range(byte, byte)
-    while node is not None and not (node.type == "call_expression" and node.start_byte == byte):
-        node = node.parent
-    return node
 
 
 def _call_around(ident: Node) -> Node | None:

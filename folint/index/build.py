@@ -8,9 +8,7 @@ cached) parsed, in worker processes.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import sys
 import time
 from dataclasses import dataclass, field
 
@@ -23,6 +21,7 @@ from folint.index.collect import wants_summary
 from folint.prefilter import ByteScan
 from folint.index.phase import open_cache
 from folint.index.summary import names_in, summarise
+from folint.pool import parallel_map
 from folint.index.tree import TreeIndex, covers_whole_tree
 from folint.workers import die_with_parent
 
@@ -158,11 +157,5 @@ def build_index(targets: list[str], config: Config | None = None, *, jobs: int =
 
 def _run(paths: list[str], db, max_size: int, jobs: int):
     folder = str(db.folder) if db is not None else None
-    jobs = jobs or os.cpu_count() or 1
-    if jobs == 1 or len(paths) < PARALLEL_MIN_FILES:
-        _init(folder, max_size)
-        yield from map(_summarise_path, paths)
-        return
-    ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    with ctx.Pool(jobs, initializer=_init, initargs=(folder, max_size)) as pool:
-        yield from pool.imap_unordered(_summarise_path, paths, chunksize=32)
+    yield from parallel_map(_summarise_path, paths, jobs=jobs, initializer=_init, initargs=(folder, max_size),
+                            ordered=False, chunksize=32, serial_below=PARALLEL_MIN_FILES)

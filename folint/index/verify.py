@@ -12,11 +12,8 @@ finding ``inconclusive`` and adds one error line.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import sys
-
 from folint.finding import FileError, Finding
+from folint.pool import job_count, parallel_map
 from folint.rule import Rule
 from folint.enums import Verdict
 from folint.workers import die_with_parent
@@ -40,20 +37,18 @@ def verify_tree_findings(findings: list[Finding], rules_by_code: dict, index, er
     the file whose function is simulated so each file is parsed once.
     """
     todo = [f for f in findings if _plan(f, rules_by_code) is not None]
-    jobs = jobs or os.cpu_count() or 1
-    if jobs == 1 or len(todo) < PARALLEL_MIN_FINDINGS:
+    if job_count(jobs) == 1 or len(todo) < PARALLEL_MIN_FINDINGS:
         errors.extend(_verify(todo, rules_by_code, sources))
         return
     groups: dict[str, list[int]] = {}
     for i, f in enumerate(todo):
         groups.setdefault(_simulated_path(f), []).append(i)
     batches = [[todo[i] for i in idx] for idx in groups.values()]
-    ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    with ctx.Pool(min(jobs, len(batches)), initializer=_init, initargs=(rules_by_code, sources)) as pool:
-        for idx, (done, errs) in zip(groups.values(), pool.imap(_verify_batch, batches)):
-            for i, (verdict, evidence, trace) in zip(idx, done):
-                todo[i].verdict, todo[i].evidence, todo[i].trace = verdict, evidence, trace
-            errors.extend(errs)
+    done_batches = parallel_map(_verify_batch, batches, jobs=jobs, initializer=_init, initargs=(rules_by_code, sources))
+    for idx, (done, errs) in zip(groups.values(), done_batches):
+        for i, (verdict, evidence, trace) in zip(idx, done):
+            todo[i].verdict, todo[i].evidence, todo[i].trace = verdict, evidence, trace
+        errors.extend(errs)
 
 
 _worker: dict = {}
@@ -84,6 +79,7 @@ def _simulated_path(f: Finding) -> str:
 
 def _verify(findings: list[Finding], rules_by_code: dict, sources: dict[str, bytes] | None) -> list[FileError]:
     from folint.sim.oracle import Simulation
+    from folint.sim.verify import judge_finding
     from folint.source import SourceFile
 
     errors: list[FileError] = []
@@ -115,16 +111,5 @@ def _verify(findings: list[Finding], rules_by_code: dict, sources: dict[str, byt
             f.verdict, f.evidence = Verdict.INCONCLUSIVE, "simulation: the function could not be read again"
             continue
         extra = [callee_src] if callee_src is not src else []
-        try:
-            verdict = rule.oracle(f, Simulation(src, fn, extra_sources=extra))
-        except RecursionError:
-            f.verdict, f.evidence = Verdict.INCONCLUSIVE, "simulation: code nested too deeply"
-            continue
-        except Exception as e:  # an oracle bug must not end the run
-            f.verdict, f.evidence = Verdict.INCONCLUSIVE, f"simulation failed: internal error {type(e).__name__}"
-            errors.append(FileError(f.path, f"line {f.line}: {f.code} simulation: internal error "
-                                            f"{type(e).__name__}: {e}; please report it with this file"))
-            continue
-        if verdict is not None:
-            f.verdict, f.evidence, f.trace = verdict.verdict, verdict.evidence, list(verdict.trace)
+        judge_finding(rule, f, Simulation(src, fn, extra_sources=extra), errors, f.path)
     return errors

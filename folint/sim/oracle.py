@@ -8,11 +8,9 @@ from dataclasses import dataclass, field
 from folint.enums import Verdict
 from folint.sim.explore import Exploration, Program, Scenario, SimFunction, explore
 from folint.sim.models import default_registry
-from folint.sim.state import EventKind, PathStatus
+from folint.sim.state import TRACE_KINDS, EventKind, PathStatus, trace_of  # trace_of: part of the oracle API
 from folint.sim.values import Folio, Page
 
-TRACE_KINDS = (EventKind.CALL, EventKind.FAIL, EventKind.ASSUME, EventKind.RETURN, EventKind.LOOP)
-TRACE_LIMIT = 40
 
 
 @dataclass
@@ -35,19 +33,6 @@ def refuted(evidence: str, trace=()) -> Judgement:
 
 def inconclusive(reason: str, trace=()) -> Judgement:
     return Judgement(Verdict.INCONCLUSIVE, reason, list(trace))
-
-
-def trace_of(path, kinds=TRACE_KINDS, limit: int = TRACE_LIMIT, upto: int | None = None) -> list[dict]:
-    """The path's events of ``kinds`` as ``[{"line", "event"}]`` (events[:upto] only),
-    at most ``limit`` steps: the first ones and the last one."""
-    events = [e for e in path.events[:upto] if e.kind in kinds]
-    steps = [e.to_trace() for e in events]
-    if len(steps) > limit:
-        steps = steps[: limit - 2] + [{"line": events[limit - 2].line,
-                                       "event": f"... {len(steps) - limit + 1} more steps ..."}] + steps[-1:]
-    if path.status == PathStatus.CUT and upto is None:
-        steps.append({"line": events[-1].line if events else 0, "event": f"path cut short: {path.reason}"})
-    return steps
 
 
 class Simulation:
@@ -86,11 +71,7 @@ class Simulation:
         return ex
 
     def _loop_node(self, loop_start: int):
-        node = self.function.body.descendant_for_byte_range(loop_start, loop_start + 1)
-        while node is not None and node.start_byte == loop_start and node.type not in \
-                ("for_statement", "while_statement", "do_statement"):
-            node = node.parent
-        return node if node is not None and node.start_byte == loop_start else None
+        return self.src.node_at(loop_start, ("for_statement", "while_statement", "do_statement"))
 
     def outermost_loop(self, loop_start: int) -> bool:
         """True if the loop at ``loop_start`` is not inside another loop and no

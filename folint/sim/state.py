@@ -27,6 +27,8 @@ from folint.sim.values import (
 )
 
 TEXT_LIMIT = 160
+TRACE_KINDS = (EventKind.CALL, EventKind.FAIL, EventKind.ASSUME, EventKind.RETURN, EventKind.LOOP)
+TRACE_LIMIT = 40
 
 
 # -- what ends a path -------------------------------------------------------------
@@ -186,9 +188,7 @@ class RunState:
         self.loop_stack: list[LoopRun] = []
 
     def trace(self, kinds=None, limit: int = 40, upto: int | None = None) -> list[dict]:
-        """The events as ``[{"line": N, "event": "..."}]`` (see ``folint.sim.oracle.trace_of``)."""
-        from folint.sim.oracle import TRACE_KINDS, trace_of
-
+        """The events as ``[{"line": N, "event": "..."}]`` (see :func:`trace_of`)."""
         return trace_of(self, kinds or TRACE_KINDS, limit, upto)
 
     # -- values the models and the interpreter create ------------------------
@@ -337,3 +337,16 @@ def _label_for(desc: str, kind: str) -> str:
     if desc.endswith("()"):
         return f"{kind} from {desc}"
     return kind
+
+
+def trace_of(path, kinds=TRACE_KINDS, limit: int = TRACE_LIMIT, upto: int | None = None) -> list[dict]:
+    """The path's events of ``kinds`` as ``[{"line", "event"}]`` (events[:upto] only),
+    at most ``limit`` steps: the first ones and the last one."""
+    events = [e for e in path.events[:upto] if e.kind in kinds]
+    steps = [e.to_trace() for e in events]
+    if len(steps) > limit:
+        steps = steps[: limit - 2] + [{"line": events[limit - 2].line,
+                                       "event": f"... {len(steps) - limit + 1} more steps ..."}] + steps[-1:]
+    if path.status == PathStatus.CUT and upto is None:
+        steps.append({"line": events[-1].line if events else 0, "event": f"path cut short: {path.reason}"})
+    return steps

@@ -7,12 +7,13 @@ finding ``inconclusive`` and reports a file error.
 
 from __future__ import annotations
 
+from folint.enums import Verdict
 from folint.finding import FileError, Finding
+from folint.guard import Failed, run_check
 from folint.rule import Rule
 from folint.sim.explore import Program
 from folint.sim.models import default_registry
 from folint.sim.oracle import Simulation
-from folint.enums import Verdict
 
 
 def _function_of(src, finding: Finding):
@@ -44,15 +45,16 @@ def verify_findings(src, findings: list[Finding], rules_by_code: dict, errors: l
         sim = sims.get(fn.node.start_byte)
         if sim is None:
             sim = sims[fn.node.start_byte] = Simulation(src, fn, program=program)
-        try:
-            verdict = rule.oracle(f, sim)
-        except RecursionError:
-            verdict = None
-            f.verdict, f.evidence = Verdict.INCONCLUSIVE, "simulation: code nested too deeply"
-        except Exception as e:  # an oracle bug must not end the run
-            f.verdict, f.evidence = Verdict.INCONCLUSIVE, f"simulation failed: internal error {type(e).__name__}"
-            errors.append(FileError(src.path, f"line {f.line}: {f.code} simulation: internal error "
-                                              f"{type(e).__name__}: {e}; please report it with this file"))
-            continue
-        if verdict is not None:
-            f.verdict, f.evidence, f.trace = verdict.verdict, verdict.evidence, list(verdict.trace)
+        judge_finding(rule, f, sim, errors, src.path)
+
+
+def judge_finding(rule: Rule, f: Finding, sim: Simulation, errors: list[FileError], path: str) -> None:
+    """Run ``rule.oracle(f, sim)`` (through ``folint.guard``) and put its judgement on ``f``:
+    a failing oracle leaves ``f`` inconclusive and adds one error line for ``path``."""
+    judgement = run_check(rule.oracle, f, sim, path=path, errors=errors, what=f"line {f.line}: {f.code} simulation")
+    if isinstance(judgement, Failed):
+        f.verdict = Verdict.INCONCLUSIVE
+        f.evidence = "simulation: code nested too deeply" if judgement.too_deep else \
+            f"simulation failed: internal error {judgement.name}"
+    elif judgement is not None:
+        f.verdict, f.evidence, f.trace = judgement.verdict, judgement.evidence, list(judgement.trace)
