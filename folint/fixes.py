@@ -33,7 +33,8 @@ The diff is a plain unified diff (``--- a/PATH`` / ``+++ b/PATH``, three
 lines of context) with paths relative to the current folder when the file is
 under it, which is what ``git apply`` expects when run from the top of the
 repository.  ``apply_plan`` writes each changed file atomically (a temporary
-file then ``os.replace``, keeping the file's mode).  Only files named by the
+file then ``os.replace``, keeping the file's owner and mode; a file with hard links is
+rewritten in place so its links stay).  Only files named by the
 caller's ``allowed`` predicate are ever touched; the command line allows the
 files under the paths it was given.
 """
@@ -269,13 +270,31 @@ def _skip_file(plan: Plan, key: str, reason: str) -> None:
 
 
 def _write_atomically(path: str, data: bytes) -> None:
+    """Replace the file's content, keeping what it is: its owner, group and mode, and
+    its hard links.  A file with one name is written to a temporary file beside it
+    (given the same owner and mode) and renamed over it; a file with several names
+    (hard links) is rewritten in place, so every name keeps seeing the fixed text."""
+    st = os.stat(path)
+    if st.st_nlink > 1:
+        fd = os.open(path, os.O_WRONLY)
+        try:
+            os.ftruncate(fd, 0)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+        return
     folder = os.path.dirname(path) or "."
-    mode = os.stat(path).st_mode & 0o7777
     fd, tmp = tempfile.mkstemp(prefix=".folint-", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-        os.chmod(tmp, mode)
+        try:
+            os.chown(tmp, st.st_uid, st.st_gid)
+        except PermissionError:  # not ours to give away: the mode is kept at least
+            pass
+        os.chmod(tmp, st.st_mode & 0o7777)
         os.replace(tmp, path)
     except BaseException:
         try:
