@@ -11,6 +11,7 @@ line and exits 2.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import tempfile
 
@@ -22,6 +23,9 @@ class OutputError(Exception):
 def write_file(path: str, text: str) -> None:
     if os.path.isdir(path):
         raise OutputError(f"-o {path}: is a folder; give a file name")
+    if os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode):
+        _write_special(path, text)  # /dev/null, /dev/stdout, a FIFO: never renamed over
+        return
     folder = os.path.dirname(path) or "."
     if not os.path.isdir(folder):
         raise OutputError(f"-o {path}: no folder {folder}; create it first or give another path")
@@ -39,6 +43,14 @@ def write_file(path: str, text: str) -> None:
             os.unlink(tmp)
         except OSError:
             pass
+        raise OutputError(f"-o {path}: cannot write the report: {e.strerror or e}") from None
+
+
+def _write_special(path: str, text: str) -> None:
+    try:
+        with open(path, "w", encoding="utf-8", errors="surrogateescape") as fh:
+            fh.write(text)
+    except OSError as e:
         raise OutputError(f"-o {path}: cannot write the report: {e.strerror or e}") from None
 
 

@@ -167,3 +167,11 @@ def test_output_file_is_written_whole(tmp_path, monkeypatch, capsys):
     assert main(["--no-cache", "--no-simulate", "-o", "r.txt", "a.c"]) == 1
     assert "FOL001" in (tmp_path / "r.txt").read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.c", "r.txt"]
+
+
+def test_output_onto_a_device_writes_to_it_and_never_replaces_it(tmp_path, monkeypatch, capsys):
+    (tmp_path / "a.c").write_text(LOOP)
+    monkeypatch.chdir(tmp_path)
+    assert main(["--no-cache", "--no-simulate", "-o", os.devnull, "a.c"]) == 1
+    import stat
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
