@@ -127,7 +127,8 @@ class PageApiWithFolioCallers(Rule):
             if key not in flagged:
                 flagged[key] = self._judge(index, d, fam, threshold)
             judged = flagged[key]
-            if judged:
+            # once per file: definitions of one function under #ifdef/#else are one report
+            if judged and next(x for x in fam if x.path == d.path) == d:
                 yield self._definition_finding(index, d, fam, judged)
         if focus:
             yield from self._call_sites(index, focus, flagged)

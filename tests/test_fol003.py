@@ -99,7 +99,7 @@ def test_applied_fix_leaves_only_the_unfixable_findings(tmp_path):
     subprocess.run(["git", "init", "-q", "."], cwd=work, check=True)
     subprocess.run(["git", "apply", "expected-fix.diff"], cwd=work, check=True)
     left = sorted(by_function(fol003(work, config_for([str(work)]))))
-    assert left == ["account_swapout_page", "note_page", "set_page_swapcache_flags"]
+    assert left == ["account_swapout_page", "note_page", "set_page_swapcache_flags", "swap_tags_drop"]
     text = (work / "arch/arm64/mm/mteswap.c").read_text()
     assert "int arch_prepare_to_swap(struct folio *folio)" in text and "page_folio(page)" not in text
     assert "ret = arch_prepare_to_swap(folio);" in (work / "mm/page_io.c").read_text()

@@ -163,8 +163,8 @@ class TreeIndex:
 
     def family(self, d: Def) -> list[Def]:
         """``d`` and every other definition a call to its name may reach (arch overrides)."""
-        if d.file_local:
-            return [d]
+        if d.file_local:  # the same static function defined twice under #ifdef is one
+            return [x for x in self.defs.get(d.name, ()) if x.file_local and x.path == d.path]
         return [x for x in self.defs.get(d.name, ()) if not x.file_local]
 
     def prototypes(self, d: Def) -> list[Def]:
