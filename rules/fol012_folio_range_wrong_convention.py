@@ -220,8 +220,10 @@ class FolioRangeWrongConvention(Rule):
     code = "FOL012"
     name = "folio-range-wrong-convention"
     summary = "a range helper is given an end for a length, or a length for an end"
-    needles = (b"zero_", b"memcpy_", b"memzero_page", b"memset_page", b"copy_", b"bio_add_", b"sg_set_",
-               b"bvec_set_", b"invalidate_folio", b"new_buffers", b"block_commit_write")
+    # every helper of folint.facts.ranges.HELPERS contains one of these
+    needles = (b"zero_user", b"folio_zero_", b"memzero_page", b"memset_page", b"memcpy_from_", b"memcpy_to_",
+               b"folio_fill_tail", b"copy_page_", b"copy_folio_", b"bio_add_", b"sg_set_", b"bvec_set_",
+               b"invalidate_folio", b"folio_invalidate", b"new_buffers", b"block_commit_write")
 
     def check(self, src):
         table = range_table(self.facts)

@@ -50,3 +50,16 @@ def test_fol012_follows_the_tree_convention(tmp_path, capsys):
     main([str(tmp_path / "mm/a.c"), "--select", "FOL012", "--no-simulate", "--format", "json", "--no-cache"])
     got = json.loads(capsys.readouterr().out)["findings"]
     assert len(got) == 1 and "convention from include/linux/highmem.h:1" in got[0]["message"]
+
+
+def test_fol012_needles_cover_every_helper():
+    from folint_rules.fol012_folio_range_wrong_convention import FolioRangeWrongConvention
+    from folint.facts.ranges import HELPERS
+
+    assert all(any(n.decode() in h for n in FolioRangeWrongConvention.needles) for h in HELPERS)
+
+
+def test_fol008_needles_cover_every_counter():
+    from folint_rules.fol008_event_counted_once_per_folio import EventCountedOncePerFolio, counter_table
+
+    assert all(any(n.decode() in c for n in EventCountedOncePerFolio.needles) for c in counter_table().counters)
