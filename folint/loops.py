@@ -130,7 +130,14 @@ class PageLoop:
         target = node.child_by_field_name("argument") if node.type == "pointer_expression" else node
         sel = selection_of(self.function, cnodes.strip_parens(target)) if target is not None else None
         if sel is not None and node.type != "call_expression":
-            return "indexed" if steppers & cnodes.identifiers(sel[1]) else None
+            idx_names = cnodes.identifiers(sel[1])
+            if steppers & idx_names:
+                return "indexed"
+            # pages[0] in a loop over pages[]: the same element every iteration
+            if sel[0].base == self.folio and not idx_names & set(self.written) and \
+                    not cnodes.identifiers(target) & set(self.written):
+                return "fixed"
+            return None
         if node.type == "identifier":
             name = cnodes.text(node)
             if name == self.walk_var:
