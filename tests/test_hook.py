@@ -180,3 +180,25 @@ def test_pre_commit_framework_manifest():
     assert "- id: folint" in text
     assert "entry: folint check-patch --staged --hook" in text
     assert "pass_filenames: false" in text and "language: python" in text
+
+
+def test_a_merge_without_conflicts_is_checked(capsys, repo):
+    """git runs pre-merge-commit, not pre-commit, for a clean merge (issue 14, part 16)."""
+    code, out, _ = cli(capsys, "install-hook")
+    assert code == 0 and "pre-merge-commit" in out and hook.is_ours(str(repo / ".git" / "hooks" / "pre-merge-commit"))
+    base = git(repo, "rev-parse", "--abbrev-ref", "HEAD").stdout.strip()
+    git(repo, "checkout", "-qb", "topic")
+    set_save(repo, SAVE_RETURN)
+    git(repo, "commit", "-qam", "topic: early return", "--no-verify")
+    git(repo, "checkout", "-q", base)
+    (repo / "mm" / "other.c").write_text("int other(void)\n{\n\treturn 0;\n}\n")
+    git(repo, "add", "mm/other.c")
+    git(repo, "commit", "-qm", "base: another file")
+    before = head(repo)
+    merge = git(repo, "merge", "--no-ff", "--no-edit", "topic", check=False)
+    assert merge.returncode != 0 and "[FOL001]" in merge.stderr + merge.stdout
+    assert "commit blocked" in merge.stderr and head(repo) == before
+    git(repo, "merge", "--abort", check=False)
+    git(repo, "reset", "-q", "--hard", before)
+    code, out, _ = cli(capsys, "uninstall-hook")
+    assert code == 0 and not (repo / ".git" / "hooks" / "pre-merge-commit").exists()

@@ -1,5 +1,8 @@
-"""``folint install-hook`` and ``folint uninstall-hook``: a git pre-commit hook that
-runs ``folint check-patch --staged --hook``.
+"""``folint install-hook`` and ``folint uninstall-hook``: git pre-commit and
+pre-merge-commit hooks that run ``folint check-patch --staged --hook``.
+
+git runs ``pre-merge-commit`` (not ``pre-commit``) for a merge without conflicts; its
+staged change against HEAD is what the merge brings in, so the same check covers it.
 
 The hook goes where git looks for hooks (``core.hooksPath`` honoured).  A
 pre-commit hook folint did not write is never overwritten: ``--chain`` keeps
@@ -18,25 +21,32 @@ from folint.config import ConfigError
 from folint.patch import git
 
 HOOK = "pre-commit"
+HOOKS = (HOOK, "pre-merge-commit")  # a merge without conflicts runs pre-merge-commit only
 CHAINED = "pre-commit.folint-chained"
 MARKER = "# folint pre-commit hook"
 
-_CHAIN = f"""\
-# The pre-commit hook that was here before folint's runs first.
-chained="$(dirname "$0")/{CHAINED}"
+
+def chained_name(name: str) -> str:
+    return f"{name}.folint-chained"
+
+
+def _chain(name: str) -> str:
+    return f"""\
+# The {name} hook that was here before folint's runs first.
+chained="$(dirname "$0")/{chained_name(name)}"
 if [ -x "$chained" ]; then
 \t"$chained" "$@" || exit $?
 fi
 """
 
 
-def hook_script(python: str, chain: bool) -> str:
+def hook_script(python: str, chain: bool, name: str = HOOK) -> str:
     py = shlex.quote(python)
     return f"""#!/bin/sh
 {MARKER}: written by `folint install-hook`, removed by `folint uninstall-hook`.
 # It checks the staged change and never changes a file.
-# To commit anyway: git commit --no-verify
-{_CHAIN if chain else ""}if [ -x {py} ]; then
+# To commit anyway: git commit --no-verify (git merge --no-verify for a merge)
+{_chain(name) if chain else ""}if [ -x {py} ]; then
 \texec {py} -m folint check-patch --staged --hook
 elif command -v folint >/dev/null 2>&1; then
 \texec folint check-patch --staged --hook
@@ -71,29 +81,39 @@ def _write(path: str, text: str) -> None:
     os.replace(tmp, path)
 
 
-def install(hooks: str, chain: bool) -> str:
-    hook, chained = os.path.join(hooks, HOOK), os.path.join(hooks, CHAINED)
-    os.makedirs(hooks, exist_ok=True)
+def _refusal(hooks: str, chain: bool, name: str) -> str | None:
+    """Why ``name`` cannot be installed (checked for every hook before any is written)."""
+    hook, chained = os.path.join(hooks, name), os.path.join(hooks, chained_name(name))
     if os.path.lexists(hook) and not is_ours(hook):
         if not chain:
-            raise ConfigError(f"{hook} exists and was not written by folint; `folint install-hook --chain` keeps "
-                              f"it and runs it before folint, or remove it yourself")
+            return (f"{hook} exists and was not written by folint; `folint install-hook --chain` keeps "
+                    f"it and runs it before folint, or remove it yourself")
         if os.path.lexists(chained):
-            raise ConfigError(f"{chained} already exists; remove one of the two hooks first")
+            return f"{chained} already exists; remove one of the two hooks first"
+    return None
+
+
+def install(hooks: str, chain: bool, name: str = HOOK) -> str:
+    hook, chained = os.path.join(hooks, name), os.path.join(hooks, chained_name(name))
+    os.makedirs(hooks, exist_ok=True)
+    refused = _refusal(hooks, chain, name)
+    if refused:
+        raise ConfigError(refused)
+    if os.path.lexists(hook) and not is_ours(hook):
         os.replace(hook, chained)
-        _write(hook, hook_script(sys.executable, chain=True))
+        _write(hook, hook_script(sys.executable, chain=True, name=name))
         return f"folint: installed {hook}; the hook that was there is now {chained} and runs first"
     chain = chain or os.path.lexists(chained)
-    _write(hook, hook_script(sys.executable, chain=chain))
+    _write(hook, hook_script(sys.executable, chain=chain, name=name))
     return f"folint: installed {hook}" + (f" (runs {chained} first)" if chain else "")
 
 
-def uninstall(hooks: str) -> str:
-    hook, chained = os.path.join(hooks, HOOK), os.path.join(hooks, CHAINED)
+def uninstall(hooks: str, name: str = HOOK) -> str:
+    hook, chained = os.path.join(hooks, name), os.path.join(hooks, chained_name(name))
     if not os.path.lexists(hook):
         if os.path.lexists(chained):
-            raise ConfigError(f"no folint hook in {hooks}, but {chained} is there; rename it to {HOOK} yourself")
-        return f"folint: no pre-commit hook in {hooks}; nothing to remove"
+            raise ConfigError(f"no folint hook in {hooks}, but {chained} is there; rename it to {name} yourself")
+        return f"folint: no {name} hook in {hooks}; nothing to remove"
     if not is_ours(hook):
         raise ConfigError(f"{hook} was not written by folint; left alone")
     os.remove(hook)
@@ -101,6 +121,15 @@ def uninstall(hooks: str) -> str:
         os.replace(chained, hook)
         return f"folint: removed the folint hook; {hook} is the hook that was chained again"
     return f"folint: removed {hook}"
+
+
+def _uninstall_any(hooks: str, name: str) -> str:
+    """uninstall-hook: the pre-merge-commit hook was added later; a repository with only
+    folint's pre-commit hook still uninstalls cleanly."""
+    hook = os.path.join(hooks, name)
+    if name != HOOK and os.path.lexists(hook) and not is_ours(hook):
+        return f"folint: {hook} was not written by folint; left alone"
+    return uninstall(hooks, name)
 
 
 def run(args) -> int:
@@ -114,7 +143,13 @@ def run(args) -> int:
     except git.GitError as e:
         raise ConfigError(str(e)) from None
     try:
-        message = install(hooks, args.chain) if args._hook == "install-hook" else uninstall(hooks)
+        if args._hook == "install-hook":
+            refused = [r for r in (_refusal(hooks, args.chain, n) for n in HOOKS) if r]
+            if refused:
+                raise ConfigError(refused[0])
+            message = "\n".join(install(hooks, args.chain, n) for n in HOOKS)
+        else:
+            message = "\n".join(_uninstall_any(hooks, n) for n in HOOKS)
     except OSError as e:
         raise ConfigError(f"{hooks}: {e.strerror or e}") from None
     print(message)
