@@ -17,6 +17,7 @@ def assert_snapshot(name: str, actual: str) -> None:
     path = SNAPSHOTS / name
     actual = scrub(actual)
     if os.environ.get("FOLINT_UPDATE_SNAPSHOTS") or not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(actual)
         if not os.environ.get("FOLINT_UPDATE_SNAPSHOTS"):
             raise AssertionError(f"snapshot {name} did not exist; written, check it in and run again")
