@@ -1,10 +1,8 @@
 """FOL007 err-ptr-lookup-checked-for-null: the facts decide, the fix, a 6.12 function with the bug put back."""
 
-import json
 from pathlib import Path
 
-from conftest import FIXTURES, kernel_tree_or_skip
-from folint.cli import main
+from conftest import planted_copy, rule_report, FIXTURES
 from folint.config import Config
 from folint.runner import RunOptions, run
 from test_fixtures import expectations
@@ -32,22 +30,14 @@ EXT4 = "fs/ext4/inode.c"
 CORRECT = "\t\tif (IS_ERR(folio))\n\t\t\treturn;\n\t\tret = __ext4_journalled_invalidate_folio("
 
 
-def check(capsys, path, *extra):
-    code = main([str(path), "--select", "FOL007", "--format", "json", *extra])
-    return code, json.loads(capsys.readouterr().out)
+def check(capsys, path):
+    return rule_report(capsys, path, "FOL007")
 
 
 def test_the_612_form_is_clean_and_the_null_test_put_back_is_found(capsys, tmp_path):
-    tree = kernel_tree_or_skip()
-    text = (tree / EXT4).read_text()
-    assert text.count(CORRECT) == 1, "6.12 fs/ext4/inode.c changed shape; update this test"
-    original = tmp_path / "inode.c"
-    original.write_text(text)
+    original, buggy = planted_copy(tmp_path, EXT4, CORRECT, CORRECT.replace("IS_ERR(folio)", "!folio"))
     code, data = check(capsys, original)
     assert code == 0 and data["findings"] == []
-    buggy = tmp_path / "buggy" / "inode.c"
-    buggy.parent.mkdir()
-    buggy.write_text(text.replace(CORRECT, CORRECT.replace("IS_ERR(folio)", "!folio")))
     code, data = check(capsys, buggy)
     assert code == 1
     (f,) = data["findings"]

@@ -1,10 +1,8 @@
 """FOL009 per-page-flag-on-folio: the flags come from the facts; a 6.12 function with the bug put back."""
 
-import json
 import shutil
 
-from conftest import FIXTURES, kernel_tree_or_skip
-from folint.cli import main
+from conftest import planted_copy, rule_report, FIXTURES, kernel_tree_or_skip
 from folint.config import Config
 from folint.runner import RunOptions, run
 
@@ -30,21 +28,13 @@ CORRECT = "\tpage = folio_file_page(folio, swp_offset(entry));\n\tif (PageHWPois
 
 
 def check(capsys, path):
-    code = main([str(path), "--select", "FOL009", "--format", "json"])
-    return code, json.loads(capsys.readouterr().out)
+    return rule_report(capsys, path, "FOL009")
 
 
 def test_the_612_form_is_clean_and_the_folio_test_put_back_is_found(capsys, tmp_path):
-    tree = kernel_tree_or_skip()
-    text = (tree / SWAPFILE).read_text()
-    assert text.count(CORRECT) == 1, "6.12 mm/swapfile.c changed shape; update this test"
-    original = tmp_path / "swapfile.c"
-    original.write_text(text)
+    original, buggy = planted_copy(tmp_path, SWAPFILE, CORRECT, CORRECT.replace("PageHWPoison(page)", "folio_test_hwpoison(folio)"))
     code, data = check(capsys, original)
     assert code == 0 and data["findings"] == []
-    buggy = tmp_path / "buggy" / "swapfile.c"
-    buggy.parent.mkdir()
-    buggy.write_text(text.replace(CORRECT, CORRECT.replace("PageHWPoison(page)", "folio_test_hwpoison(folio)")))
     code, data = check(capsys, buggy)
     assert code == 1
     (f,) = data["findings"]

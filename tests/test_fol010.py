@@ -1,10 +1,8 @@
 """FOL010 mapcount-one-as-exclusive: the suggestion comes from the tree's facts; a 6.12 function with the bug put back."""
 
-import json
 import shutil
 
-from conftest import FIXTURES, kernel_tree_or_skip
-from folint.cli import main
+from conftest import planted_copy, rule_report, FIXTURES
 from folint.config import Config
 from folint.runner import RunOptions, run
 
@@ -34,22 +32,14 @@ CORRECT = "\tif ((flags & MPOL_MF_MOVE_ALL) || !folio_likely_mapped_shared(folio
 
 
 def check(capsys, path):
-    code = main([str(path), "--select", "FOL010", "--format", "json"])
-    return code, json.loads(capsys.readouterr().out)
+    return rule_report(capsys, path, "FOL010")
 
 
 def test_the_612_form_is_clean_and_the_mapcount_test_put_back_is_found_and_confirmed(capsys, tmp_path):
-    tree = kernel_tree_or_skip()
-    text = (tree / MEMPOLICY).read_text()
-    assert text.count(CORRECT) == 1, "6.12 mm/mempolicy.c changed shape; update this test"
-    original = tmp_path / "mempolicy.c"
-    original.write_text(text)
+    original, buggy = planted_copy(tmp_path, MEMPOLICY, CORRECT, CORRECT.replace("!folio_likely_mapped_shared(folio)",
+                                                           "folio_mapcount(folio) == 1"))
     code, data = check(capsys, original)
     assert code == 0 and data["findings"] == []
-    buggy = tmp_path / "buggy" / "mempolicy.c"
-    buggy.parent.mkdir()
-    buggy.write_text(text.replace(CORRECT, CORRECT.replace("!folio_likely_mapped_shared(folio)",
-                                                           "folio_mapcount(folio) == 1")))
     code, data = check(capsys, buggy)
     assert code == 1
     (f,) = data["findings"]

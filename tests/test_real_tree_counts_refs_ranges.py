@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from conftest import kernel_tree_or_skip
+from conftest import kernel_tree_or_skip, planted_copy
 from folint.cli import main
 
 
@@ -24,19 +24,8 @@ def findings(capsys, path, code):
     return json.loads(capsys.readouterr().out)["findings"]
 
 
-def planted(tree, tmp_path, rel, correct, wrong):
-    text = (tree / rel).read_text()
-    assert text.count(correct) == 1, f"6.12 {rel} changed shape; update this test"
-    (tmp_path / "orig").mkdir()
-    (tmp_path / "bug").mkdir()
-    name = rel.rsplit("/", 1)[-1]
-    (tmp_path / "orig" / name).write_text(text)
-    (tmp_path / "bug" / name).write_text(text.replace(correct, wrong))
-    return tmp_path / "orig" / name, tmp_path / "bug" / name
-
-
 def test_fol008_pswpout_counted_once(capsys, tree, tmp_path):
-    orig, bug = planted(tree, tmp_path, "mm/page_io.c", "count_vm_events(PSWPOUT, folio_nr_pages(folio));",
+    orig, bug = planted_copy(tmp_path, "mm/page_io.c", "count_vm_events(PSWPOUT, folio_nr_pages(folio));",
                         "count_vm_event(PSWPOUT);")
     assert [f for f in findings(capsys, orig, "FOL008") if f["function"] == "count_swpout_vm_event"] == []
     got = [f for f in findings(capsys, bug, "FOL008") if f["function"] == "count_swpout_vm_event"]
@@ -48,7 +37,7 @@ def test_fol008_pswpout_counted_once(capsys, tree, tmp_path):
 def test_fol011_unlock_after_put(capsys, tree, tmp_path):
     correct = "\t\t\tfolio_unlock(folio);\n\t\t\tfolio_put(folio);\n\t\t\tgoto repeat;"
     wrong = "\t\t\tfolio_put(folio);\n\t\t\tfolio_unlock(folio);\n\t\t\tgoto repeat;"
-    orig, bug = planted(tree, tmp_path, "mm/filemap.c", correct, wrong)
+    orig, bug = planted_copy(tmp_path, "mm/filemap.c", correct, wrong)
     assert [f for f in findings(capsys, orig, "FOL011") if f["function"] == "__filemap_get_folio"] == []
     got = [f for f in findings(capsys, bug, "FOL011") if f["function"] == "__filemap_get_folio"]
     assert len(got) == 1 and got[0]["verdict"] == "confirmed", got
@@ -56,7 +45,7 @@ def test_fol011_unlock_after_put(capsys, tree, tmp_path):
 
 
 def test_fol012_size_as_length(capsys, tree, tmp_path):
-    orig, bug = planted(tree, tmp_path, "mm/truncate.c", "folio_zero_range(folio, offset, length);",
+    orig, bug = planted_copy(tmp_path, "mm/truncate.c", "folio_zero_range(folio, offset, length);",
                         "folio_zero_range(folio, offset, folio_size(folio));")
     assert [f for f in findings(capsys, orig, "FOL012") if f["function"] == "truncate_inode_partial_folio"] == []
     got = [f for f in findings(capsys, bug, "FOL012") if f["function"] == "truncate_inode_partial_folio"]
