@@ -277,11 +277,30 @@ def c_chain(d: Path):
     return ok_line(p) and p.seconds < 10, p.brief()
 
 
-@case("5", "nul-after-8k", "the FOL001 after the NUL is reported, or an error line says why not")
+@case("5", "nul-after-8k", "a NUL past 8 KB (at 8 KB+1, in a token, a comment, before and after the finding, "
+                          "in a patch): the FOL001 is reported, or one error line says why it may not be")
 def c_nul(d: Path):
-    (d / "nul.c").write_bytes(b"/*" + b" " * 9000 + b"*/\n" + b"int x;\0\n" + FOL001.encode())
-    p = folint(["--no-cache", "--no-simulate", "nul.c"], d)
-    return ok_line(p) and ("FOL001" in p.text() or "NUL" in p.text()), p.brief()
+    pad = b"/*" + b" " * 8190 + b"*/\n"
+    f = FOL001.encode()
+    places = {"8k+1": pad[:8192] + b"\0" + pad[8193:] + f, "token": pad + f.replace(b"return demo", b"ret\0urn demo"),
+              "comment": pad + b"/* \0 */\n" + f, "before": pad + b"int x;\0\n" + f, "after": pad + f + b"\0\n",
+              "loop": pad + f.replace(b"\t\treturn", b"\t\t\0return")}
+    bad = []
+    for name, raw in places.items():
+        (d / f"{name}.c").write_bytes(raw)
+        p = folint(["--no-cache", "--no-simulate", f"{name}.c"], d)
+        if not (ok_line(p) and ("FOL001" in p.text() or "NUL" in p.text())):
+            bad.append(f"{name}: {p.brief()}")
+    (d / "tree").mkdir()
+    (d / "tree" / "a.c").write_bytes(pad + b"int x;\n")
+    lines = places["token"][len(pad):].split(b"\n")[:-1]
+    (d / "p.diff").write_bytes(b"diff --git a/a.c b/a.c\n--- a/a.c\n+++ b/a.c\n@@ -2,1 +2,%d @@\n int x;\n"
+                               % (len(lines) + 1) + b"".join(b"+" + ln + b"\n" for ln in lines))
+    for where in (["--tree", "tree"], ["--no-tree"]):
+        p = folint(["check-patch", "--no-simulate", *where, "p.diff"], d)
+        if not (ok_line(p) and "NUL" in p.text()):
+            bad.append(f"patch {where[0]}: {p.brief()}")
+    return not bad, "; ".join(bad) or f"{len(places)} files and 2 patch runs: finding or NUL line each"
 
 
 @case("6", "huge-file-raised-limit", "50 MB with max-file-size 100 MB: one error line, bounded time and memory")
@@ -327,7 +346,8 @@ def c_dash_p(d: Path):
 def c_noref(d: Path):
     repo = repo_with_commits(d)
     p = folint(["check-patch", "--git", "nosuchref..HEAD"], repo)
-    return ok_line(p, "nosuchref", rc=(2,)) and ("not exist" in p.text() or "unknown" in p.text()), p.brief()
+    said = any(w in p.text() for w in ("no commit named", "not exist", "unknown revision"))
+    return ok_line(p, "nosuchref", rc=(2,)) and said and len(p.err_lines()) == 1, p.brief()
 
 
 def _truncated(d: Path, text: str):

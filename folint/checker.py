@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from folint.finding import FileError, Finding
 from folint.guard import Failed, run_check
 from folint.prefilter import ByteScan, wanted_rules
-from folint.reading import ReadError, read_regular
+from folint.reading import ReadError, nul_as_space, read_regular
 from folint.rule import Rule
 from folint.source import SourceFile
 from folint.suppressions import apply_suppressions
@@ -47,6 +47,10 @@ def check_source(path: str, raw: bytes, rules: list[Rule], *, prefilter: bool = 
     """``scan``: the file's ByteScan when the caller already made one (needles it
     already searched for are not searched again)."""
     result = FileResult(path)
+    raw, nul = nul_as_space(raw)  # before the prefilter: a NUL can split a needle
+    if nul is not None:
+        result.errors.append(FileError(path, nul))
+        scan = None  # the caller's scan saw the NUL bytes
     active = wanted_rules(scan or ByteScan(raw), rules) if prefilter else list(rules)
     if not any(r.scope == "file" for r in active) and summarise is None:
         return result  # tree rules read the index, not the parse

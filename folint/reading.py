@@ -100,3 +100,22 @@ def read_stream(stream, limit: int, name: str = "standard input") -> bytes:
     if got > limit:
         raise ReadError(f"more than the {limit}-byte limit on {name}; split the input or give a file")
     return b"".join(parts)
+
+
+def nul_as_space(raw: bytes) -> tuple[bytes, str | None]:
+    """``raw`` with every NUL byte read as a space, and the one error line that says so.
+
+    A NUL past the binary sniff (the first 8 KB) is text to us, but tree-sitter
+    splits a token at it, so a finding around it could vanish silently.  A space
+    keeps every offset, line and column where it was (a compiler warns about the
+    byte and reads on, too); the line tells the user the check around it may
+    be incomplete.  (None, when the file has no NUL.)"""
+    first = raw.find(b"\0")
+    if first < 0:
+        return raw, None
+    count = raw.count(b"\0")
+    line = raw.count(b"\n", 0, first) + 1
+    col = first - (raw.rfind(b"\n", 0, first) + 1) + 1
+    what = f"the first of {count} NUL bytes" if count > 1 else "a NUL byte"
+    return raw.replace(b"\0", b" "), (f"line {line}, column {col}: {what} in the text; checked with each "
+                                      f"read as a space, so a finding that spans one may be missed")

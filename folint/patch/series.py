@@ -286,6 +286,8 @@ class SeriesChecker:
                 f.message = f.message.replace(f"{fragments.PLACEHOLDER_NAME}()", fragments.UNNAMED)
             kept.append(f)
         got.findings = kept
+        for e in got.errors:  # "line 7: ..." of the hunks' text is a line of the file
+            e.message = _LINE_WORD.sub(lambda m: _file_lines(m, new.file_line), e.message)
         self._report(patch, change.path, _sparse_text(change), got)
         self.outcome.result.partial = PARTIAL
 
@@ -293,15 +295,19 @@ class SeriesChecker:
 _LINE_WORD = re.compile(r"\b(lines?) (\d+)(?:-(\d+))?")
 
 
-def _to_file_lines(f: Finding, file_line) -> None:
-    """The simulator ran on the hunks' text alone: give its evidence and trace the file's
-    line numbers (``returned at line 6`` -> ``at line 106``)."""
+def _file_lines(m: re.Match, file_line) -> str:
+    """A ``line 6`` / ``lines 6-9`` match of :data:`_LINE_WORD`, in the file's line numbers."""
     def real(n: str) -> str:
         got = file_line(int(n))
         return str(got) if got is not None else n
+    return f"{m.group(1)} {real(m.group(2))}" + (f"-{real(m.group(3))}" if m.group(3) else "")
 
+
+def _to_file_lines(f: Finding, file_line) -> None:
+    """The simulator ran on the hunks' text alone: give its evidence and trace the file's
+    line numbers (``returned at line 6`` -> ``at line 106``)."""
     def sub(m: re.Match) -> str:
-        return f"{m.group(1)} {real(m.group(2))}" + (f"-{real(m.group(3))}" if m.group(3) else "")
+        return _file_lines(m, file_line)
     f.evidence = _LINE_WORD.sub(sub, f.evidence)
     for step in f.trace:
         if isinstance(step.get("line"), int):

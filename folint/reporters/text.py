@@ -8,9 +8,11 @@ from __future__ import annotations
 import os
 
 from folint.finding import printable
+from folint.reading import read_regular
 from folint.enums import Verdict
 
 EXCERPT = 160  # characters of a long source line shown under a finding
+REREAD_LIMIT = 1 << 30  # a file re-read for its source lines was checked, so it is within max-file-size
 
 _COLOURS = {"bold": "1", "yellow": "33", "red": "31", "green": "32", "cyan": "36", "dim": "2"}
 
@@ -29,17 +31,21 @@ class _Paint:
         return "".join(f"\033[{_COLOURS[x]}m" for x in styles) + s + "\033[0m"
 
 
+# Control characters in a source line (a NUL, an escape sequence) are shown as spaces:
+# they must not reach the terminal, and a space keeps the caret's column.
+_CONTROLS = {c: " " for c in [*range(0x00, 0x09), *range(0x0a, 0x20), 0x7f]}
+
+
 def _source_line(path: str, line: int, cache: dict) -> str | None:
     if path not in cache:
-        try:
-            with open(path, "rb") as fh:
-                cache[path] = fh.read().decode("utf-8", "replace").split("\n")
+        try:  # the checked file again: a regular file only, never blocking (folint.reading)
+            cache[path] = read_regular(path, REREAD_LIMIT).decode("utf-8", "replace").split("\n")
         except OSError:
             cache[path] = None
     lines = cache[path]
     if lines is None or line > len(lines):
         return None
-    return lines[line - 1].rstrip("\r")
+    return lines[line - 1].rstrip("\r").translate(_CONTROLS)
 
 
 def clip(line: str, start: int, width: int, room: int = EXCERPT) -> tuple[str, int, int]:
