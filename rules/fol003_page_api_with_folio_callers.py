@@ -67,15 +67,31 @@ Options:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from folint import cnodes
 from folint.enums import Verdict
 from folint.finding import Finding
+from folint.index.records import FolioPage, TreeSimPlan
 from folint.rule import Rule
-from folint_rules.fol003_signature_fix import new_param, files_naming, signature_change_edits
+from folint_rules.fol003_signature_fix import SignatureFixPlan, files_naming, new_param, signature_change_edits
 from folint.sim.kinds import EventKind
 
 MAX_NAMED = 5  # callers named in a message; the rest are counted
+
+
+@dataclass(frozen=True)
+class ParamJudgement:
+    """Why one page parameter of a function is flagged (``_judge``)."""
+
+    index: int  # the parameter
+    callers: list  # every page-passing Call that reaches the function
+    derived: list  # those that pass a page of a folio they hold (counted toward the threshold)
+    macros: list  # (path, line) of macros calling it: callers whose arguments are not known
+    roundtrip: bool  # the body only turns the page back into a folio
+    by_callers: bool  # flagged because of its callers' share
+    members: list  # the family's definitions that take a page there
+    subpages: list  # callers in ``derived`` passing a page other than the first
 
 
 def _where(items) -> str:
@@ -87,18 +103,18 @@ def _where(items) -> str:
 def _folio_name(defs, i: int) -> str:
     """The name the folio parameter gets: the body's own folio variable if it has one."""
     for d in defs:
-        var = d.rec["uses"][str(i)]["folio_var"]
+        var = d.rec.uses[i].folio_var
         if var:
             return var
     return "folio"
 
 
 def suggested_signature(d, i: int, name: str) -> str:
-    param = d.rec["params"][i]
-    sig = d.rec["signature"]
-    old = cnodes.normalise(param["text"])
+    param = d.rec.params[i]
+    sig = d.rec.signature
+    old = cnodes.normalise(param.text)
     head, sep, tail = sig.rpartition(old)
-    return head + new_param(param, name) + tail if sep else sig
+    return head + new_param(param.text, name) + tail if sep else sig
 
 
 class PageApiWithFolioCallers(Rule):
@@ -135,7 +151,7 @@ class PageApiWithFolioCallers(Rule):
             t = 1.0
         return min(max(t, 0.0), 1.0)
 
-    def _judge(self, index, d, fam, threshold: float) -> list[dict]:
+    def _judge(self, index, d, fam, threshold: float) -> list[ParamJudgement]:
         """One entry per flagged page parameter, with the facts the message needs.
 
         A caller counts as holding a folio when it passes the folio's first page
@@ -151,90 +167,87 @@ class PageApiWithFolioCallers(Rule):
         macros = index.macro_callers(d)
         subpages_count = bool(self.options.get("subpages"))
         out = []
-        for i in d.rec["page_params"]:
-            members = [x for x in fam if i in x.rec["page_params"]]
-            shapes = [c.arg(i) for c in callers]
-            folio_pages = [c for c, s in zip(callers, shapes) if s is not None and s[0] == "F"]
-            subpages = [c for c in folio_pages if c.arg(i)[2] != "0"]
+        for i in d.rec.page_params:
+            members = [x for x in fam if i in x.rec.page_params]
+            folio_pages = [c for c in callers if isinstance(c.arg(i), FolioPage)]
+            subpages = [c for c in folio_pages if not c.arg(i).first_page]
             derived = folio_pages if subpages_count else [c for c in folio_pages if c not in subpages]
             total = len(callers) + len(macros)
             by_callers = bool(derived) and len(derived) / total >= threshold
-            uses = [x.rec["uses"][str(i)] for x in members]
-            roundtrip = all(u["other"] == 0 for u in uses) and any(u["roundtrip"] for u in uses)
+            uses = [x.rec.uses[i] for x in members]
+            roundtrip = all(u.other == 0 for u in uses) and any(u.roundtrip for u in uses)
             if roundtrip and not self.options.get("roundtrip-always"):
                 roundtrip = len(derived) == total
             if not (by_callers or roundtrip):
                 continue
-            out.append({"index": i, "callers": callers, "derived": derived, "macros": macros,
-                        "roundtrip": roundtrip, "by_callers": by_callers, "members": members,
-                        "subpages": [c for c in derived if c in subpages]})
+            out.append(ParamJudgement(i, callers, derived, macros, roundtrip, by_callers, members,
+                                      [c for c in derived if c in subpages]))
         return out
 
     def _definition_finding(self, index, d, fam, judged: list[dict]) -> Finding:
         rec = d.rec
         parts, data_params = [], []
         for j in judged:
-            i = j["index"]
-            pname = rec["params"][i]["name"]
-            fname = _folio_name(j["members"], i)
+            i = j.index
+            pname = rec.params[i].name
+            fname = _folio_name(j.members, i)
             sig = suggested_signature(d, i, fname)
-            callers = [c.where() for c in j["callers"]]
-            own = rec["uses"][str(i)]
-            if j["roundtrip"] and not own["roundtrip"]:
+            callers = [c.where() for c in j.callers]
+            own = rec.uses[i]
+            if j.roundtrip and not own.roundtrip:
                 part = (f"{d.name}() does not use `{pname}`, and the other definitions only turn it back "
                         f"into a folio")
-            elif j["roundtrip"]:
-                var = own["folio_var"]
+            elif j.roundtrip:
+                var = own.folio_var
                 how = (f"`{var} = page_folio({pname})`" if var else f"`page_folio({pname})`")
                 part = (f"{d.name}() turns `{pname}` straight back into a folio ({how}) and uses the page "
                         f"for nothing else")
-            if j["roundtrip"]:
+            if j.roundtrip:
                 if callers:
-                    held = "every caller holds the folio" if len(j["derived"]) == len(callers) else "callers"
+                    held = "every caller holds the folio" if len(j.derived) == len(callers) else "callers"
                     part += f"; {held}: {_where(callers)}"
                 else:
                     part += "; no caller passing a page found in the files checked"
             else:
-                n = len(j["callers"]) + len(j["macros"])
-                part = (f"{d.name}() takes `struct page *{pname}` but {len(j['derived'])} of its {n} caller(s) "
-                        f"pass a page of a folio they hold: {_where(c.where() for c in j['derived'])}")
-                others = [c.where() for c in j["callers"] if c not in j["derived"]]
+                n = len(j.callers) + len(j.macros)
+                part = (f"{d.name}() takes `struct page *{pname}` but {len(j.derived)} of its {n} caller(s) "
+                        f"pass a page of a folio they hold: {_where(c.where() for c in j.derived)}")
+                others = [c.where() for c in j.callers if c not in j.derived]
                 if others:
                     part += f" (others: {_where(others)})"
-                if j["subpages"]:
-                    part += (f"; {len(j['subpages'])} pass a page other than the first "
+                if j.subpages:
+                    part += (f"; {len(j.subpages)} pass a page other than the first "
                              f"(if it works on one page on purpose, give it the folio and an index)")
             parts.append(part + f"; take the folio: `{sig}`")
-            data_params.append({"index": i, "param": pname, "folio": fname, "roundtrip": j["roundtrip"],
-                                "callers": [[c.path, c.line, c.rec["col"], c.rec["caller"]] for c in j["callers"]]})
+            data_params.append({"index": i, "param": pname, "folio": fname, "roundtrip": j.roundtrip,
+                                "callers": [c.site() for c in j.callers]})
         others = [f"{x.path}:{x.line}" for x in fam if x != d]
         if others:
             parts.append(f"also defined at {_where(others)} (change them together)")
         if index.exported(d):
             parts.append("exported: callers outside the tree are not seen")
-        return Finding(self.code, self.name, d.path, rec["line"], rec["col"], rec["end_line"], rec["end_col"],
-                       d.name, "; ".join(parts), statement=rec["signature"],
-                       data={"params": data_params, "family": [[x.path, x.line] for x in fam],
+        return Finding(self.code, self.name, d.path, rec.line, rec.col, rec.end_line, rec.end_col,
+                       d.name, "; ".join(parts), statement=rec.signature,
+                       data={"params": data_params, "family": [x.site() for x in fam],
                              "fix": self._fix_plan(index, d, fam, judged),
-                             "sim": _sim_plan(d, judged[0], judged[0]["derived"][:1])})
+                             "sim": _sim_plan(d, judged[0], judged[0].derived[:1])})
 
     def _call_sites(self, index, focus: set[str], flagged: dict) -> Iterator[Finding]:
         """In a patch: each call in a touched file that hands a folio's page to a flagged function."""
         for judged in flagged.values():
             for j in judged:
-                d = j["members"][0]
-                for c in j["derived"]:
+                d = j.members[0]
+                for c in j.derived:
                     if c.path not in focus:
                         continue
-                    folio, form = c.arg(j["index"])[1], c.arg(j["index"])[3]
-                    how = "a page of" if form == "var" else f"`{c.arg(j['index'])[6]}` from"
-                    yield Finding(self.code, self.name, c.path, c.line, c.rec["col"], c.line, c.rec["col"],
-                                  c.rec["caller"],
-                                  f"passes {how} folio `{folio}` to {d.name}(), which "
-                                  + ("turns it straight back into a folio" if j["roundtrip"]
+                    arg = c.arg(j.index)
+                    how = "a page of" if arg.form == "var" else f"`{arg.text}` from"
+                    yield Finding(self.code, self.name, c.path, c.line, c.col, c.line, c.col, c.caller,
+                                  f"passes {how} folio `{arg.folio}` to {d.name}(), which "
+                                  + ("turns it straight back into a folio" if j.roundtrip
                                      else "every caller calls with a folio's page")
                                   + f" ({d.path}:{d.line}); pass the folio and change {d.name}() to take it",
-                                  statement=f"{d.name}({c.arg(j['index'])[6]})",
+                                  statement=f"{d.name}({arg.text})",
                                   data={"call": True, "callee": d.name, "sim": _sim_plan(d, j, [c])})
 
     # -- the simulator -------------------------------------------------------------
@@ -250,26 +263,24 @@ class PageApiWithFolioCallers(Rule):
         return judge_round_trip(plan, sim)
 
     # -- the fix -----------------------------------------------------------------
-    def _fix_plan(self, index, d, fam, judged) -> dict | None:
+    def _fix_plan(self, index, d, fam, judged) -> SignatureFixPlan | None:
         """What a certain signature change would touch, or None when it is not certain."""
-        if len(judged) != 1 or not judged[0]["roundtrip"] or judged[0]["macros"]:
+        if len(judged) != 1 or not judged[0].roundtrip or judged[0].macros:
             return None
         j = judged[0]
-        i = j["index"]
+        i = j.index
         if index.exported(d) or not (d.file_local or index.complete):
             return None
-        if any(x.rec["page_params"] != d.rec["page_params"] or x not in j["members"] for x in fam):
+        if any(x.rec.page_params != d.rec.page_params or x not in j.members for x in fam):
             return None
         for x in fam:
-            u = x.rec["uses"][str(i)]
-            if u["other"] or (u["roundtrip"] and not u["decl"]):
+            u = x.rec.uses[i]
+            if u.other or (u.roundtrip and not u.decl):
                 return None
-        return {"name": d.name, "index": i, "folio": _folio_name(j["members"], i),
-                "defs": sorted([x.path, x.line] for x in fam),
-                "protos": sorted([p.path, p.line] for p in index.prototypes(d)),
-                "callers": sorted([c.path, c.line, c.rec["col"]] for c in j["callers"]),
-                "scope": [d.path] if d.file_local else index.files,
-                "discovery": None if d.file_local else index.discovery}
+        return SignatureFixPlan(d.name, i, _folio_name(j.members, i), sorted(x.site() for x in fam),
+                                sorted(p.site() for p in index.prototypes(d)), sorted(c.site() for c in j.callers),
+                                [d.path] if d.file_local else index.files,
+                                None if d.file_local else index.discovery)
 
     def fixes(self, src, finding: Finding) -> list:
         plan = finding.data.get("fix")
@@ -280,42 +291,41 @@ class PageApiWithFolioCallers(Rule):
         edits = signature_change_edits(plan, self._sources_naming(plan))
         if edits is None:
             return []
-        return [Fix(self.code, f"{plan['name']}(struct page *) -> {plan['name']}(struct folio *{plan['folio']})",
+        return [Fix(self.code, f"{plan.name}(struct page *) -> {plan.name}(struct folio *{plan.folio})",
                     tuple(edits))]
 
-    def _sources_naming(self, plan: dict) -> dict:
+    def _sources_naming(self, plan: SignatureFixPlan) -> dict:
         """Parsed files of the plan's scope that contain the function's name.  The
         tree is walked again, so a file added since the check is seen too."""
-        scope = plan["scope"]
-        if plan.get("discovery"):
+        scope = plan.scope
+        if plan.discovery:
             from folint.discovery import discover
 
-            targets, exclude, root = plan["discovery"]
+            targets, exclude, root = plan.discovery
             scope = discover(targets, exclude, root).files
-        return files_naming(plan["name"], scope)
+        return files_naming(plan.name, scope)
 
 
 # -- the simulator's witness -----------------------------------------------------------
 
-def _sim_plan(d, j, callers) -> dict:
-    i = j["index"]
-    own = d.rec["uses"][str(i)]
-    kind = "roundtrip" if own["roundtrip"] and not own["other"] else "unused" if not own["other"] else "uses"
-    caller = [[c.path, c.line, c.rec["col"], c.rec["caller"]] for c in callers if c.rec.get("caller")]
-    return {"callee": d.name, "def": [d.path, d.line], "index": i, "param": d.rec["params"][i]["name"],
-            "own": kind, "caller": caller[0] if caller else None}
+def _sim_plan(d, j, callers) -> TreeSimPlan:
+    i = j.index
+    own = d.rec.uses[i]
+    kind = "roundtrip" if own.roundtrip and not own.other else "unused" if not own.other else "uses"
+    caller = [c.site() for c in callers if c.caller]
+    return TreeSimPlan(d.name, d.site(), caller[0] if caller else None, i, d.rec.params[i].name, kind)
 
 
 SIM_KINDS = (EventKind.CALL, EventKind.MODEL, EventKind.FAIL, EventKind.ASSUME, EventKind.RETURN, EventKind.LOOP)
 
 
-def judge_round_trip(plan: dict, sim):
+def judge_round_trip(plan: TreeSimPlan, sim):
     """The verdict for one FOL003 finding from ``sim`` (see ``oracle``)."""
     from folint.sim.oracle import inconclusive
     from folint.sim.values import Folio, Page
 
-    name, i, own = plan["callee"], plan["index"], plan["own"]
-    if sim.sim_function(name) is None and plan["caller"] is not None:
+    name, i, own = plan.callee, plan.index, plan.own
+    if sim.sim_function(name) is None and plan.caller is not None:
         return inconclusive(f"simulation: the definition of {name}() was not found")
     inline = frozenset({name})
 
@@ -334,7 +344,7 @@ def judge_round_trip(plan: dict, sim):
             out.append(e)
         return None
 
-    where = plan["def"][0].rsplit("/", 1)[-1]
+    where = plan.definition.path.rsplit("/", 1)[-1]
 
     def look(path, entered_at, page, who: str):
         inner = inside(path, entered_at)
@@ -356,7 +366,7 @@ def judge_round_trip(plan: dict, sim):
             return f"{nr}-page folio: {who} page {page.index} of folio '{page.folio.label}' to {name}(), which {what}"
         return None
 
-    if plan["caller"] is None:  # the function alone, its page bound to page 0 of a folio
+    if plan.caller is None:  # the function alone, its page bound to page 0 of a folio
         def witness(path):
             page = next((e.args[0] for e in path.events if e.kind == EventKind.MODEL and e.name == "page_folio"
                          and e.args and isinstance(e.args[0], Page) and e.result is e.args[0].folio), None)
@@ -372,7 +382,7 @@ def judge_round_trip(plan: dict, sim):
 
         return _sizes(sim, None, witness, f"on every path {name}() uses its page for more than page_folio()")
 
-    _path, line, col, caller = plan["caller"]
+    line, col, caller = plan.caller.line, plan.caller.col, plan.caller.function
     byte = sim.src.byte_at(line, col)
     unknown: list[str] = []  # what the page was when the simulation could not tell
     reached: list[bool] = []

@@ -5,39 +5,51 @@ callers (helpers of rules/fol003_page_api_with_folio_callers.py; no rule here)."
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from folint import cnodes
 
 
-def new_param(param: dict, name: str) -> str:
-    const = "const " if param["text"].lstrip().startswith("const") else ""
+@dataclass(frozen=True)
+class SignatureFixPlan:
+    """What a certain signature change touches (``finding.data["fix"]`` of FOL003)."""
+
+    name: str  # the function
+    index: int  # its page parameter
+    folio: str  # the folio parameter's new name
+    defs: list  # DefSite of each definition
+    protos: list  # DefSite of each prototype
+    callers: list  # CallSite of each page-passing caller
+    scope: list  # the files that may name it
+    discovery: tuple | None = None  # (targets, exclude, root) to find the files again
+
+
+def new_param(param_text: str, name: str) -> str:
+    const = "const " if param_text.lstrip().startswith("const") else ""
     return f"{const}struct folio *{name}" if name else f"{const}struct folio *"
 
 
 def files_naming(name: str, paths: list[str]) -> dict:
     """path -> SourceFile for each file among ``paths`` whose text contains ``name``."""
+    from folint.index.files import tree_bytes
     from folint.source import SourceFile
 
     word = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b")
     out = {}
     for path in paths:
-        try:
-            with open(path, "rb") as fh:
-                raw = fh.read()
-        except OSError:
-            continue
-        if word.search(raw):
+        raw = tree_bytes(path)
+        if raw is not None and word.search(raw):
             out[path] = SourceFile(path, raw)
     return out
 
 
-def signature_change_edits(plan: dict, sources: dict) -> list | None:
+def signature_change_edits(plan: SignatureFixPlan, sources: dict) -> list | None:
     """Every edit of the signature change, or None if the files hold a use the plan
     does not know (a new caller, a callback use, a macro that calls it)."""
     from folint.fixes import Edit
 
-    want = {"def": {tuple(x) for x in plan["defs"]}, "proto": {tuple(x) for x in plan["protos"]},
-            "call": {tuple(x) for x in plan["callers"]}}
+    want = {"def": {(x.path, x.line) for x in plan.defs}, "proto": {(x.path, x.line) for x in plan.protos},
+            "call": {(x.path, x.line, x.col) for x in plan.callers}}
     seen = {"def": set(), "proto": set(), "call": set()}
     edits = []
     for path, src in sources.items():
@@ -64,7 +76,7 @@ def _use(src, n, plan):
     (kind, where, [(start, end, new), ...] or None when it cannot be rewritten)."""
     from folint.index.summary import declarator_parts
 
-    name, i, fname = plan["name"], plan["index"], plan["folio"]
+    name, i, fname = plan.name, plan.index, plan.folio
     key = name.encode()
     if n.type in ("preproc_function_def", "preproc_def"):
         value = n.child_by_field_name("value")
@@ -97,13 +109,13 @@ def _use(src, n, plan):
         return False
     param = params[i]
     if holder.type == "declaration":
-        new = new_param({"text": src.text(param)}, fname if _named(param) else "")
+        new = new_param(src.text(param), fname if _named(param) else "")
         return ("proto", (src.path, line), [(param.start_byte, param.end_byte, new)])
     body_edit = _roundtrip_declaration(src, holder, param, fname)
     if body_edit is None:
         return ("def", (src.path, line), None)
     var, delete = body_edit
-    new = new_param({"text": src.text(param)}, var)
+    new = new_param(src.text(param), var)
     return ("def", (src.path, line), [(param.start_byte, param.end_byte, new)] + delete)
 
 
@@ -146,14 +158,14 @@ def _roundtrip_declaration(src, defn, param, fname: str):
     if body is None:
         return None
     uses = param_uses(src, Function(pname, defn, body, []), pname)
-    if uses["other"]:
+    if uses.other:
         return None
-    if not uses["roundtrip"]:
+    if not uses.roundtrip:
         return (fname, []) if not cnodes.mentions(body, fname) else None
-    if uses["roundtrip"] != 1 or not uses["decl"]:
+    if uses.roundtrip != 1 or not uses.decl:
         return None
-    start, end = uses["decl"]
-    return uses["folio_var"], [(start, _blank_line_after(src, body, start, end), "")]
+    start, end = uses.decl
+    return uses.folio_var, [(start, _blank_line_after(src, body, start, end), "")]
 
 
 def _blank_line_after(src, body, start: int, end: int) -> int:

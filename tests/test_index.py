@@ -1,5 +1,6 @@
 """The tree index: per-file summaries, the content-hash cache, and index builds."""
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from folint.config import Config
 from folint.index.build import BuildStats, build_index
+from folint.index.records import FolioPage, FolioValue, PlainPage, arg_from_json, arg_to_json, summary_calls
 from folint.index.cache import DB_NAME, SummaryCache, default_cache_dir
 from folint.index.summary import summarise
 from folint.runner import RunOptions, run
@@ -54,21 +56,27 @@ def test_summary_records_a_page_taking_definition_and_its_round_trip():
 
 
 def test_summary_classifies_each_page_argument():
-    calls = {(c["callee"], c["line"]): c["args"] for c in summary_of(CALLER)["calls"]}
+    calls = {(c.callee, c.line): c.args for c in summary_calls(summary_of(CALLER))}
     head, plain, sub, direct = (calls[("mark", 6)][0], calls[("mark", 7)][0], calls[("mark", 8)][0],
                                 calls[("arch_prepare_to_swap", 9)][0])
-    assert head[:4] == ["F", "folio", "0", "var"]  # a variable set from &folio->page
-    assert plain[0] == "P"  # pfn_to_page(): not from a folio
-    assert sub[:4] == ["F", "folio", "3", "folio_page"]
-    assert direct[:4] == ["F", "folio", "0", "head"] and direct[6] == "&folio->page"
-    assert all(c["caller"] == "swap_out" for c in summary_of(CALLER)["calls"])
+    assert isinstance(head, FolioPage) and (head.folio, head.index, head.form) == ("folio", "0", "var")
+    assert isinstance(plain, PlainPage)  # pfn_to_page(): not from a folio
+    assert isinstance(sub, FolioPage) and (sub.folio, sub.index, sub.form) == ("folio", "3", "folio_page")
+    assert (direct.folio, direct.index, direct.form, direct.text) == ("folio", "0", "head", "&folio->page")
+    assert not sub.first_page and direct.first_page
+    assert all(c.caller == "swap_out" for c in summary_calls(summary_of(CALLER)))
+
+
+def test_argument_records_survive_the_cache_layout():
+    for arg in (FolioPage("f", "0", "head", 3, 15, "&f->page"), PlainPage("p"), FolioValue("f"), None):
+        assert arg_from_json(json.loads(json.dumps(arg_to_json(arg)))) == arg
 
 
 def test_a_variable_written_once_from_a_plain_page_is_not_from_a_folio():
     raw = b"void f(struct folio *folio, struct page *other)\n{\n\tstruct page *p = &folio->page;\n" \
           b"\tif (other)\n\t\tp = other;\n\tmark(p);\n}\n"
-    (call,) = [c for c in summary_of(raw)["calls"] if c["callee"] == "mark"]
-    assert call["args"][0][0] == "P"
+    (call,) = [c for c in summary_calls(summary_of(raw)) if c.callee == "mark"]
+    assert isinstance(call.args[0], PlainPage)
 
 
 def test_summary_records_prototypes_exports_callbacks_and_macro_callers():

@@ -58,16 +58,18 @@ def asked_about(summaries, lines: set[int] | None = None, raw: bytes | None = No
     with a page parameter, and those they hand a folio's page to.  With ``lines``
     (the changed lines of ``raw``, whose summary is the only one given), only the
     definitions and calls on those lines: check-patch reports nothing elsewhere."""
+    from folint.index.records import FolioPage, summary_calls, summary_defs
+
     out: set[str] = set()
     for s in summaries:
         if not s:
             continue
-        for d in s.get("defs", ()):
-            if lines is None or any(d["line"] <= ln <= raw.count(b"\n", 0, d["body"][1]) + 1 for ln in lines):
-                out.add(d["name"])
-        for c in s.get("calls", ()):
-            if any(a and a[0] == "F" for a in c["args"]) and (lines is None or c["line"] in lines):
-                out.add(c["callee"])
+        for d in summary_defs(s):
+            if lines is None or any(d.line <= ln <= raw.count(b"\n", 0, d.body[1]) + 1 for ln in lines):
+                out.add(d.name)
+        for c in summary_calls(s):
+            if any(isinstance(a, FolioPage) for a in c.args) and (lines is None or c.line in lines):
+                out.add(c.callee)
     return out
 
 

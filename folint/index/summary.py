@@ -7,16 +7,9 @@ from), the function names it uses as values (callbacks: their signature is
 fixed by someone else) and the names it exports.  It is plain JSON data and
 carries no path, so it can be cached by the file's content hash.
 
-Argument shapes (``call["args"][i]``):
-
-* ``["F", folio, index, form, start, end, text]``: a page taken from a folio the
-  caller holds: ``&folio->page`` (form ``head``), ``folio_page(folio, n)`` /
-  ``folio_file_page(folio, n)`` (form ``folio_page``), or a local variable
-  every write of which is one of those (form ``var``).  ``start``/``end`` are
-  the argument's byte offsets in the file, ``text`` its text.
-* ``["P", text]``: any other page (a ``struct page *`` variable, ``pfn_to_page(..)``).
-* ``["f", text]``: a folio.
-* ``None``: anything else.
+Call arguments are stored compactly (``call["args"][i]``); their layout belongs to
+``folint.index.records`` (``FolioPage``, ``PlainPage``, ``FolioValue``, or None for
+anything else), which is the only module that reads or writes it.
 """
 
 from __future__ import annotations
@@ -28,6 +21,7 @@ from tree_sitter import Node, QueryCursor
 
 from folint import cnodes
 from folint.parsing import captures, query
+from folint.index.records import Arg, FolioPage, FolioValue, ParamUses, PlainPage, arg_to_json, passes_page
 from folint.source import Function, SourceFile, declared_names
 from folint.vocab import is_folio_pointer_type, is_page_pointer_type
 
@@ -123,12 +117,12 @@ def _definition(src: SourceFile, fn: Function) -> dict | None:
         "signature": cnodes.normalise(src.raw[fn.node.start_byte:plist.end_byte].decode("utf-8", "replace")),
         "params": params,
         "page_params": page_params,
-        "uses": {str(i): param_uses(src, fn, params[i]["name"]) for i in page_params},
+        "uses": {str(i): param_uses(src, fn, params[i]["name"]).to_json() for i in page_params},
         "body": [fn.body.start_byte, fn.body.end_byte],
     }
 
 
-def param_uses(src: SourceFile, fn: Function, name: str) -> dict:
+def param_uses(src: SourceFile, fn: Function, name: str) -> ParamUses:
     """How the body uses page parameter ``name``.
 
     ``roundtrip``: uses that are ``page_folio(name)``; ``other``: every other use.
@@ -145,7 +139,7 @@ def param_uses(src: SourceFile, fn: Function, name: str) -> dict:
             roundtrip += 1
         else:
             other += 1
-    uses: dict = {"roundtrip": roundtrip, "other": other, "folio_var": None, "decl": None}
+    folio_var = decl = None
     for stmt in fn.body.named_children:
         if stmt.type == "comment":
             continue
@@ -155,12 +149,11 @@ def param_uses(src: SourceFile, fn: Function, name: str) -> dict:
             names = declared_names(stmt)
             if (value is not None and cnodes.call_name(value) == "page_folio" and names
                     and is_folio_pointer_type(names[0][1]) and _sole_arg_is(value, key)):
-                uses["folio_var"] = names[0][0]
-                uses["decl"] = list(_whole_lines(src, stmt))
+                folio_var, decl = names[0][0], _whole_lines(src, stmt)
                 break
         if cnodes.mentions(stmt, name):
             break  # the page is used before any `page_folio(page)` declaration
-    return uses
+    return ParamUses(roundtrip, other, folio_var, decl)
 
 
 def _is_page_folio_of(ident: Node) -> bool:
@@ -271,28 +264,28 @@ def _folio_page(node: Node | None, fn: Function) -> tuple[str, str, str] | None:
     return None
 
 
-def _shape(src: SourceFile, node: Node, fn: Function, derived: dict, file_types: dict) -> list | None:
+def _shape(src: SourceFile, node: Node, fn: Function, derived: dict, file_types: dict) -> Arg:
     n = cnodes.strip_parens(node)
     got = _folio_page(n, fn)
     if got is not None:
-        return ["F", got[0], got[1], got[2], node.start_byte, node.end_byte, cnodes.normalise(src.text(node))]
+        return FolioPage(got[0], got[1], got[2], node.start_byte, node.end_byte, cnodes.normalise(src.text(node)))
     text = cnodes.normalise(src.text(node))[:_TEXT_MAX]
     if n.type == "identifier":
         name = cnodes.text(n)
         if name in derived:
             folio, index = derived[name]
-            return ["F", folio, index, "var", node.start_byte, node.end_byte, name]
+            return FolioPage(folio, index, "var", node.start_byte, node.end_byte, name)
         t = fn.type_of(name) or file_types.get(name, "")
         if is_page_pointer_type(t):
-            return ["P", text]
+            return PlainPage(text)
         if is_folio_pointer_type(t):
-            return ["f", text]
-        return ["P", text] if not t and "page" in name.lower() else None
+            return FolioValue(text)
+        return PlainPage(text) if not t and "page" in name.lower() else None
     if cnodes.call_name(n) == "page_folio":
-        return ["f", text]
+        return FolioValue(text)
     if n.type in ("number_literal", "string_literal", "sizeof_expression"):
         return None
-    return ["P", text] if "page" in text.lower() else None
+    return PlainPage(text) if "page" in text.lower() else None
 
 
 _REFS = """
@@ -333,9 +326,10 @@ def _calls_and_refs(src: SourceFile, fn: Function, file_types: dict, calls: list
             derived = _derived_pages(src, fn)
         args = cnodes.call_args(n)
         shapes = [_shape(src, a, fn, derived, file_types) for a in args]
-        if any(s is not None and s[0] in ("F", "P") for s in shapes):
+        if any(passes_page(s) for s in shapes):
             line, col = src.position(n.start_byte)
-            calls.append({"callee": callee, "line": line, "col": col, "caller": fn.name, "args": shapes})
+            calls.append({"callee": callee, "line": line, "col": col, "caller": fn.name,
+                          "args": [arg_to_json(s) for s in shapes]})
     for n in ref_nodes:
         _maybe_ref(n.child_by_field_name("argument") if n.type == "pointer_expression" else n, fn.var_types, refs)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from folint.finding import Finding
+from folint.index.files import tree_bytes
 from folint.source import SourceFile
 from folint.suppressions import apply_suppressions
 
@@ -19,10 +20,8 @@ def suppress(findings: list[Finding], sources: dict[str, bytes]) -> list[Finding
     for path, group in by_path.items():
         raw = sources.get(path)
         if raw is None:
-            try:
-                with open(path, "rb") as fh:
-                    raw = fh.read()
-            except OSError:
+            raw = tree_bytes(path)
+            if raw is None:
                 out.extend(group)
                 continue
         out.extend(apply_suppressions(SourceFile(path, raw), group) if b"folint:" in raw else group)

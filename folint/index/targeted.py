@@ -23,6 +23,7 @@ from folint.checker import read_source
 from folint.finding import FileError
 from folint.index.cache import CacheError, SummaryCache, content_hash
 from folint.index.collect import wants_summary
+from folint.index.files import tree_bytes
 from folint.prefilter import ByteScan
 
 PARALLEL_MIN_FILES = 256
@@ -49,14 +50,8 @@ def _init(names: list[bytes], max_size: int) -> None:
 
 
 def _names_in_path(path: str) -> str | None:
-    try:
-        if os.path.getsize(path) > _worker["max_size"]:
-            return None
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except OSError:
-        return None
-    return path if names_word(raw, _worker["names"]) else None
+    raw = tree_bytes(path, _worker["max_size"])
+    return path if raw is not None and names_word(raw, _worker["names"]) else None
 
 
 def _git_grep(tree: str, names: list[str]) -> list[str] | None:

@@ -14,57 +14,73 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from folint.index.records import Arg, CallRecord, CallSite, DefSite, FunctionRecord
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, eq=False)
 class Def:
     """A function definition (or prototype) with a ``struct page *`` parameter."""
 
     path: str
-    rec: dict
+    rec: FunctionRecord
 
     @property
     def name(self) -> str:
-        return self.rec["name"]
+        return self.rec.name
 
     @property
     def line(self) -> int:
-        return self.rec["line"]
+        return self.rec.line
 
     @property
     def file_local(self) -> bool:
-        return bool(self.rec.get("static")) and not self.path.endswith(".h")
+        return self.rec.static and not self.path.endswith(".h")
+
+    def site(self) -> DefSite:
+        return DefSite(self.path, self.rec.line)
 
     def __hash__(self) -> int:
-        return hash((self.path, self.rec["name"], self.rec["line"]))
+        return hash((self.path, self.rec.name, self.rec.line))
 
     def __eq__(self, other) -> bool:
         return isinstance(other, Def) and (self.path, self.line, self.name) == (other.path, other.line, other.name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Call:
-    """A call that passes a page (see ``folint.index.summary`` for ``rec``)."""
+    """A call that passes a page."""
 
     path: str
-    rec: dict
+    rec: CallRecord
 
     @property
     def line(self) -> int:
-        return self.rec["line"]
+        return self.rec.line
 
-    def arg(self, i: int) -> list | None:
-        args = self.rec["args"]
+    @property
+    def col(self) -> int:
+        return self.rec.col
+
+    @property
+    def caller(self) -> str:
+        return self.rec.caller
+
+    def arg(self, i: int) -> Arg:
+        args = self.rec.args
         return args[i] if i < len(args) else None
 
     def where(self) -> str:
         return f"{self.path}:{self.line}"
 
+    def site(self) -> CallSite:
+        return CallSite(self.path, self.rec.line, self.rec.col, self.rec.caller)
+
     def __hash__(self) -> int:
-        return hash((self.path, self.rec["line"], self.rec["col"]))
+        return hash((self.path, self.rec.line, self.rec.col))
 
     def __eq__(self, other) -> bool:
-        return isinstance(other, Call) and (self.path, self.rec["line"], self.rec["col"]) == \
-            (other.path, other.rec["line"], other.rec["col"])
+        return isinstance(other, Call) and (self.path, self.rec.line, self.rec.col) == \
+            (other.path, other.rec.line, other.rec.col)
 
 
 class TreeIndex:
@@ -92,11 +108,11 @@ class TreeIndex:
 
     def _add(self, path: str, s: dict) -> None:
         for d in s.get("defs", ()):
-            self.defs[d["name"]].append(Def(path, d))
+            self.defs[d["name"]].append(Def(path, FunctionRecord.from_json(d)))
         for p in s.get("protos", ()):
-            self.protos[p["name"]].append(Def(path, p))
+            self.protos[p["name"]].append(Def(path, FunctionRecord.from_json(p)))
         for c in s.get("calls", ()):
-            self.calls[c["callee"]].append(Call(path, c))
+            self.calls[c["callee"]].append(Call(path, CallRecord.from_json(c)))
         for name, line in s.get("macro_calls", ()):
             self.macro_calls[name].append((path, line))
         for name in s.get("refs", ()):
@@ -169,7 +185,7 @@ class TreeIndex:
 
     def prototypes(self, d: Def) -> list[Def]:
         reach = self._scope(d)
-        return [p for p in self.protos.get(d.name, ()) if reach(p.path) and (not d.file_local or p.rec.get("static"))]
+        return [p for p in self.protos.get(d.name, ()) if reach(p.path) and (not d.file_local or p.rec.static)]
 
     def callers(self, d: Def) -> list[Call]:
         """Page-passing calls that reach ``d`` (calls passing no page are not indexed)."""

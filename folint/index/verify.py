@@ -1,7 +1,7 @@
 """Verdicts for tree findings: run a caller into the callee on a model folio.
 
-A tree finding's rule puts ``finding.data["sim"]`` = ``{"callee": name,
-"def": [path, line], "caller": [path, line, col, function] or None, ...}``.
+A tree finding's rule puts a ``folint.index.records.TreeSimPlan`` in
+``finding.data["sim"]`` (the callee, its definition, the caller or None).
 Here the caller's file is parsed, and ``rule.oracle(finding, sim)`` gets a
 ``folint.sim.Simulation`` of the caller function with the definition's file
 as an extra source, so a scenario with ``inline={callee}`` steps into the
@@ -13,6 +13,7 @@ finding ``inconclusive`` and adds one error line.
 from __future__ import annotations
 
 from folint.finding import FileError, Finding
+from folint.index.files import tree_bytes
 from folint.pool import job_count, parallel_map
 from folint.rule import Rule
 from folint.enums import Verdict
@@ -73,8 +74,7 @@ def _plan(f: Finding, rules_by_code: dict):
 
 
 def _simulated_path(f: Finding) -> str:
-    plan = f.data["sim"]
-    return plan["caller"][0] if plan.get("caller") is not None else plan["def"][0]
+    return f.data["sim"].simulated_path
 
 
 def _verify(findings: list[Finding], rules_by_code: dict, sources: dict[str, bytes] | None) -> list[FileError]:
@@ -89,24 +89,20 @@ def _verify(findings: list[Finding], rules_by_code: dict, sources: dict[str, byt
         if path not in parsed:
             raw = (sources or {}).get(path)
             if raw is None:
-                try:
-                    with open(path, "rb") as fh:
-                        raw = fh.read()
-                except OSError:
-                    raw = None
+                raw = tree_bytes(path)
             parsed[path] = SourceFile(path, raw) if raw is not None else None
         return parsed[path]
 
     for f in findings:
         rule, plan = rules_by_code[f.code], f.data["sim"]
-        def_path, def_line = plan["def"]
-        callee_src = load(def_path)
-        caller = plan.get("caller")
+        callee_src = load(plan.definition.path)
+        caller = plan.caller
         if caller is not None:
-            src = load(caller[0])
-            fn = _function_at(src, caller[3], caller[1]) if src is not None else None
+            src = load(caller.path)
+            fn = _function_at(src, caller.function, caller.line) if src is not None else None
         else:
-            src, fn = callee_src, _function_at(callee_src, plan["callee"], def_line) if callee_src else None
+            src = callee_src
+            fn = _function_at(callee_src, plan.callee, plan.definition.line) if callee_src else None
         if fn is None or callee_src is None:
             f.verdict, f.evidence = Verdict.INCONCLUSIVE, "simulation: the function could not be read again"
             continue
