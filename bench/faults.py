@@ -495,8 +495,9 @@ def c_fix_changed(d: Path):
     proc = subprocess.run([PY, "-c", script], cwd=d, capture_output=True, env=env, timeout=TIMEOUT)
     p = Proc(proc.returncode, proc.stdout, proc.stderr, 0.0)
     text = p.text()
-    # FOL001's return is on line 11 of the new file (10 before the insertion).
-    lines_ok = "f.c:11:" in text and "f.c:10:" not in text
+    # FOL001's return is on line 12 of the new file (11 before the one-line insertion), FOL006's
+    # call on line 4 (3 before).
+    lines_ok = "f.c:12:3:" in text and "f.c:4:2:" in text and "f.c:11:" not in text and "f.c:3:" not in text
     return ok_line(p, "changed") and lines_ok, p.brief() + ("" if lines_ok else ", line numbers of the old file")
 
 

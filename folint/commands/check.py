@@ -48,7 +48,7 @@ def scan(args) -> runner.RunResult:
 
 def scan_stdin(args) -> tuple[runner.RunResult, dict]:
     """Check the C on stdin as one file named ``--stdin-filename``; returns (result, sources)."""
-    from folint.checker import check_source
+    from folint.checker import BINARY_SNIFF, check_source
     from folint.finding import FileError
     from folint.selection import build_rules
 
@@ -64,7 +64,7 @@ def scan_stdin(args) -> tuple[runner.RunResult, dict]:
     if len(raw) > config.max_file_size:
         result.errors.append(FileError(name, f"skipped: stdin is more than the {config.max_file_size}-byte limit "
                                              f"(raise max-file-size in .folint.toml to check it)"))
-    elif b"\0" in raw:
+    elif b"\0" in raw[:BINARY_SNIFF]:  # like a file; a NUL further on is one error line (check_source)
         result.errors.append(FileError(name, "skipped: binary input (NUL bytes), not C source"))
     else:
         got = check_source(name, raw, build_rules(config, args.select, args.ignore), simulate=args.simulate)
@@ -84,7 +84,8 @@ def run(args) -> int:
         return emit(args, result, **({"sources": sources} if args.format == "text" else {}))
     if args.stdin_filename:
         raise ConfigError("--stdin-filename names C read from stdin: give - as the PATH")
+    started_ns = time.time_ns()
     result = scan(args)
     if args.diff or args.fix:
-        return emit_fixes(args, result, args.paths or ["."])
+        return emit_fixes(args, result, args.paths or ["."], since_ns=started_ns)
     return emit(args, result)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from folint.finding import printable
 from folint.output import write_file, write_stdout
 from folint.reporters import render
 from folint.reporters.text import render_errors, use_colour
@@ -88,20 +89,35 @@ def add_fix_options(p: argparse.ArgumentParser) -> None:
                         "then report what is left")
 
 
-def emit_fixes(args, result, paths: list[str]) -> int:
+def emit_fixes(args, result, paths: list[str], since_ns: int | None = None) -> int:
     """``--diff``: the diff on stdout (or -o), notes on stderr.  ``--fix``: write the fixes,
-    then report the findings left.  Exit 1 while findings remain, as a plain check would."""
+    then report the findings left.  Exit 1 while findings remain, as a plain check would.
+    ``since_ns``: when the run began; files with findings modified since are checked
+    again first (``folint.commands.changed``), and those that changed get no fixes."""
     from folint import fixes
+    from folint.commands.changed import recheck_changed
     from folint.config import ConfigError, config_for
     from folint.selection import build_rules
 
     if args.diff and args.format != "text":
         raise ConfigError("--diff prints a unified diff; --format does not apply to it")
     config = config_for(paths, args.config)
-    collected = fixes.collect_fixes(result.findings, build_rules(config, args.select, args.ignore),
+    changed: list[str] = []
+    if since_ns is not None:
+        def run_rules():
+            from folint.facts.engine import facts_for_targets
+
+            facts = facts_for_targets(paths, cache=args.cache, cache_dir=args.cache_dir)
+            return build_rules(config, args.select, args.ignore, facts=facts)
+        changed = recheck_changed(result, since_ns, run_rules, max_size=config.max_file_size,
+                                  simulate=args.simulate, show_refuted=args.show_refuted).changed
+    unchanged = [f for f in result.findings if f.path not in set(changed)]
+    collected = fixes.collect_fixes(unchanged, build_rules(config, args.select, args.ignore),
                                     config.max_file_size)
     plan = fixes.make_plan(collected.fixes, fixes.under_paths(paths))
-    notes = list(collected.errors)
+    notes = [f"{printable(p)}: changed while folint ran: not fixed; its findings are reported as the file is "
+             f"now; run folint --fix again" for p in changed]
+    notes += collected.errors
     if args.fix:
         written = fixes.apply_plan(plan)
     notes += [f"{fix.where[0]}:{fix.where[1]}: {fix.code} fix not applied: {why}" for fix, why in plan.skipped]
