@@ -6,6 +6,9 @@ This runs inside worker processes; it never raises.  Every problem becomes a
 
 from __future__ import annotations
 
+import functools
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from folint.finding import FileError, Finding
@@ -13,10 +16,12 @@ from folint.guard import Failed, run_check
 from folint.prefilter import ByteScan, wanted_rules
 from folint.reading import ReadError, nul_as_space, read_regular
 from folint.rule import Rule
+from folint.vocab import PAGE_LOOP_NEEDLES
 from folint.source import SourceFile
 from folint.suppressions import apply_suppressions
 
 BINARY_SNIFF = 8192
+OVERSIZE_SCAN = 8  # a file over the size limit is read, for the needle test only, up to 8x the limit
 
 
 @dataclass
@@ -28,6 +33,7 @@ class FileResult:
     summary: dict | None = None  # cross-file facts for tree-wide rules
     summary_key: str | None = None  # content hash the summary belongs to (folint.index)
     summary_cached: bool = False  # the summary came from the cache
+    oversize_skipped: bool = False  # over the size limit but holds none of the needles: skipped silently
 
 
 def read_source(path: str, max_size: int) -> tuple[bytes | None, FileError | None]:
@@ -40,6 +46,74 @@ def read_source(path: str, max_size: int) -> tuple[bytes | None, FileError | Non
     if b"\0" in raw[:BINARY_SNIFF]:
         return None, FileError(path, "skipped: binary file (NUL bytes), not C source")
     return raw, None
+
+
+def needle_free_oversize(path: str, rules: list[Rule], max_size: int,
+                         also: Callable[[ByteScan], bool] | None = None, also_needles: tuple[bytes, ...] = ()) -> bool:
+    """Whether ``path`` is over ``max_size`` but none of ``rules`` could report in it:
+    the prefilter's ``wanted_rules`` wants none of them for its bytes (nor does
+    ``also``, e.g. the tree index's own test, which looks for ``also_needles``).  Such a
+    file (a generated register header) is skipped silently; a big file that could hold
+    findings keeps its error line.
+
+    The bytes are read (through ``folint.reading``, never more than ``OVERSIZE_SCAN``
+    times the limit) for this test only and dropped after it.  Most such files hold no
+    needle at all, so a few short tokens that every needle contains are looked for
+    first (``_cover``: 17 passes over the bytes, not 57); only a file holding one of
+    them pays for the prefilter itself.  A file that cannot be read, is bigger still,
+    or holds NUL bytes (a NUL can split a needle) is not known to be free: False."""
+    if any(not (r.uses_page_loops or r.needles) for r in rules):
+        return False  # a rule without a needle may report in any file
+    try:
+        if os.stat(path).st_size <= max_size:
+            return False
+        raw = read_regular(path, max_size * OVERSIZE_SCAN)
+    except OSError:
+        return False
+    if b"\0" in raw:
+        return False
+    if not any(token in raw for token in _cover(_needles(rules) | frozenset(also_needles))):
+        return True
+    scan = ByteScan(raw)
+    return not wanted_rules(scan, rules) and not (also is not None and also(scan))
+
+
+def _needles(rules: list[Rule]) -> frozenset[bytes]:
+    """Every needle a rule's prefilter gate can ask for (a page-loop rule: the loop
+    model's needles, one of which its gate needs)."""
+    out = set(PAGE_LOOP_NEEDLES) if any(r.uses_page_loops for r in rules) else set()
+    for r in rules:
+        out.update(r.needles)
+    return frozenset(out)
+
+
+@functools.lru_cache(maxsize=8)
+def _cover(needles: frozenset[bytes], width: int = 4) -> tuple[bytes, ...]:
+    """A few tokens such that every needle contains one (greedy set cover over the
+    needles' substrings of ``width`` bytes or more; a shorter needle is its own token):
+    bytes holding none of the tokens hold none of the needles."""
+    left, cover = set(needles), []
+    while left:
+        counts: dict[bytes, int] = {}
+        for n in left:
+            subs = {n} if len(n) <= width else {n[i:i + width] for i in range(len(n) - width + 1)}
+            for sub in subs:
+                counts[sub] = counts.get(sub, 0) + 1
+        token = max(sorted(counts), key=counts.__getitem__)
+        cover.append(token)
+        left = {n for n in left if token not in n}
+    return tuple(cover)
+
+
+def skip_needle_free_oversize(fr: FileResult, rules: list[Rule], max_size: int,
+                              also: Callable[[ByteScan], bool] | None = None,
+                              also_needles: tuple[bytes, ...] = ()) -> FileResult:
+    """``fr``, or a silent skip when its one error is the size limit's on a file
+    none of ``rules`` could report in (``needle_free_oversize``)."""
+    if len(fr.errors) == 1 and not fr.parsed and not fr.findings \
+            and needle_free_oversize(fr.path, rules, max_size, also, also_needles):
+        return FileResult(fr.path, oversize_skipped=True)
+    return fr
 
 
 def check_source(path: str, raw: bytes, rules: list[Rule], *, prefilter: bool = True,
@@ -91,5 +165,5 @@ def _findings(rule: Rule, src: SourceFile) -> list[Finding]:
 def check_path(path: str, rules: list[Rule], max_size: int, **kw) -> FileResult:
     raw, err = read_source(path, max_size)
     if err is not None:
-        return FileResult(path, errors=[err])
+        return skip_needle_free_oversize(FileResult(path, errors=[err]), rules, max_size)
     return check_source(path, raw, rules, **kw)

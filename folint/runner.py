@@ -10,12 +10,13 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from folint.checker import FileResult, check_path
+from folint.checker import FileResult, check_path, skip_needle_free_oversize
 from folint.config import Config
 from folint.discovery import discover
 from folint.finding import FileError, Finding
-from folint.index.collect import IndexWorker
+from folint.index.collect import IndexWorker, wants_summary
 from folint.index.phase import TreePhase
+from folint.index.summary import NEEDLES as SUMMARY_NEEDLES
 from folint.pool import job_count, parallel_map
 from folint.selection import build_rules
 from folint.enums import Verdict
@@ -44,6 +45,7 @@ class RunResult:
     errors: list[FileError] = field(default_factory=list)
     files: int = 0
     parsed: int = 0
+    oversize_skipped: int = 0  # files over the size limit holding none of the rules' needles (no error line)
     seconds: float = 0.0
     refuted: int = 0
     partial: str | None = None  # why the check covered less than asked (check-patch without a tree)
@@ -56,6 +58,7 @@ class RunResult:
         self.findings.extend(fr.findings)
         self.errors.extend(fr.errors)
         self.parsed += fr.parsed
+        self.oversize_skipped += fr.oversize_skipped
         if fr.summary is not None:
             self.summaries[fr.path] = fr.summary
 
@@ -77,7 +80,9 @@ def _init_worker(config: Config, options: RunOptions, index: tuple | None = None
 
 def _check(path: str) -> FileResult:
     if _worker.get("index") is not None:
-        return _worker["index"].check_path(path, _worker["rules"], _worker["max_size"], simulate=_worker["simulate"])
+        fr = _worker["index"].check_path(path, _worker["rules"], _worker["max_size"], simulate=_worker["simulate"])
+        return skip_needle_free_oversize(fr, _worker["rules"], _worker["max_size"], also=wants_summary,
+                                         also_needles=SUMMARY_NEEDLES)
     return check_path(path, _worker["rules"], _worker["max_size"], simulate=_worker["simulate"])
 
 

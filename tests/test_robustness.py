@@ -89,3 +89,37 @@ def test_never_writes_to_the_tree(capsys, tmp_path):
     scan(capsys, tmp_path, fmt="sarif")
     after = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.rglob("*")}
     assert before == after
+
+
+def test_a_file_over_the_size_limit_without_needles_is_skipped_silently_and_counted(capsys, tmp_path):
+    """Issue 13 part 4: a generated register header over the limit holding none of the
+    rules' needles is no error line (the summary counts it); a big file that could hold
+    findings still is one."""
+    (tmp_path / ".folint.toml").write_text("max-file-size = 4096\n")
+    (tmp_path / "regs.h").write_bytes(b"#define MMHUB_BASE__SHIFT 0x0000001cL\n" * 600)
+    (tmp_path / "big.c").write_bytes(b"/* pad */\n" * 500 + MODEL)
+    (tmp_path / "good.c").write_bytes(MODEL)
+    # more than 8x the limit is not read for the test: it keeps its error line
+    (tmp_path / "vast.h").write_bytes(b"#define MMHUB_BASE__SHIFT 0x0000001cL\n" * 1000)
+    code, out, _ = scan(capsys, tmp_path)
+    data = json.loads(out)
+    errs = errors_of(out)
+    assert set(errs) == {"big.c", "vast.h"} and all("max-file-size" in m for m in errs.values())
+    assert data["summary"]["oversize_skipped"] == 1
+    assert data["summary"]["files"] == 4
+    assert {os.path.basename(f["path"]) for f in data["findings"]} == {"good.c"}
+    code, out, _ = scan(capsys, tmp_path, fmt="text")
+    assert "1 file over the size limit skipped (none of the rules' needles)" in out
+
+
+def test_an_oversize_file_with_a_needle_only_some_rule_wants_is_still_an_error(capsys, tmp_path):
+    """The test is the prefilter's: a needle of one selected rule is enough; with that
+    rule deselected (and no other rule wanting the file) the file is skipped."""
+    (tmp_path / ".folint.toml").write_text("max-file-size = 4096\n")
+    (tmp_path / "kmaps.c").write_bytes(b"static int x; /* kmap */\n" * 400)
+    code = main([str(tmp_path), "--format", "json", "--no-simulate", "--jobs", "1"])
+    data = json.loads(capsys.readouterr()[0])
+    assert [os.path.basename(e["path"]) for e in data["errors"]] == ["kmaps.c"]
+    main([str(tmp_path), "--format", "json", "--no-simulate", "--jobs", "1", "--ignore", "FOL013"])
+    data = json.loads(capsys.readouterr()[0])
+    assert data["errors"] == [] and data["summary"]["oversize_skipped"] == 1

@@ -6,6 +6,7 @@
                    "evidence", "trace"}],
      "errors": [{"path", "message"}],
      "summary": {"files", "parsed", "findings", "seconds"}}
+    (plus "refuted", "oversize_skipped" and "partial" when they apply)
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ def as_dict(result) -> dict:
                "seconds": result.seconds}
     if result.refuted:
         summary["refuted"] = result.refuted
+    if result.oversize_skipped:
+        summary["oversize_skipped"] = result.oversize_skipped  # over max-file-size, none of the needles
     if result.partial:
         summary["partial"] = result.partial
     return {

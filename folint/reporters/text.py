@@ -101,6 +101,9 @@ def render(result, *, colour: bool = False, verbose: bool = False, sources: dict
            f"({result.parsed} parsed, {result.seconds:.2f}s)"
     if result.refuted:
         tail += f"; {result.refuted} refuted by simulation (hidden; --show-refuted shows them)"
+    skipped = result.oversize_skipped
+    if skipped:
+        tail += f"; {skipped} file{'s' * (skipped != 1)} over the size limit skipped (none of the rules' needles)"
     if result.errors:
         tail += f"; {len(result.errors)} error{'s' * (len(result.errors) != 1)}"
     if result.partial:
