@@ -203,13 +203,42 @@ def fixed_contents(plan: Plan) -> dict[str, tuple[bytes, bytes]]:
             for key, edits in plan.edits_by_file().items()}
 
 
+def diff_base(paths: list[str]) -> str | None:
+    """The folder a diff of ``paths`` is relative to: None when every path is under
+    the current folder (the paths are then relative to it), else the top of the
+    kernel tree or git work tree holding them all, else their common folder.  A
+    path outside the current folder must not come out as ``a//abs/path``."""
+    absolute = [os.path.abspath(p) for p in paths]
+    if all(not os.path.relpath(p).startswith("..") for p in absolute):
+        return None
+    common = os.path.commonpath([os.path.dirname(p) for p in absolute])
+    from folint.facts.tree import find_tree_root
+
+    root = find_tree_root(common)
+    if root is not None:
+        return str(root)
+    folder = common
+    while True:
+        if os.path.exists(os.path.join(folder, ".git")):
+            return folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return common
+        folder = parent
+
+
 def render_diff(plan: Plan, context: int = 3) -> str:
-    """A unified diff of the plan, in path order, that ``git apply`` accepts."""
+    """A unified diff of the plan, in path order, that ``git apply`` accepts (in the
+    folder its first line names, when the files are not under the current one)."""
     chunks = []
-    for key, (before, after) in sorted(fixed_contents(plan).items(), key=lambda kv: plan.display[kv[0]]):
+    changed = sorted(fixed_contents(plan).items(), key=lambda kv: plan.display[kv[0]])
+    base = diff_base([key for key, (before, after) in changed if before != after])
+    if base is not None:
+        chunks.append(f"# paths relative to {base}: apply there (cd {base} && git apply)\n")
+    for key, (before, after) in changed:
         if before == after:
             continue
-        name = plan.display[key]
+        name = plan.display[key] if base is None else os.path.relpath(os.path.abspath(key), base)
         a = _lines(before.decode("utf-8", "surrogateescape"))
         b = _lines(after.decode("utf-8", "surrogateescape"))
         lines = difflib.unified_diff(a, b, f"a/{name}", f"b/{name}", n=context)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES
+from snapshot import SNAPSHOTS, assert_snapshot
 from folint.config import Config, config_for
 from folint.fixes import collect_fixes, make_plan, render_diff
 from folint.index.build import build_index
@@ -89,15 +90,17 @@ def diff_of(root: Path, cwd: Path) -> str:
     return r.stdout
 
 
-def test_diff_matches_the_fixture_before_and_after():
-    assert diff_of(Path("."), TREE) == (TREE / "expected-fix.diff").read_text()
+def test_tree_diff_snapshot():
+    """The fix across the tree's files (a header, the arch override, the callers): one
+    snapshot like every fixture's --diff (single-file cases have <case>.fixed.c)."""
+    assert_snapshot("fixtures/FOL003/tree.diff", diff_of(Path("."), TREE))
 
 
 def test_applied_fix_leaves_only_the_unfixable_findings(tmp_path):
     work = tmp_path / "t"
     shutil.copytree(TREE, work)
     subprocess.run(["git", "init", "-q", "."], cwd=work, check=True)
-    subprocess.run(["git", "apply", "expected-fix.diff"], cwd=work, check=True)
+    subprocess.run(["git", "apply", str(SNAPSHOTS / "fixtures/FOL003/tree.diff")], cwd=work, check=True)
     left = sorted(by_function(fol003(work, config_for([str(work)]))))
     assert left == ["account_swapout_page", "note_page", "set_page_swapcache_flags", "swap_tags_drop"]
     text = (work / "arch/arm64/mm/mteswap.c").read_text()
