@@ -430,8 +430,8 @@ def find_page_loops(src: SourceFile) -> list[PageLoop]:
         if not fn.loops:
             continue
         text = src.raw[fn.node.start_byte:fn.body.end_byte]
-        if not any(n in text for n in vocab.PAGE_LOOP_NEEDLES):
-            continue  # no word of the vocabulary: no loop this model can recognise (the prefilter's test)
+        if not vocab.may_hold_page_loop(text):
+            continue  # nothing this model could recognise a loop by (the prefilter's own question)
         facts = function_facts(fn)
         found = [pl for pl in (recognise(loop, fn, facts) for loop in fn.loops) if pl is not None]
         for pl in found:

@@ -2,33 +2,33 @@
 
 Most of a kernel tree never mentions folios, so the scan must cost little
 more than reading: each needle is one pass of ``bytes.__contains__`` (a
-fast search in C), so the scan first looks for a few short *prefixes* that
-every page-loop needle starts with, and only files that contain one of
-them pay for the exact needles.  Regular-expression alternation was tried
-and is two to three times slower on the 6.12 tree.
+fast search in C), asked once per file however many rules want it.  The
+loop rules' question is the loop model's own (``vocab.may_hold_page_loop``):
+four short needles, then one regular-expression pass over the words that
+hold them for what the model needs to recognise a loop (a page count or
+selection called, a page pointer stepped, an array of pages subscripted),
+so a file that merely declares ``struct page *`` is not parsed for them.
+Regular-expression alternation over many literals was tried and is two to
+three times slower on the 6.12 tree than one pass per literal; iterating
+the words that hold ``page``/``folio`` is cheaper than either.
 """
 
 from __future__ import annotations
 
 from folint.rule import Rule
-from folint.vocab import PAGE_LOOP_NEEDLES
-
-# Every page-loop needle (the loop model's own gate, from the vocabulary) contains one of
-# these; a file without any of them pays four short searches, not fifteen.  b"page" is
-# asked for by the tree index anyway, so it is usually searched once for both.
-PAGE_LOOP_PREFIXES = (b"page", b"folio", b"compound_", b"thp_")
-assert all(any(p in n for p in PAGE_LOOP_PREFIXES) for n in PAGE_LOOP_NEEDLES)
+from folint.vocab import PAGE_LOOP_NEEDLES, page_loop_tokens
 
 
 class ByteScan:
     """Which needles one file's bytes contain; each needle is searched at most once,
     however many rules (and the tree index) ask for it."""
 
-    __slots__ = ("raw", "_found")
+    __slots__ = ("raw", "_found", "_asked")
 
     def __init__(self, raw: bytes):
         self.raw = raw
         self._found: dict[bytes, bool] = {}
+        self._asked: dict[str, bool] = {}
 
     def has(self, needle: bytes) -> bool:
         found = self._found.get(needle)
@@ -39,10 +39,20 @@ class ByteScan:
     def any(self, needles) -> bool:
         return any(self.has(n) for n in needles)
 
+    def ask(self, question) -> bool:
+        """``question(raw)``, asked once per file however many rules want the answer."""
+        key = question.__qualname__
+        found = self._asked.get(key)
+        if found is None:
+            found = self._asked[key] = bool(question(self.raw))
+        return found
+
 
 def has_page_loop_tokens(scan: ByteScan) -> bool:
-    """Could the loop model recognise a loop in this file?  Exactly its own needles."""
-    return scan.any(PAGE_LOOP_PREFIXES) and scan.any(PAGE_LOOP_NEEDLES)
+    """Could the loop model recognise a loop in this file?  ``vocab.may_hold_page_loop``:
+    the four needles first (shared with other rules and the tree index), then one pass
+    for the count, selection or walk the model needs."""
+    return scan.any(PAGE_LOOP_NEEDLES) and scan.ask(page_loop_tokens)
 
 
 def wanted_rules(scan: ByteScan, rules: list[Rule]) -> list[Rule]:

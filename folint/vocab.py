@@ -6,6 +6,7 @@ list of kernel API names.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from tree_sitter import Node
@@ -20,20 +21,116 @@ SIZE_CALLS = frozenset({"folio_size", "page_size", "thp_size"})
 
 # Calls that select a page of a folio (or of a base page) by an index.
 PAGE_SELECT_CALLS = frozenset({"folio_page", "nth_page"})
-# Words the loop model's other routes need in the function's text: a page or folio type
-# (page pointers walked, ``page + i``, ``struct page **`` arrays) and arrays named so.
-PAGE_LOOP_TYPE_WORDS = ("struct page", "struct folio", "pages[", "folios[")
+
+# -- the same vocabulary as text: what ``folint.loops.recognise`` needs to see ----------
+# The prefilter (per file) and the model (per function) ask ``may_hold_page_loop`` before
+# any parsing: a text that says none of this holds no loop the model can recognise.
+
+# Every word the recogniser reads contains one of these (a text without them is skipped
+# after four ``bytes.__contains__`` passes; b"page" is asked for by the tree index too).
+PAGE_LOOP_NEEDLES = (b"page", b"folio", b"compound_", b"thp_")
+# One pass per needle finds each word from it on, to the word's end (``folio_page``,
+# ``pages`` of ``nr_pages``, ``folios`` of ``ring_folios``); iterating those words is
+# cheaper than a search per call name, and than one pass of an alternation.
+_WORDS_FROM = tuple(re.compile(re.escape(n) + rb"\w*") for n in PAGE_LOOP_NEEDLES)
+_CALLED = re.compile(rb"\s*\(")
+_SUBSCRIPTED = re.compile(rb"\)*\s*\[")
+_STRUCT_BEFORE = re.compile(rb"struct\s+$")
+_COUNTS = frozenset(n.encode() for n in NR_PAGES_CALLS | PAGE_SELECT_CALLS)  # a call is enough
+_ORDERS = frozenset(n.encode() for n in ORDER_CALLS)  # with a ``1 <<`` (``nr_pages_of``)
+# folio_size(f) >> PAGE_SHIFT, folio_size(f) / PAGE_SIZE: a size alone is bytes, not pages.
+_IN_PAGES = re.compile(rb"\w+\s*\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\)\)*\s*(?:>>\s*PAGE_SHIFT|/\s*PAGE_SIZE)\b")
+_SIZES = frozenset(n.encode() for n in SIZE_CALLS)
+_ONE_SHIFTED = re.compile(rb"(?<![\w.])1[uUlL]*\s*<<")
+# struct page *a, **b: the text up to the end of the declaration (or of the parameter
+# list); every starred name in it is taken, a superset of the declared ones.
+_DECLARATORS = re.compile(rb"[^;{]*")
+_STARRED = re.compile(rb"(\*+)\s*(?:(?:const|volatile|restrict|__\w+)\s+)*([A-Za-z_]\w*)")
+_PRE_INCREMENT = re.compile(rb"\+\+\s*\(*\s*([A-Za-z_]\w*)")
+_IDENT_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
-def _cover(words) -> tuple[bytes, ...]:
-    """The shortest needles that still find every word: drop a word containing another."""
-    words = sorted(set(words), key=len)
-    return tuple(w.encode() for i, w in enumerate(words) if not any(v in w for v in words[:i]))
+def _word_start(text: bytes, at: int) -> bool:
+    return at == 0 or text[at - 1] not in _IDENT_BYTES
 
 
-# Byte needles: a function (and so a file) without any of these has no per-page loop the
-# model recognises (folint.loops gates each function on them; folint.prefilter each file).
-PAGE_LOOP_NEEDLES = _cover(NR_PAGES_CALLS | ORDER_CALLS | SIZE_CALLS | PAGE_SELECT_CALLS | set(PAGE_LOOP_TYPE_WORDS))
+def _plain_name(text: bytes, at: int) -> bool:
+    """``text[at:]`` starts a name that is not a field (``x.page``, ``x->page`` have no
+    declared type the model could read)."""
+    return _word_start(text, at) and not (at and (text[at - 1] == 0x2E or text[at - 2:at] == b"->"))
+
+
+def may_hold_page_loop(text: bytes) -> bool:
+    """Could the loop model recognise a per-page loop in ``text`` (a file, or one function)?
+
+    What ``folint.loops.recognise`` needs, as text: a page count or a selection called
+    (``folio_nr_pages(``, ``folio_page(``, ``nth_page(`` ...), a size turned into pages
+    (``folio_size(f) >> PAGE_SHIFT``), an order shifted (``folio_order(`` and ``1 <<``); an
+    array of pages or folios subscripted by its name (``pages[i]``, ``ring_folios[i]``); or
+    a name declared ``struct page *`` that is stepped or offset (``page++``, ``++page``,
+    ``page += n``, ``page + i``, ``&page[i]``), or declared ``struct page **`` / ``struct
+    folio **`` and subscripted.  A file that only declares ``struct page *p;`` is not parsed
+    for the loop rules.  tests/test_loops.py checks that no fixture loop is hidden by it.
+    """
+    return any(n in text for n in PAGE_LOOP_NEEDLES) and page_loop_tokens(text)
+
+
+def page_loop_tokens(text: bytes) -> bool:
+    """``may_hold_page_loop`` for a text already known to hold one of the needles."""
+    ordered = False
+    declared = []  # where "struct page" / "struct folio" end
+    for needle, words in zip(PAGE_LOOP_NEEDLES, _WORDS_FROM):
+        if needle not in text:
+            continue
+        for m in words.finditer(text):
+            start, end = m.span()
+            word = m.group(0)
+            if word.endswith((b"pages", b"folios")) and _SUBSCRIPTED.match(text, end):
+                return True  # pages[i], req->ring_folios[i]: an array by its name (is_page_array_name)
+            if word in (b"page", b"folio"):
+                if _STRUCT_BEFORE.search(text, max(0, start - 16), start):
+                    declared.append((word, end))
+                elif word == b"page" and text[start - 4:start] == b"nth_" and _word_start(text, start - 4) and \
+                        _CALLED.match(text, end):
+                    return True
+                continue
+            if not _word_start(text, start) or not _CALLED.match(text, end):
+                continue
+            if word in _COUNTS:
+                return True
+            if word in _SIZES and _IN_PAGES.match(text, start):
+                return True
+            ordered = ordered or word in _ORDERS
+    if ordered and _ONE_SHIFTED.search(text):
+        return True
+    return bool(declared) and _moved_or_indexed(text, declared)
+
+
+def _moved_or_indexed(text: bytes, declared: list[tuple[bytes, int]]) -> bool:
+    """A name declared ``struct page *`` stepped or offset (``_walk_var``, ``selection_of``),
+    or declared ``struct page **`` / ``struct folio **`` and subscripted (``pp[i]``)."""
+    pointers: set[bytes] = set()
+    arrays: set[bytes] = set()
+    for word, end in declared:
+        for m in _STARRED.finditer(_DECLARATORS.match(text, end).group(0)):
+            if len(m.group(1)) >= 2:
+                arrays.add(m.group(2))
+            elif word == b"page":
+                pointers.add(m.group(2))
+    if b"++" in text and any(m.group(1) in pointers for m in _PRE_INCREMENT.finditer(text)):
+        return True
+    for name in pointers | arrays:
+        for m in re.finditer(re.escape(name) + rb"\)*\s*([+\[])", text):
+            if not _plain_name(text, m.start()):
+                continue
+            if m.group(1) == b"[" and name not in arrays:  # &page[i] is page + i; page[i] is not
+                if not text[max(0, m.start() - 8):m.start()].rstrip(b" \t(").endswith(b"&"):
+                    continue
+            elif m.group(1) == b"+" and name not in pointers:
+                continue
+            return True
+    return False
+
 
 SWAP_ENTRY_TYPES = frozenset({"swp_entry_t"})
 

@@ -354,35 +354,52 @@ def _counters(body: Node) -> set[str]:
 
 # -- what happens on the way out ------------------------------------------------
 
-def _labels(fn) -> dict[str, Node]:
-    return {cnodes.text(n.child_by_field_name("label")): n for n in cnodes.walk(fn.body)
-            if n.type == "labeled_statement"}
+@dataclass(frozen=True)
+class _Jumps:
+    """Where a function's ways out lead, from one walk of its body: labels by name, the
+    ends of its return statements (sorted) and its gotos."""
+
+    labels: dict[str, Node]
+    returns: list[int]
+    gotos: list[Node]
+
+
+@functools.lru_cache(maxsize=8)
+def _jumps(body: Node) -> _Jumps:
+    labels, returns, gotos = {}, [], []
+    for n in cnodes.walk(body):
+        if n.type == "labeled_statement":
+            labels[cnodes.text(n.child_by_field_name("label"))] = n
+        elif n.type == "return_statement":
+            returns.append(n.end_byte)
+        elif n.type == "goto_statement":
+            gotos.append(n)
+    return _Jumps(labels, sorted(returns), gotos)
 
 
 def _ranges_after_exit(fn, loop, exit_stmt: Node, cond: Node) -> list[tuple[int, int]]:
     """Byte ranges of the code that runs after the failure: the failure branch up to
     ``exit_stmt`` (not the condition), then where the exit leads, up to the next return
     (following gotos)."""
-    labels = _labels(fn)
+    jumps = _jumps(fn.body)
     branch = cond.parent.child_by_field_name("consequence") if cond.parent is not None else None
     start = branch.start_byte if branch is not None else exit_stmt.start_byte
     ranges = [(start, exit_stmt.end_byte)]
     if exit_stmt.type == "return_statement":
         return ranges
     todo = [loop.node.end_byte if exit_stmt.type == "break_statement"
-            else _label_start(labels, exit_stmt)]
+            else _label_start(jumps.labels, exit_stmt)]
     seen: set[int] = set()
-    returns = sorted(n.end_byte for n in cnodes.of_type(fn.body, "return_statement"))
     while todo:
         at = todo.pop()
         if at is None or at in seen or len(seen) > 16:
             continue
         seen.add(at)
-        end = next((r for r in returns if r > at), fn.body.end_byte)
+        end = next((r for r in jumps.returns if r > at), fn.body.end_byte)
         ranges.append((at, end))
-        for g in cnodes.of_type(fn.body, "goto_statement"):
+        for g in jumps.gotos:
             if at <= g.start_byte < end:
-                todo.append(_label_start(labels, g))
+                todo.append(_label_start(jumps.labels, g))
     return ranges
 
 
@@ -392,7 +409,17 @@ def _label_start(labels: dict[str, Node], goto: Node) -> int | None:
 
 
 def _nodes_in(fn, ranges) -> list[Node]:
-    return [n for n in cnodes.walk(fn.body) if any(s <= n.start_byte and n.end_byte <= e for s, e in ranges)]
+    """Every node of ``fn``'s body lying wholly inside one of ``ranges``, in source order;
+    subtrees outside all of them are not entered."""
+    out = []
+    stack = [fn.body]
+    while stack:
+        n = stack.pop()
+        if any(s <= n.start_byte and n.end_byte <= e for s, e in ranges):
+            out.extend(cnodes.walk(n))
+        elif any(n.start_byte < e and s < n.end_byte for s, e in ranges):
+            stack.extend(reversed(n.children))
+    return out
 
 
 def _is_logging(call: Node) -> bool:
@@ -442,9 +469,8 @@ def _rollback_loops(loop, fn) -> list[tuple[Node, list[str]]]:
     index = loop.index or loop.walk_var
     if index is None:
         return out
-    for n in cnodes.walk(fn.body):
-        if n.type not in cnodes.LOOP_TYPES or n.id == loop.node.id or cnodes.is_inside(n, loop.node) \
-                or cnodes.is_inside(loop.node, n):
+    for n in fn.loops:
+        if n.id == loop.node.id or cnodes.is_inside(n, loop.node) or cnodes.is_inside(loop.node, n):
             continue
         if not _walks_back(n, index):
             continue
