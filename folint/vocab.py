@@ -34,9 +34,14 @@ PAGE_LOOP_NEEDLES = (b"page", b"folio", b"compound_", b"thp_")
 # cheaper than a search per call name, and than one pass of an alternation.
 _WORDS_FROM = tuple(re.compile(re.escape(n) + rb"\w*") for n in PAGE_LOOP_NEEDLES)
 _CALLED = re.compile(rb"\s*\(")
-_SUBSCRIPTED = re.compile(rb"\)*\s*\[")
+# pages[i], pages[nr_done++]: the index is a name (the loop's); pages[0] selects no page per iteration
+_SUBSCRIPTED = re.compile(rb"\s*\[[^\]\n]{0,80}?[A-Za-z_]")
 _STRUCT_BEFORE = re.compile(rb"struct\s+$")
-_COUNTS = frozenset(n.encode() for n in NR_PAGES_CALLS | PAGE_SELECT_CALLS)  # a call is enough
+_COUNTS = frozenset(n.encode() for n in NR_PAGES_CALLS)  # a call is enough (a bound)
+# folio_page(f, i): a selection by the loop's index is a name; folio_page(f, 0) selects the
+# same page every time (a loop needs something else to be recognised).  nth_page(p, 1) also
+# steps a walk (page = nth_page(page, 1)), so any nth_page call counts.
+_INDEXED_CALL = re.compile(rb"\s*\((?:[^()]|\([^()]*\))*?,(?:[^()]|\([^()]*\))*?[A-Za-z_]")
 _ORDERS = frozenset(n.encode() for n in ORDER_CALLS)  # with a ``1 <<`` (``nr_pages_of``)
 # folio_size(f) >> PAGE_SHIFT, folio_size(f) / PAGE_SIZE: a size alone is bytes, not pages.
 _IN_PAGES = re.compile(rb"\w+\s*\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\)\)*\s*(?:>>\s*PAGE_SHIFT|/\s*PAGE_SIZE)\b")
@@ -96,7 +101,7 @@ def page_loop_tokens(text: bytes) -> bool:
                 continue
             if not _word_start(text, start) or not _CALLED.match(text, end):
                 continue
-            if word in _COUNTS:
+            if word in _COUNTS or (word == b"folio_page" and _INDEXED_CALL.match(text, end)):
                 return True
             if word in _SIZES and _IN_PAGES.match(text, start):
                 return True
@@ -112,7 +117,10 @@ def _moved_or_indexed(text: bytes, declared: list[tuple[bytes, int]]) -> bool:
     pointers: set[bytes] = set()
     arrays: set[bytes] = set()
     for word, end in declared:
-        for m in _STARRED.finditer(_DECLARATORS.match(text, end).group(0)):
+        declarators = _DECLARATORS.match(text, end).group(0)
+        for m in _STARRED.finditer(declarators):
+            if declarators[m.end():].lstrip().startswith(b"("):
+                break  # struct page *fn(...): a function returning a page, its parameters are not pages
             if len(m.group(1)) >= 2:
                 arrays.add(m.group(2))
             elif word == b"page":
@@ -120,13 +128,17 @@ def _moved_or_indexed(text: bytes, declared: list[tuple[bytes, int]]) -> bool:
     if b"++" in text and any(m.group(1) in pointers for m in _PRE_INCREMENT.finditer(text)):
         return True
     for name in pointers | arrays:
-        for m in re.finditer(re.escape(name) + rb"\)*\s*([+\[])", text):
-            if not _plain_name(text, m.start()):
+        for m in re.finditer(re.escape(name) + rb"(\)*)\s*([+\[])", text):
+            at = m.start()
+            if not _plain_name(text, at):
                 continue
-            if m.group(1) == b"[" and name not in arrays:  # &page[i] is page + i; page[i] is not
-                if not text[max(0, m.start() - 8):m.start()].rstrip(b" \t(").endswith(b"&"):
+            closing = len(m.group(1))
+            if closing and not text[:at].rstrip().endswith(b"(" * closing):
+                continue  # f(page) + 1: the call's value is offset, not the page
+            if m.group(2) == b"[" and name not in arrays:  # &page[i] is page + i; page[i] is not
+                if not text[max(0, at - 8):at].rstrip(b" \t(").endswith(b"&"):
                     continue
-            elif m.group(1) == b"+" and name not in pointers:
+            elif m.group(2) == b"+" and name not in pointers:
                 continue
             return True
     return False
