@@ -144,6 +144,10 @@ def _moved_or_indexed(text: bytes, declared: list[tuple[bytes, int]]) -> bool:
     return False
 
 
+# Calls that free memory: handing them an array frees the array, it undoes nothing the
+# array's entries stand for (kfree(pages) puts no page).
+FREE_CALLS = frozenset({"kfree", "kvfree", "vfree", "kfree_sensitive", "kvfree_sensitive"})
+
 SWAP_ENTRY_TYPES = frozenset({"swp_entry_t"})
 
 

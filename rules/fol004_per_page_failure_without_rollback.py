@@ -27,7 +27,16 @@ What it does:
     folio's pages, or a call of the undo), or it passes on how far the loop got:
     the index, the walked page or a counter the loop steps is returned,
     stored or handed to a call (a partial count the caller handles).
-    Logging calls (``pr_*``, ``WARN*``, ``trace_*`` ...) do not count.
+    Logging calls (``pr_*``, ``WARN*``, ``trace_*`` ...) and memory frees
+    (``kfree(list)``) do not count.
+
+    A loop that records each page it did (``buf->addrs[i] = addr``,
+    ``list[i] = addr``) passes its progress on through the record: handing the
+    record on (``release(buf)``, ``unmap_list(list, nr)``) is handled, and a
+    record in an object the caller gave (``buf`` a parameter, or set from one)
+    needs no undoing here at all: its owner undoes exactly the pages recorded.
+    A record in the function's own array, or in a bare array the way out does
+    nothing with, is lost with the pages and still a finding.
 
     Only failures of calls count: the condition tests a call, or a variable
     set from a call in the loop body.  The callers of the function are not
@@ -89,6 +98,7 @@ from folint.enums import Verdict
 from folint.rule import Rule
 from folint.sim.kinds import EventKind, LoopExit, PathStatus
 from folint.vocab import PAGE_LOOP_NEEDLES
+from folint_rules.fol004_paths import handled, kept_by_caller, progress_calls, record_names, records, rollback_loops
 
 # do -> the calls that undo it.  Each do leaves per-page state behind until undone,
 # and reports failure to its caller.
@@ -110,9 +120,6 @@ UNDO: dict[str, tuple[str, ...]] = {
     "xa_store": ("xa_erase",),
     "xa_insert": ("xa_erase",),
 }
-
-# Calls whose arguments do not count as passing on the loop's progress.
-_LOGGING_PREFIXES = ("pr_", "printk", "dev_", "netdev_", "trace_", "WARN", "BUG", "VM_", "pr_debug", "dump_")
 
 _HOW = {"return_statement": "returns", "break_statement": "breaks out of the loop",
         "goto_statement": "jumps out of the loop"}
@@ -149,7 +156,10 @@ class PerPageFailureWithoutRollback(Rule):
             if body is None or not loop.steppers:
                 continue
             fn = loop.function
-            progress = loop.steppers | _counters(body)
+            recorded = records(loop)
+            if kept_by_caller(fn, recorded):
+                continue  # each page done is recorded in the caller's object: its owner undoes them
+            progress = loop.steppers | _counters(body) | record_names(recorded)
             exits = _failure_exits(loop, body)
             if not exits:
                 continue
@@ -157,7 +167,7 @@ class PerPageFailureWithoutRollback(Rule):
             if evidence is None:
                 continue
             for exit_stmt, cond, failing in exits:
-                if _handled(fn, loop, exit_stmt, cond, progress, evidence.undo):
+                if handled(fn, loop, exit_stmt, cond, progress, evidence.undo):
                     continue
                 yield self._report(src, loop, exit_stmt, cond, failing, evidence)
 
@@ -167,13 +177,13 @@ class PerPageFailureWithoutRollback(Rule):
             name = cnodes.call_name(call)
             if name in self.undo and _takes_iteration_page(call, loop):
                 return _Evidence(list(self.undo[name]), f"{name}() is undone by {self.undo[name][0]}()")
-        rollback = _rollback_loops(loop, fn)
+        rollback = rollback_loops(loop, fn)
         if rollback:
             line = rollback[0][0].start_point[0] + 1
             return _Evidence([n for _, names in rollback for n in names],
                              f"the function undoes them with {rollback[0][1][0]}() at line {line} on another path")
         for exit_stmt, cond, _failing in exits:
-            helpers = _progress_calls(fn, loop, exit_stmt, cond, progress)
+            helpers = progress_calls(fn, loop, exit_stmt, cond, progress)
             if helpers:
                 return _Evidence(helpers, f"another failure path hands the loop's progress to {helpers[0]}()")
         return None
@@ -349,178 +359,4 @@ def _counters(body: Node) -> set[str]:
             elif w.type == "assignment_expression" and cnodes.text(w.child_by_field_name("operator")) == "+=" \
                     and w.child_by_field_name("left").type == "identifier":
                 out.add(name)
-    return out
-
-
-# -- what happens on the way out ------------------------------------------------
-
-@dataclass(frozen=True)
-class _Jumps:
-    """Where a function's ways out lead, from one walk of its body: labels by name, the
-    ends of its return statements (sorted) and its gotos."""
-
-    labels: dict[str, Node]
-    returns: list[int]
-    gotos: list[Node]
-
-
-@functools.lru_cache(maxsize=8)
-def _jumps(body: Node) -> _Jumps:
-    labels, returns, gotos = {}, [], []
-    for n in cnodes.walk(body):
-        if n.type == "labeled_statement":
-            labels[cnodes.text(n.child_by_field_name("label"))] = n
-        elif n.type == "return_statement":
-            returns.append(n.end_byte)
-        elif n.type == "goto_statement":
-            gotos.append(n)
-    return _Jumps(labels, sorted(returns), gotos)
-
-
-def _ranges_after_exit(fn, loop, exit_stmt: Node, cond: Node) -> list[tuple[int, int]]:
-    """Byte ranges of the code that runs after the failure: the failure branch up to
-    ``exit_stmt`` (not the condition), then where the exit leads, up to the next return
-    (following gotos)."""
-    jumps = _jumps(fn.body)
-    branch = cond.parent.child_by_field_name("consequence") if cond.parent is not None else None
-    start = branch.start_byte if branch is not None else exit_stmt.start_byte
-    ranges = [(start, exit_stmt.end_byte)]
-    if exit_stmt.type == "return_statement":
-        return ranges
-    todo = [loop.node.end_byte if exit_stmt.type == "break_statement"
-            else _label_start(jumps.labels, exit_stmt)]
-    seen: set[int] = set()
-    while todo:
-        at = todo.pop()
-        if at is None or at in seen or len(seen) > 16:
-            continue
-        seen.add(at)
-        end = next((r for r in jumps.returns if r > at), fn.body.end_byte)
-        ranges.append((at, end))
-        for g in jumps.gotos:
-            if at <= g.start_byte < end:
-                todo.append(_label_start(jumps.labels, g))
-    return ranges
-
-
-def _label_start(labels: dict[str, Node], goto: Node) -> int | None:
-    label = labels.get(cnodes.text(goto.child_by_field_name("label")))
-    return label.start_byte if label is not None else None
-
-
-def _nodes_in(fn, ranges) -> list[Node]:
-    """Every node of ``fn``'s body lying wholly inside one of ``ranges``, in source order;
-    subtrees outside all of them are not entered."""
-    out = []
-    stack = [fn.body]
-    while stack:
-        n = stack.pop()
-        if any(s <= n.start_byte and n.end_byte <= e for s, e in ranges):
-            out.extend(cnodes.walk(n))
-        elif any(n.start_byte < e and s < n.end_byte for s, e in ranges):
-            stack.extend(reversed(n.children))
-    return out
-
-
-def _is_logging(call: Node) -> bool:
-    name = cnodes.call_name(call) or ""
-    return name.startswith(_LOGGING_PREFIXES)
-
-
-def _handled(fn, loop, exit_stmt: Node, cond: Node, progress: set[str], undo: list[str]) -> bool:
-    nodes = _nodes_in(fn, _ranges_after_exit(fn, loop, exit_stmt, cond))
-    logging = [n for n in nodes if n.type == "call_expression" and _is_logging(n)]
-    for n in nodes:
-        if n.type == "identifier" and cnodes.text(n) in progress and \
-                not any(cnodes.is_inside(n, c) for c in logging):
-            return True  # rolls back through the index, or passes on how far it got
-        if n.type == "call_expression" and cnodes.call_name(n) in undo:
-            return True
-        if n.type in cnodes.LOOP_TYPES and n.id != loop.node.id and not cnodes.is_inside(n, loop.node) \
-                and _calls_on_pages_of(n, loop):
-            return True  # a loop over the folio's pages: undoes them all
-    return False
-
-
-def _calls_on_pages_of(loop_node: Node, loop) -> list[str]:
-    """Names of calls in ``loop_node``'s body given a page of ``loop``'s folio (or the index)."""
-    body = loop_node.child_by_field_name("body")
-    out = []
-    if body is None:
-        return out
-    for call in cnodes.of_type(body, "call_expression"):
-        name = cnodes.call_name(call)
-        if not name or name in ("folio_page", "nth_page") or name.startswith(_LOGGING_PREFIXES):
-            continue
-        for a in cnodes.call_args(call):
-            pe = vocab.page_expr(a)
-            if (pe is not None and loop.folio is not None and pe.folio == loop.folio) or \
-                    (loop.walk_var and cnodes.text(cnodes.strip_parens(a)) == loop.walk_var):
-                out.append(name)
-                break
-    return out
-
-
-def _rollback_loops(loop, fn) -> list[tuple[Node, list[str]]]:
-    """Loops outside ``loop`` that walk back over the pages it did: their header counts
-    the loop's index down (``while (i--)``) or is bounded by it (``j < i``), and their
-    body calls something on the folio's pages."""
-    out = []
-    index = loop.index or loop.walk_var
-    if index is None:
-        return out
-    for n in fn.loops:
-        if n.id == loop.node.id or cnodes.is_inside(n, loop.node) or cnodes.is_inside(loop.node, n):
-            continue
-        if not _walks_back(n, index):
-            continue
-        names = _calls_on_pages_of(n, loop)
-        if names:
-            out.append((n, names))
-    return out
-
-
-def _walks_back(loop_node: Node, index: str) -> bool:
-    header = [loop_node.child_by_field_name(f) for f in ("condition", "update", "initializer")]
-    header = [h for h in header if h is not None]
-    for h in header:
-        for n in cnodes.walk(h):
-            if n.type == "update_expression" and "--" in cnodes.text(n) and \
-                    cnodes.text(n.child_by_field_name("argument")) == index:
-                return True
-            if n.type == "assignment_expression" and cnodes.text(n.child_by_field_name("operator")) == "-=" and \
-                    cnodes.text(n.child_by_field_name("left")) == index:
-                return True
-    cond = cnodes.strip_parens(loop_node.child_by_field_name("condition"))
-    if cond is not None and cond.type == "binary_expression" and \
-            cnodes.text(cond.child_by_field_name("operator")) in ("<", "<=", "!="):
-        right = cnodes.strip_parens(cond.child_by_field_name("right"))
-        left = cnodes.strip_parens(cond.child_by_field_name("left"))
-        if right is not None and cnodes.text(right) == index and left is not None and cnodes.text(left) != index:
-            return True  # for (j = 0; j < i; j++)
-    init = loop_node.child_by_field_name("initializer")
-    if init is not None:
-        for n in cnodes.walk(init):
-            if n.type in ("assignment_expression", "init_declarator"):
-                value = n.child_by_field_name("right") or n.child_by_field_name("value")
-                if value is not None and index in cnodes.identifiers(value) and \
-                        cnodes.text(n.child_by_field_name("left") or n.child_by_field_name("declarator")) != index:
-                    return True  # for (j = i - 1; j >= 0; j--)
-    return False
-
-
-def _progress_calls(fn, loop, exit_stmt: Node, cond: Node, progress: set[str]) -> list[str]:
-    """Calls on this exit's path handed both the loop's folio (or a page of it) and its
-    progress: an undo helper such as ``folio_ref_sub(folio, i)`` or ``undo_pages(folio, i)``."""
-    out = []
-    if loop.folio is None:
-        return out
-    for n in _nodes_in(fn, _ranges_after_exit(fn, loop, exit_stmt, cond)):
-        if n.type != "call_expression" or _is_logging(n) or not cnodes.call_name(n):
-            continue
-        args = cnodes.call_args(n)
-        if any(progress & cnodes.identifiers(a) for a in args) and \
-                any(cnodes.text(cnodes.strip_parens(a)) == loop.folio or
-                    (vocab.page_expr(a) is not None and vocab.page_expr(a).folio == loop.folio) for a in args):
-            out.append(cnodes.call_name(n))
     return out
