@@ -6,18 +6,22 @@ pickle); only paths go in and plain findings come back.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from folint.checker import FileResult, check_path, skip_needle_free_oversize
 from folint.config import Config
 from folint.discovery import discover
 from folint.finding import FileError, Finding
+from folint.index.cache import default_cache_dir, inside
 from folint.index.collect import IndexWorker, wants_summary
 from folint.index.phase import TreePhase
 from folint.index.summary import NEEDLES as SUMMARY_NEEDLES
 from folint.pool import job_count, parallel_map
+from folint.results import ResultCache, fingerprint
 from folint.selection import build_rules
 from folint.enums import Verdict
 from folint.workers import die_with_parent
@@ -121,20 +125,80 @@ def run(targets: list[str], config: Config, options: RunOptions) -> RunResult:
     index = (tree.cache_folder,) if tree.wanted else None
     jobs = job_count(options.jobs)
     bar = _progress(len(found.files), options.progress)
-    for fr in parallel_map(_check, found.files, jobs=jobs, initializer=_init_worker,
+    cache = _results_cache(rules, config, options, tree, targets, result)
+    todo = found.files
+    if cache is not None:
+        todo = []
+        for fr in _cached(found.files, cache, tree, todo):
+            result.add(fr)
+            tree.collect(fr)
+            if bar:
+                bar.update()
+    for fr in parallel_map(_check, todo, jobs=jobs, initializer=_init_worker,
                            initargs=(config, options, index), ordered=False,
-                           chunksize=_chunksize(len(found.files), jobs), serial_below=PARALLEL_MIN_FILES):
+                           chunksize=_chunksize(len(todo), jobs), serial_below=PARALLEL_MIN_FILES):
         result.add(fr)
         tree.collect(fr)
+        if cache is not None:
+            cache.store(fr)
         if bar:
             bar.update()
     if bar:
         bar.close()
+    if cache is not None:
+        cache.close()
     if tree.wanted:
         tree.finish(result, files=found.files, simulate=options.simulate, jobs=jobs)
     _drop_refuted(result, options.show_refuted)
     result.finish(started)
     return result
+
+
+def _results_cache(rules, config: Config, options: RunOptions, tree: TreePhase, targets: list[str],
+                   result: RunResult) -> ResultCache | None:
+    """The per-file results cache (``folint.results``) when the cache is on, next to the
+    tree index cache (never inside a checked tree unless --cache-dir says so)."""
+    if not options.cache:
+        return None
+    if options.cache_dir is not None:
+        folder = options.cache_dir
+    elif tree.wanted:
+        if tree.cache is None:
+            return None  # refused (inside the tree) or unusable: already reported
+        folder = str(tree.cache.folder)
+    else:
+        where = default_cache_dir()
+        if any(os.path.isdir(t) and inside(where, Path(t)) for t in targets):
+            return None
+        folder = str(where)
+    fp = fingerprint(rules, config, simulate=options.simulate, facts=options.facts, index=tree.wanted)
+    cache = ResultCache(folder, fp)
+    if cache.note:
+        result.errors.append(FileError(str(cache.path), cache.note))
+    return cache if cache.usable else None
+
+
+def _cached(files: list[str], cache: ResultCache, tree: TreePhase, todo: list[str]):
+    """The stored results of unchanged files; the others are appended to ``todo``.  A
+    result whose tree index summary the index cache no longer holds is checked again."""
+    hits = []
+    for path in files:
+        fr = cache.lookup(path)
+        if fr is None:
+            todo.append(path)
+        else:
+            hits.append(fr)
+    keys = [fr.summary_key for fr in hits if fr.summary_key is not None]
+    summaries = tree.cache.get_many(keys) if keys and tree.cache is not None else {}
+    for fr in hits:
+        if fr.summary_key is not None:
+            fr.summary = summaries.get(fr.summary_key)
+            if fr.summary is None:
+                cache.forget(fr.path)
+                todo.append(fr.path)
+                continue
+            fr.summary_cached = True
+        yield fr
 
 
 def _drop_refuted(result: RunResult, show: bool) -> None:
