@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """folint against its peers on a real kernel tree, in one run: wall time, ratios, memory.
 
-    python bench/speed.py [TREE] [--runs N] [--parts .,mm] [--jobs N] [--no-simulate]
-                          [--select CODES] [--no-peers] [--no-patch]
+    python bench/speed.py [TREE] [--quick] [--runs N] [--parts .,mm] [--jobs N]
+                          [--no-simulate] [--select CODES] [--no-peers] [--no-patch]
 
 TREE defaults to /tmp/linux/linux-source-6.12 (Debian: apt-get install
 linux-source-6.12; tar -xf /usr/src/linux-source-6.12.tar.xz -C /tmp/linux).
@@ -10,19 +10,22 @@ linux-source-6.12; tar -xf /usr/src/linux-source-6.12.tar.xz -C /tmp/linux).
 For each part (default: the whole tree and mm/) it runs, on the same folder:
 
 - the floor: ``grep -rlE 'folio|swp_entry_t' --include='*.[ch]'`` (reads every file once);
-- Coccinelle (``spatch``, when installed; else it says how to install it) with the two
-  semantic patches in bench/cocci/ (FOL001 and FOL002), ``-j`` as folint's workers;
+- Coccinelle (``spatch``, when installed; else it says how to install it and goes on)
+  with the two semantic patches in bench/cocci/ (FOL001 and FOL002), ``-j`` as folint's
+  workers;
 - folint with default options (every rule, simulation on): **cold** (an empty cache
   directory: a new user's first run) and **warm** (the same cache, run again), each as
   ``folint --format json --cache-dir DIR PART``.
 
 It prints the best of N runs for grep, Coccinelle and warm folint (a cold run is one run
 on a fresh cache each time: best of N too), the ratios the goals are stated in (cold
-folint / Coccinelle, warm folint / grep), and the peak memory of the folint runs: the
-main process and the whole process tree (RSS summed over folint and its workers),
-sampled from /proc every 20 ms.  Unless --no-patch, it also times a one-file
-``folint check-patch`` on the tree (a comment added to mm/swap.c), cold and warm.
-It installs nothing and never writes into the tree.
+folint / Coccinelle, warm folint / grep), and the peak memory of the cold and the warm
+folint run: the main process and the whole process tree (RSS summed over folint and its
+workers), sampled from /proc every 20 ms.  Unless --no-patch, it also times a one-file
+``folint check-patch`` on the tree (a comment added to mm/swap.c), cold and warm.  Last,
+one line per goal of issue 12 says whether this run met it.  ``--quick``: mm/ only, one
+run of each (a check in a minute, not a measurement).  It installs nothing and never
+writes into the tree.
 """
 
 from __future__ import annotations
@@ -174,17 +177,70 @@ def patch_runs(folint_bin: list[str], tree: Path, runs: int) -> tuple[Timing, Ti
         return best(cold), best(warm)
 
 
+GOALS_MIB = {"main": 250, "tree": 600}
+
+
+@dataclass
+class PartRow:
+    part: str
+    files: int
+    findings: int
+    errors: int
+    grep: Timing | None
+    cocci: Timing | None
+    cold: Timing
+    warm: Timing
+
+
+def _s(t: Timing | None) -> str:
+    return f"{t.seconds:.2f}" if t else "-"
+
+
+def _ratio(a: Timing | None, b: Timing | None) -> str:
+    return f"{a.seconds / b.seconds:.2f}" if a and b and b.seconds else "-"
+
+
+def print_part(row: PartRow) -> None:
+    print(f"{row.part:<6} {row.files:>7} {row.findings:>8} {row.errors:>6} {_s(row.grep):>7} {_s(row.cocci):>8} "
+          f"{row.cold.seconds:>7.2f} {row.warm.seconds:>7.2f} {_ratio(row.cold, row.cocci):>10} "
+          f"{_ratio(row.warm, row.grep):>9} {mib(row.cold.main_rss):>5}/{mib(row.cold.tree_rss):<5} "
+          f"{mib(row.warm.main_rss):>5}/{mib(row.warm.tree_rss):<5}")
+
+
+def goals(rows: dict[str, PartRow], patch: tuple[Timing, Timing] | None) -> list[tuple[str, str, bool | None]]:
+    """(goal, measured, met or None when not measured) for each goal of issue 12."""
+    out: list[tuple[str, str, bool | None]] = []
+    whole, mm = rows.get("."), rows.get("mm")
+    if whole:
+        c, g = whole.cocci, whole.grep
+        out.append(("cold whole tree <= 0.5 x Coccinelle", f"{_ratio(whole.cold, c)} x",
+                    None if c is None else whole.cold.seconds <= 0.5 * c.seconds))
+        out.append(("warm whole tree <= 3 x grep", f"{_ratio(whole.warm, g)} x",
+                    None if g is None else whole.warm.seconds <= 3 * g.seconds))
+        for kind, limit in GOALS_MIB.items():
+            peak = max(getattr(whole.cold, f"{kind}_rss"), getattr(whole.warm, f"{kind}_rss"))
+            out.append((f"whole tree peak {kind} RSS < {limit} MiB", f"{mib(peak)} MiB", peak < limit * 2**20))
+    if mm:
+        out.append(("mm/ cold < 1 s", f"{mm.cold.seconds:.2f} s", mm.cold.seconds < 1))
+    if patch:
+        out.append(("one-file check-patch cold < 2 s", f"{patch[0].seconds:.2f} s", patch[0].seconds < 2))
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("tree", nargs="?", default="/tmp/linux/linux-source-6.12")
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--parts", default=".,mm", help="comma-separated folders of the tree (default: .,mm)")
+    ap.add_argument("--quick", action="store_true", help="mm/ only, one run of each")
+    ap.add_argument("--runs", type=int, default=None, help="best of N (default 3; 1 with --quick)")
+    ap.add_argument("--parts", default=None, help="comma-separated folders of the tree (default: .,mm; mm with --quick)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--no-simulate", action="store_true", help="static checks only")
     ap.add_argument("--select", help="only these rules (folint --select)")
     ap.add_argument("--no-peers", action="store_true", help="skip grep and Coccinelle")
     ap.add_argument("--no-patch", action="store_true", help="skip the one-file check-patch timing")
     args = ap.parse_args()
+    runs = args.runs or (1 if args.quick else 3)
+    parts = (args.parts or ("mm" if args.quick else ".,mm")).split(",")
     tree = Path(args.tree).resolve()
     if not (tree / "mm").is_dir():
         print(f"{tree}: not a kernel tree; see this script's docstring", file=sys.stderr)
@@ -196,36 +252,57 @@ def main() -> int:
     if args.select:
         folint += ["--select", args.select]
     load = os.getloadavg()[0]
-    print(f"tree {tree}, {os.cpu_count()} cores, load average {load:.1f} at start, best of {args.runs}")
+    print(f"tree {tree}, {os.cpu_count()} cores, load average {load:.1f} at start, best of {runs}, "
+          f"folint -j {args.jobs}{' --no-simulate' if args.no_simulate else ''}")
     if not args.no_peers and shutil.which("spatch") is None:
-        print("coccinelle: not installed, skipped (Debian: apt-get install coccinelle)")
+        print("coccinelle: not installed, skipped (Debian/Ubuntu: apt-get install coccinelle; "
+              "Fedora: dnf install coccinelle; or https://coccinelle.gitlabpages.inria.fr/website/)")
     subprocess.run(GREP + ["."], cwd=tree, capture_output=True)  # warm the page cache
-    print(f"{'part':<6} {'files':>7} {'findings':>8} {'grep s':>7} {'cocci s':>8} {'cold s':>7} {'warm s':>7} "
-          f"{'cold/cocci':>10} {'warm/grep':>9} {'main MiB':>8} {'tree MiB':>8}")
-    for part in args.parts.split(","):
-        grep = best([timed(GREP + [part], tree) for _ in range(args.runs)]) if not args.no_peers else None
-        cocci = coccinelle(part, tree, args.jobs, args.runs) if not args.no_peers else None
-        cold, warm = folint_runs(folint, part, tree, args.runs)
-        s = summary_of(warm)
+    print(f"{'part':<6} {'files':>7} {'findings':>8} {'errors':>6} {'grep s':>7} {'cocci s':>8} {'cold s':>7} "
+          f"{'warm s':>7} {'cold/cocci':>10} {'warm/grep':>9} {'cold MiB':>11} {'warm MiB':>11}")
+    print(f"{'':<6} {'':>7} {'':>8} {'':>6} {'':>7} {'':>8} {'':>7} {'':>7} {'':>10} {'':>9} "
+          f"{'main/tree':>11} {'main/tree':>11}")
+    rows: dict[str, PartRow] = {}
+    for part in parts:
+        grep = best([timed(GREP + [part], tree) for _ in range(runs)]) if not args.no_peers else None
+        cocci = coccinelle(part, tree, args.jobs, runs) if not args.no_peers else None
+        cold, warm = folint_runs(folint, part, tree, runs)
+        s, report = summary_of(warm), _report(warm)
         if s is None:
             print(f"{part}: folint printed no JSON report; run `{' '.join(folint)} {part}` to see why",
                   file=sys.stderr)
             return 1
-        g = f"{grep.seconds:.2f}" if grep else "-"
-        c = f"{cocci.seconds:.2f}" if cocci else "-"
-        rc = f"{cold.seconds / cocci.seconds:.2f}" if cocci else "-"
-        rg = f"{warm.seconds / grep.seconds:.2f}" if grep else "-"
-        main_peak = max(cold.main_rss, warm.main_rss)
-        tree_peak = max(cold.tree_rss, warm.tree_rss)
-        print(f"{part:<6} {s['files']:>7} {s['findings']:>8} {g:>7} {c:>8} {cold.seconds:>7.2f} "
-              f"{warm.seconds:>7.2f} {rc:>10} {rg:>9} {mib(main_peak):>8} {mib(tree_peak):>8}")
+        if _report(cold) is not None:
+            differ = set(_findings(_report(cold))) ^ set(_findings(report))
+            if differ:  # the simulator's wall-clock limits can decide a verdict on a loaded machine
+                print(f"{part}: {len(differ)} findings of the warm run differ from the cold run's, e.g. "
+                      f"{sorted(differ)[0][:300]}", file=sys.stderr)
+        rows[part.rstrip("/") or "."] = row = PartRow(part, s["files"], s["findings"], len(report["errors"]),
+                                                     grep, cocci, cold, warm)
+        print_part(row)
+    patch = None
     if not args.no_patch:
-        runs = patch_runs(base, tree, args.runs)
-        if runs:
-            cold, warm = runs
-            print(f"check-patch, one file (mm/swap.c): cold {cold.seconds:.2f} s, warm {warm.seconds:.2f} s, "
-                  f"peak {mib(max(cold.tree_rss, warm.tree_rss))} MiB")
+        patch = patch_runs(base, tree, runs)
+        if patch:
+            cold, warm = patch
+            print(f"check-patch, one file (mm/swap.c): cold {cold.seconds:.2f} s, warm {warm.seconds:.2f} s; "
+                  f"peak main/tree MiB cold {mib(cold.main_rss)}/{mib(cold.tree_rss)}, "
+                  f"warm {mib(warm.main_rss)}/{mib(warm.tree_rss)}")
+    print("goals (issue 12):")
+    for goal, got, met in goals(rows, patch):
+        print(f"  {'met' if met else 'not met' if met is not None else 'n/a':<8} {goal}: {got}")
     return 0
+
+
+def _report(t: Timing) -> dict | None:
+    try:
+        return json.loads(t.stdout)
+    except ValueError:
+        return None
+
+
+def _findings(report: dict) -> list:
+    return sorted(json.dumps(f, sort_keys=True) for f in report.get("findings", []))
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ class FileResult:
     summary_key: str | None = None  # content hash the summary belongs to (folint.index)
     summary_cached: bool = False  # the summary came from the cache
     oversize_skipped: bool = False  # over the size limit but holds none of the needles: skipped silently
+    stat_key: tuple | None = None  # the file's stat before it was read (folint.results)
 
 
 def read_source(path: str, max_size: int) -> tuple[bytes | None, FileError | None]:

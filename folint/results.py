@@ -14,10 +14,12 @@ that ran, the tree-sitter versions, the rule selection and options, the size
 limit, whether the simulator ran, and the API facts read from the tree.  Any
 change starts a fresh set of results (those of older code are dropped when a run
 ends; those of other settings, another tree's facts, are replaced file by file).
-A file modified less than ``RACY_SECONDS`` before it was looked at is not stored: a second change within the file system's timestamp granularity
-could leave its stat as it was (git's "racy" case).  Results that depend on
-more than the file (an unreadable file, the tree index's summary when the index
-cache no longer holds it) are not taken from here.
+A file modified less than ``RACY_SECONDS`` before it was looked at is not stored:
+a second change within the file system's timestamp granularity could leave its
+stat as it was (git's "racy" case).  Results that depend on
+more than the file (an unreadable file, a verdict cut short by the simulator's
+time limit, the tree index's summary when the index cache no longer holds it) are
+not taken from here.
 
 Records are pickled (findings carry rule-private data that JSON would not keep
 exactly); a database file that the current user does not own is never read.
@@ -35,6 +37,7 @@ import os
 import pickle
 import sqlite3
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, is_dataclass
 from importlib import metadata
 from pathlib import Path
@@ -45,6 +48,7 @@ from folint.finding import FileError
 DB_NAME = "results-v1.sqlite3"
 RACY_SECONDS = 2.0
 WRITE_BATCH = 2000  # results are written in batches, so the main process holds few
+LOOKUP_BATCH = 500
 
 
 def _canonical(value):
@@ -110,9 +114,15 @@ def stat_key(path: str) -> tuple[int, ...] | None:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
+TIME_LIMIT = "time limit ("  # the simulator's words for a verdict its wall-clock budget cut short
+
+
 def _cacheable(fr: FileResult) -> bool:
     """Only results that follow from the file's bytes: not a read failure (permissions,
-    a vanished file), which has errors and nothing else."""
+    a vanished file), which has errors and nothing else, nor a verdict the simulator's
+    time limit decided (on a quieter machine the next run may finish it)."""
+    if any(TIME_LIMIT in f.evidence for f in fr.findings):
+        return False
     return fr.parsed or fr.oversize_skipped or not fr.errors
 
 
@@ -142,15 +152,7 @@ class ResultCache:
         self.note: str | None = None
         self.readonly = False
         self._db = self._open()
-        self._known: dict[str, tuple] = {}
-        self._stats: dict[str, tuple] = {}
         self._pending: list[tuple] = []
-        if self._db is not None:
-            try:
-                self._known = {row[0]: row[1:] for row in self._db.execute(
-                    "SELECT path, dev, ino, size, mtime_ns, ctime_ns, data FROM results WHERE fp = ?", (fp,))}
-            except sqlite3.Error:
-                self._db = None
 
     def _open(self) -> sqlite3.Connection | None:
         try:
@@ -190,32 +192,40 @@ class ResultCache:
     def usable(self) -> bool:
         return self._db is not None
 
-    def lookup(self, path: str) -> FileResult | None:
-        """The stored result when ``path``'s stat is the stored one, else None (and the
-        stat is kept for ``store``)."""
-        key = stat_key(path)
-        if key is None:
-            return None
-        row = self._known.pop(path, None)
-        if row is not None and tuple(row[:5]) == key:
-            try:
-                return _load(path, row[5])
-            except Exception:  # an unreadable record is a miss
-                pass
-        if key[3] < (time.time() - RACY_SECONDS) * 1e9:
-            self._stats[path] = key
-        return None
+    def lookup(self, paths: list[str]) -> Iterator[tuple[str, FileResult | None]]:
+        """(path, its stored result when its stat is the stored one, else None) for
+        each of ``paths``, asked of the database a batch at a time (the main process
+        never holds the whole table)."""
+        for i in range(0, len(paths), LOOKUP_BATCH):
+            batch = paths[i:i + LOOKUP_BATCH]
+            rows: dict[str, tuple] = {}
+            if self._db is not None:
+                try:
+                    rows = {row[0]: row[1:] for row in self._db.execute(
+                        f"SELECT path, dev, ino, size, mtime_ns, ctime_ns, data FROM results WHERE fp = ? AND path IN "
+                        f"({','.join('?' * len(batch))})", (self.fp, *batch))}
+                except sqlite3.Error:
+                    self._db = None
+            for path in batch:
+                row = rows.get(path)
+                yield path, (self._hit(path, row) if row is not None else None)
 
-    def forget(self, path: str) -> None:
-        """Check ``path`` again although its stat matched (and store the new result)."""
-        key = stat_key(path)
-        if key is not None and key[3] < (time.time() - RACY_SECONDS) * 1e9:
-            self._stats[path] = key
+    @staticmethod
+    def _hit(path: str, row: tuple) -> FileResult | None:
+        if tuple(row[:5]) != stat_key(path):
+            return None
+        try:
+            return _load(path, row[5])
+        except Exception:  # an unreadable record is a miss
+            return None
 
     def store(self, fr: FileResult) -> None:
-        key = self._stats.pop(fr.path, None)
+        """Keep ``fr`` under the stat its worker took before reading the file."""
+        key = fr.stat_key
         if key is None or self._db is None or self.readonly or not _cacheable(fr):
             return
+        if key[3] >= (time.time() - RACY_SECONDS) * 1e9:
+            return  # changed just now: a second change could keep this stat
         self._pending.append((fr.path, self.fp, *key, _dump(fr)))
         if len(self._pending) >= WRITE_BATCH:
             self._flush()
@@ -243,4 +253,3 @@ class ResultCache:
                 pass
         self._db.close()
         self._db = None
-        self._known = {}

@@ -21,7 +21,7 @@ from folint.index.collect import IndexWorker, wants_summary
 from folint.index.phase import TreePhase
 from folint.index.summary import NEEDLES as SUMMARY_NEEDLES
 from folint.pool import job_count, parallel_map
-from folint.results import ResultCache, fingerprint
+from folint.results import ResultCache, fingerprint, stat_key
 from folint.selection import build_rules
 from folint.enums import Verdict
 from folint.workers import die_with_parent
@@ -83,11 +83,15 @@ def _init_worker(config: Config, options: RunOptions, index: tuple | None = None
 
 
 def _check(path: str) -> FileResult:
+    key = stat_key(path)  # before reading: a change after it makes the stored stat stale, never the result
     if _worker.get("index") is not None:
         fr = _worker["index"].check_path(path, _worker["rules"], _worker["max_size"], simulate=_worker["simulate"])
-        return skip_needle_free_oversize(fr, _worker["rules"], _worker["max_size"], also=wants_summary,
-                                         also_needles=SUMMARY_NEEDLES)
-    return check_path(path, _worker["rules"], _worker["max_size"], simulate=_worker["simulate"])
+        fr = skip_needle_free_oversize(fr, _worker["rules"], _worker["max_size"], also=wants_summary,
+                                       also_needles=SUMMARY_NEEDLES)
+    else:
+        fr = check_path(path, _worker["rules"], _worker["max_size"], simulate=_worker["simulate"])
+    fr.stat_key = key
+    return fr
 
 
 def _chunksize(files: int, jobs: int) -> int:
@@ -181,23 +185,28 @@ def _results_cache(rules, config: Config, options: RunOptions, tree: TreePhase, 
 def _cached(files: list[str], cache: ResultCache, tree: TreePhase, todo: list[str]):
     """The stored results of unchanged files; the others are appended to ``todo``.  A
     result whose tree index summary the index cache no longer holds is checked again."""
-    hits = []
-    for path in files:
-        fr = cache.lookup(path)
+    waiting = []  # hits that need their summary, fetched a batch at a time
+    for path, fr in cache.lookup(files):
         if fr is None:
             todo.append(path)
+        elif fr.summary_key is None:
+            yield fr
         else:
-            hits.append(fr)
-    keys = [fr.summary_key for fr in hits if fr.summary_key is not None]
-    summaries = tree.cache.get_many(keys) if keys and tree.cache is not None else {}
+            waiting.append(fr)
+            if len(waiting) >= 500:
+                yield from _with_summaries(waiting, tree, todo)
+                waiting = []
+    yield from _with_summaries(waiting, tree, todo)
+
+
+def _with_summaries(hits: list[FileResult], tree: TreePhase, todo: list[str]):
+    summaries = tree.cache.get_many([fr.summary_key for fr in hits]) if hits and tree.cache is not None else {}
     for fr in hits:
-        if fr.summary_key is not None:
-            fr.summary = summaries.get(fr.summary_key)
-            if fr.summary is None:
-                cache.forget(fr.path)
-                todo.append(fr.path)
-                continue
-            fr.summary_cached = True
+        fr.summary = summaries.get(fr.summary_key)
+        if fr.summary is None:
+            todo.append(fr.path)
+            continue
+        fr.summary_cached = True
         yield fr
 
 

@@ -97,3 +97,13 @@ def test_a_database_another_user_wrote_is_not_read(capsys, monkeypatch, tmp_path
 
 def test_fact_values_fingerprint_the_same_whatever_the_set_order():
     assert results._canonical({"b": {3, 1, 2}, "a": ("x", b"y")}) == {"a": ["x", "y"], "b": [1, 2, 3]}
+
+
+def test_a_verdict_cut_short_by_the_time_limit_is_not_stored():
+    from folint.checker import FileResult
+    from folint.finding import Finding
+
+    f = Finding("FOL001", "n", "a.c", 1, 1, 1, 2, "f", "m", evidence="simulation incomplete: time limit (2s) reached")
+    assert not results._cacheable(FileResult("a.c", findings=[f], parsed=True))
+    f.evidence = "confirmed on a path"
+    assert results._cacheable(FileResult("a.c", findings=[f], parsed=True))
