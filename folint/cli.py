@@ -28,6 +28,7 @@ SUBCOMMANDS = {
     "loops": ("folint.commands.loops", "list the per-page loops the model recognises"),
     "facts": ("folint.commands.facts", "print the API facts read from a kernel tree, and where each came from"),
     "simulate": ("folint.commands.simulate", "run one function on a model folio and print the trace"),
+    "candidates": ("folint.commands.candidates", "rank functions to convert to folios: FOL003's candidates"),
     "check-patch": ("folint.commands.check_patch", "check a patch, a mailbox, a git range or the staged change"),
     "kbuild": ("folint.commands.kbuild", "a checker for kbuild: make C=1 CHECK=\"folint kbuild\""),
     "install-hook": ("folint.commands.hook", "install a git pre-commit hook that runs check-patch --staged"),

@@ -22,6 +22,8 @@ def configure(p, _name):
                         "configuration search see (default: <stdin>)")
     add_report_options(p)
     add_fix_options(p)
+    p.add_argument("--candidates", action="store_true",
+                   help="also list FOL003's conversion candidates as notes (see `folint candidates`)")
 
 
 def _config(args, paths):
@@ -88,4 +90,8 @@ def run(args) -> int:
     result = scan(args)
     if args.diff or args.fix:
         return emit_fixes(args, result, args.paths or ["."], since_ns=started_ns)
-    return emit(args, result)
+    code = emit(args, result)
+    if args.candidates:
+        from folint.commands.candidates import print_notes
+        print_notes(args, result)
+    return code
