@@ -20,6 +20,21 @@ def printable(text: str) -> str:
         return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
+@dataclass(frozen=True)
+class LoopFacts:
+    """The per-page loop a loop rule's finding is in, for the simulator and the rule's
+    oracle: written by FOL001, FOL002, FOL004 and FOL005 (``PageLoop.finding_facts``),
+    read by ``folint.sim.verify`` (which function to simulate: the one holding ``start``)
+    and by each rule's oracle.  What only one rule needs stays in ``Finding.data``."""
+
+    start: int  # first byte of the loop statement
+    end: int
+    index: str | None  # the index variable, if the loop has one
+    folio: str | None  # the folio (or page, or array) walked, if known
+    call: str | None = None  # the call the finding is about (FOL002, FOL004, FOL005)
+    call_byte: int | None = None  # its first byte
+
+
 @dataclass
 class Finding:
     """One place where a rule fired.  Lines and columns are 1-based; columns count bytes."""
@@ -41,7 +56,10 @@ class Finding:
     # Normalised text of the offending statement: how check-patch matches a
     # finding before and after a patch (line numbers move, text does not).
     statement: str = ""
-    # Rule-private data for the simulator (byte ranges, names); never reported.
+    # The loop the finding is in (loop rules): typed, shared with the simulator.
+    loop: LoopFacts | None = field(default=None, repr=False, compare=False)
+    # Rule-private data for the rule's own oracle and fixes (byte offsets, names): read
+    # only by the module that wrote it; never reported.
     data: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from tree_sitter import Node
 
 from folint import cnodes, vocab
+from folint.finding import LoopFacts
 from folint.parsing import captures
 
 if TYPE_CHECKING:  # source.py imports this module (SourceFile.page_loops): types only here
@@ -172,6 +173,10 @@ class PageLoop:
         if value is None or value.type == "identifier" or cnodes.mentions(value, name):
             return False
         return self.page_kind(value) == "fixed"
+
+    def finding_facts(self, call: str | None = None, call_byte: int | None = None) -> LoopFacts:
+        """This loop as a finding carries it (``Finding.loop``)."""
+        return LoopFacts(self.node.start_byte, self.node.end_byte, self.index, self.folio, call, call_byte)
 
     def describe(self) -> str:
         parts = [f"shape={self.shape.value}", f"folio={self.folio or '?'}"]

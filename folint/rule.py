@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, ClassVar
 from tree_sitter import Node
 
 from folint import cnodes
-from folint.finding import Finding
+from folint.finding import Finding, LoopFacts
 from folint.source import SourceFile
 
 if TYPE_CHECKING:
@@ -66,12 +66,14 @@ class Rule:
 
     # -- helpers for subclasses --------------------------------------------
     def finding(self, src: SourceFile, node: Node, message: str, function: str | None,
-                statement: Node | None = None, **data) -> Finding:
+                statement: Node | None = None, loop: LoopFacts | None = None, **data) -> Finding:
+        """A finding at ``node``.  ``loop``: the per-page loop it is in (loop rules,
+        ``PageLoop.finding_facts()``); ``data``: this rule's private keys."""
         line, col = src.position(node.start_byte)
         end_line, end_col = src.position(node.end_byte)
         stmt = statement if statement is not None else cnodes.enclosing_statement(node)
         return Finding(self.code, self.name, src.path, line, col, end_line, end_col, function,
-                       message, statement=cnodes.normalise(src.text(stmt)), data=data)
+                       message, statement=cnodes.normalise(src.text(stmt)), loop=loop, data=data)
 
     def oracle(self, finding: Finding, sim) -> Judgement | None:
         """Confirm or refute ``finding`` by running ``sim`` (a ``folint.sim.Simulation``

@@ -55,9 +55,8 @@ class LoopReturnsOnFirstPage(Rule):
                 f"loop over the pages of '{what}' {how} on its first iteration in {loop.function.name}(): "
                 f"only page 0 is handled and the other pages never are; leave the loop only on failure "
                 f"(e.g. `if (err) goto undo;`) and finish after the loop",
-                loop.function.name, statement=exit_stmt,
-                loop_start=loop.node.start_byte, loop_end=loop.node.end_byte, index=loop.index,
-                folio=loop.folio, exit_byte=exit_stmt.start_byte,
+                loop.function.name, statement=exit_stmt, loop=loop.finding_facts(),
+                exit_byte=exit_stmt.start_byte,
             )
 
     def oracle(self, finding, sim):
@@ -66,9 +65,9 @@ class LoopReturnsOnFirstPage(Rule):
         from folint.sim import Scenario
         from folint.sim.oracle import events_in, pages_text, paths_text, runs_of
 
-        start = finding.data.get("loop_start")
-        if start is None:
+        if finding.loop is None:
             return None
+        start = finding.loop.start
         nr = Scenario().nr
 
         def witness(path):

@@ -70,9 +70,8 @@ class SwapEntryNotAdvanced(Rule):
                         f"iteration in {loop.function.name}() but never advanced, so every page gets the same "
                         f"swap slot; advance it per page (`{entry}.val++`) or compute it from the index "
                         f"(`swp_entry(swp_type({entry}), swp_offset({entry}) + {loop.index or 'i'})`)",
-                        loop.function.name,
-                        loop_start=loop.node.start_byte, loop_end=loop.node.end_byte, index=loop.index,
-                        folio=loop.folio, entry=entry, call=fn, call_byte=call.start_byte,
+                        loop.function.name, loop=loop.finding_facts(call=fn, call_byte=call.start_byte),
+                        entry=entry,
                     )
                     break
 
@@ -99,11 +98,12 @@ class SwapEntryNotAdvanced(Rule):
         from folint.sim.oracle import events_in, paths_text, runs_of
         from folint.sim.values import render, swap_entry, value_key
 
-        start, call_byte = finding.data.get("loop_start"), finding.data.get("call_byte")
-        if start is None or call_byte is None:
+        facts = finding.loop
+        if facts is None or facts.call_byte is None:
             return None
+        start, call_byte = facts.start, facts.call_byte
         nr = Scenario().nr
-        callee = finding.data.get("call") or "the call"
+        callee = facts.call or "the call"
 
         def witness(path):
             for run in runs_of(path, start):
@@ -139,9 +139,11 @@ def _swap_entry_fixes(rule, src, finding):
     from folint.fixes import Edit, Fix
 
     entry = finding.data.get("entry")
-    loop = src.node_at(finding.data.get("loop_start"), cnodes.LOOP_TYPES)
+    if finding.loop is None:
+        return []
+    loop = src.node_at(finding.loop.start, cnodes.LOOP_TYPES)
     fn = src.function_at(loop) if loop is not None else None
-    index = finding.data.get("index")
+    index = finding.loop.index
     if fn is None or not entry or not str(entry).isidentifier() or not index:
         return []
     body = loop.child_by_field_name("body")

@@ -200,10 +200,8 @@ class PerPageFailureWithoutRollback(Rule):
             f"{what} on {where} in {fn.name}(), and this path {how} without undoing pages "
             f"0..k-1 ({evidence.why}); undo them first, newest first ({back} calling {undo}() for each "
             f"page done), or return how many pages were done",
-            fn.name, statement=exit_stmt,
-            loop_start=loop.node.start_byte, loop_end=loop.node.end_byte, index=loop.index,
-            folio=loop.folio, exit_byte=exit_stmt.start_byte, cond_byte=cond.start_byte,
-            call=failing, fail_zero=_fails_as_zero(cond), undo=list(evidence.undo),
+            fn.name, statement=exit_stmt, loop=loop.finding_facts(call=failing),
+            exit_byte=exit_stmt.start_byte, cond_byte=cond.start_byte, fail_zero=_fails_as_zero(cond), undo=list(evidence.undo),
             errnos=sorted(set(re.findall(r"-\s*(E[A-Z0-9]+)\b", cnodes.text(cond)))),
         )
 
@@ -217,9 +215,9 @@ class PerPageFailureWithoutRollback(Rule):
         from folint.sim.oracle import folio_size_text, runs_of
         from folint.sim.values import render
 
-        start, call = finding.data.get("loop_start"), finding.data.get("call")
-        if start is None or not call:
+        if finding.loop is None or not finding.loop.call:
             return None
+        start, call = finding.loop.start, finding.loop.call
         k = 1
 
         def fail_when(ev):

@@ -68,9 +68,7 @@ class LoopPageIndexUnused(Rule):
                     f"{name}() gets the same page '{src.text(fixed)}' on every iteration of the loop over the "
                     f"pages of '{folio}' in {loop.function.name}(); pass the iteration's page "
                     f"(`folio_page({folio}, {index})`) or use a folio API that covers every page",
-                    loop.function.name,
-                    loop_start=loop.node.start_byte, loop_end=loop.node.end_byte, index=loop.index,
-                    folio=loop.folio, call=name, call_byte=call.start_byte,
+                    loop.function.name, loop=loop.finding_facts(call=name, call_byte=call.start_byte),
                 )
 
     def oracle(self, finding, sim):
@@ -80,11 +78,12 @@ class LoopPageIndexUnused(Rule):
         from folint.sim.oracle import events_in, pages_text, paths_text, runs_of
         from folint.sim.values import render
 
-        start, call_byte = finding.data.get("loop_start"), finding.data.get("call_byte")
-        if start is None or call_byte is None:
+        facts = finding.loop
+        if facts is None or facts.call_byte is None:
             return None
+        start, call_byte = facts.start, facts.call_byte
         nr = Scenario().nr
-        callee = finding.data.get("call") or "the call"
+        callee = facts.call or "the call"
 
         def witness(path):
             for run in runs_of(path, start):

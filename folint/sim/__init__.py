@@ -21,7 +21,8 @@ A rule that the simulator can confirm defines, at the end of its class::
 ``Rule.oracle`` returns None by default: the finding stays ``unverified``.
 ``sim`` is a :class:`Simulation` of the finding's function in the very
 ``SourceFile`` the rule checked (``sim.src``, ``sim.function``), so the byte
-offsets a rule put in ``finding.data`` (``loop_start``, ``call_byte`` ...)
+offsets a rule put on the finding (``finding.loop.start``, ``.call_byte`` for a loop rule,
+its own ``finding.data`` keys otherwise)
 match ``Event.byte`` and ``LoopRun.start_byte``.  An oracle that raises is
 reported as a file error and the finding becomes ``inconclusive``.
 

@@ -18,7 +18,7 @@ from folint.sim.oracle import Simulation
 
 def _function_of(src, finding: Finding):
     """The function the finding is in: the one holding its loop, else by name and line."""
-    byte = finding.data.get("loop_start")
+    byte = finding.loop.start if finding.loop is not None else None
     for fn in src.functions:
         if finding.function not in (None, fn.name):
             continue
