@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
+import re
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -17,6 +18,8 @@ from tree_sitter import Node
 from folint import cnodes
 from folint.parsing import captures, parse_kernel_c
 
+
+_NEWLINE = re.compile(rb"\n")
 
 # One query gives every function and what each holds; nodes are shared out by
 # byte range (much cheaper than one query, or one Python walk, per function).
@@ -107,11 +110,12 @@ class SourceFile:
         self.path = path
         self.raw = raw
         self.code, self.tree = parse_kernel_c(raw)
-        self._line_starts = [0]
-        pos = raw.find(b"\n")
-        while pos != -1:
-            self._line_starts.append(pos + 1)
-            pos = raw.find(b"\n", pos + 1)
+
+    @functools.cached_property
+    def _line_starts(self) -> list[int]:
+        """Offsets where lines start; computed on the first position asked (many parsed
+        files have no finding and no summary, and never ask)."""
+        return [0, *(m.end() for m in _NEWLINE.finditer(self.raw))]
 
     @property
     def root(self) -> Node:
