@@ -126,7 +126,7 @@ def run(targets: list[str], config: Config, options: RunOptions) -> RunResult:
     result.errors.extend(found.errors)
     result.files = len(found.files)
     tree = TreePhase(rules, targets, config, cache=options.cache, cache_dir=options.cache_dir, errors=result.errors)
-    index = (tree.cache_folder,) if tree.wanted else None
+    index = tree.worker_args if tree.wanted else None
     jobs = job_count(options.jobs)
     bar = _progress(len(found.files), options.progress)
     cache = _results_cache(rules, config, options, tree, targets, result)

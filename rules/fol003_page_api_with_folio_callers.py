@@ -78,6 +78,8 @@ from folint_rules.fol003_signature_fix import SignatureFixPlan, files_naming, ne
 from folint.sim.kinds import EventKind
 
 MAX_NAMED = 5  # callers named in a message; the rest are counted
+UNSEEN = ("callers outside the checked folders were not seen (no kernel tree top found above them; "
+          "check the whole tree)")
 
 
 @dataclass(frozen=True)
@@ -226,11 +228,14 @@ class PageApiWithFolioCallers(Rule):
             parts.append(f"also defined at {_where(others)} (change them together)")
         if index.exported(d):
             parts.append("exported: callers outside the tree are not seen")
+        unseen = not d.file_local and not index.callers_seen
+        if unseen:
+            parts.append(UNSEEN)
         return Finding(self.code, self.name, d.path, rec.line, rec.col, rec.end_line, rec.end_col,
                        d.name, "; ".join(parts), statement=rec.signature,
                        data={"params": data_params, "family": [x.site() for x in fam],
                              "fix": self._fix_plan(index, d, fam, judged),
-                             "sim": _sim_plan(d, judged[0], judged[0].derived[:1])})
+                             "sim": _sim_plan(d, judged[0], judged[0].derived[:1])._replace(unseen_callers=unseen)})
 
     def _call_sites(self, index, focus: set[str], flagged: dict) -> Iterator[Finding]:
         """In a patch: each call in a touched file that hands a folio's page to a flagged function."""
@@ -260,7 +265,12 @@ class PageApiWithFolioCallers(Rule):
         plan = finding.data.get("sim")
         if not plan:
             return None
-        return judge_round_trip(plan, sim)
+        verdict = judge_round_trip(plan, sim)
+        if plan.unseen_callers and verdict.verdict == Verdict.CONFIRMED:
+            from folint.sim.oracle import inconclusive
+
+            return inconclusive(f"not confirmed: {UNSEEN}; in the files checked: {verdict.evidence}", verdict.trace)
+        return verdict
 
     # -- the fix -----------------------------------------------------------------
     def _fix_plan(self, index, d, fam, judged) -> SignatureFixPlan | None:

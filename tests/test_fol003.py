@@ -119,7 +119,8 @@ def test_fix_of_a_global_function_needs_the_whole_tree(tmp_path):
     assert fixes_for(TREE)[0] == {"arch_prepare_to_swap", "note_swapped"}
     work = tmp_path / "t"
     shutil.copytree(TREE, work)
-    (work / ".folint.toml").unlink()  # no longer the top of a tree: callers may be elsewhere
+    for marker in (".folint.toml", "MAINTAINERS", "Kbuild", "Makefile"):
+        (work / marker).unlink()  # no longer the top of a tree: callers may be elsewhere
     assert fixes_for(work)[0] == {"note_swapped"}  # a static function's callers are all in its file
 
 

@@ -25,7 +25,7 @@ def _shown(findings):
 def test_targeted_index_gives_the_full_index_findings_for_each_file(tree):
     rules = [r for r in build_rules(Config(), ["FOL003"], None)]
     root = str(tree)
-    full = build_index([root], cache=False, jobs=1)
+    full = build_index([root], cache=False, jobs=1, whole_tree=True)
     compared = 0
     for path in discover([root]).files:
         raw = open(path, "rb").read()
@@ -57,3 +57,109 @@ def test_files_naming_in_a_git_work_tree_and_by_bytes_agree(tmp_path):
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     by_git = files_naming(["put_page"], tree=str(tmp_path))
     assert by_bytes == by_git == [str(tmp_path / "a.c"), str(tmp_path / "c.h")]
+
+
+# -- the two-stage index of a run (folint.index.two_stage) ---------------------------------
+
+def _full_index_findings(root, rules):
+    """The tree findings from the full index (every file with page or folio summarised)."""
+    from folint.index.phase import run_tree_rules
+
+    full = build_index([root], cache=False, jobs=1)
+    errors = []
+    found = run_tree_rules(rules, full, errors, simulate=True)
+    assert errors == []
+    return found
+
+
+def _verdicts(findings):
+    return sorted((f.path, f.line, f.function, f.message, str(f.verdict)) for f in findings)
+
+
+@pytest.mark.parametrize("tree", TREES, ids=["FOL003", "review-6.1"])
+def test_a_run_with_the_two_stage_index_gives_the_full_index_findings(tree):
+    from folint.runner import RunOptions, run
+
+    root = str(tree)
+    rules = build_rules(Config(), ["FOL003"], None)
+    want = _full_index_findings(root, rules)
+    result = run([root], Config(), RunOptions(select=["FOL003"], jobs=1, simulate=True, show_refuted=True))
+    assert not result.errors, [str(e) for e in result.errors]
+    assert want and _verdicts(result.findings) == _verdicts(want)
+    stats = result.index_stats
+    assert stats["deferred"] > 0  # files without "folio" were not summarised while checking ...
+    assert stats["named"] <= stats["searched"] == stats["deferred"]  # ... only those naming a candidate
+
+
+def _kernel_tree(top, files):
+    top.mkdir(parents=True)
+    (top / "MAINTAINERS").write_text("x\n")
+    (top / "Kbuild").write_text("obj-y += mm/\n")
+    (top / "Makefile").write_text("VERSION = 6\nPATCHLEVEL = 12\n")
+    for rel, text in files.items():
+        (top / rel).parent.mkdir(parents=True, exist_ok=True)
+        (top / rel).write_text(text)
+
+
+WRAPPERS = {
+    "mm/wrap.c": "void lock_wrapper(struct page *page)\n{\n\tstruct folio *folio = page_folio(page);\n\n"
+                 "\tfolio_lock(folio);\n}\n\n"
+                 "void mark_wrapper(struct page *page)\n{\n\tstruct folio *folio = page_folio(page);\n\n"
+                 "\tfolio_mark_accessed(folio);\n}\n",
+    "mm/user.c": "void mm_user(struct folio *folio)\n{\n\tlock_wrapper(&folio->page);\n}\n",
+    # a compat caller elsewhere still passes a plain page: lock_wrapper() must stay
+    "fs/other.c": "void fs_user(struct page *page)\n{\n\tlock_wrapper(page);\n}\n",
+    # mark_wrapper()'s only caller is outside mm/ and holds the folio
+    "fs/mark.c": "void fs_mark(struct folio *folio)\n{\n\tmark_wrapper(&folio->page);\n}\n",
+    "drivers/none.c": "int unrelated(struct page *page)\n{\n\treturn page_count(page);\n}\n",
+}
+
+
+def _fol003(targets, cwd, monkeypatch):
+    from folint.runner import RunOptions, run
+
+    monkeypatch.chdir(cwd)
+    result = run(targets, Config(), RunOptions(select=["FOL003"], jobs=1, simulate=True, show_refuted=True))
+    assert not result.errors, [str(e) for e in result.errors]
+    return {(f.path, f.function): f for f in result.findings}
+
+
+def test_a_folder_inside_a_kernel_tree_is_judged_on_the_callers_in_the_whole_tree(tmp_path, monkeypatch):
+    top = tmp_path / "linux"
+    _kernel_tree(top, WRAPPERS)
+    in_mm = _fol003(["mm"], top, monkeypatch)
+    whole = _fol003(["."], top, monkeypatch)
+    # fs/other.c passes lock_wrapper() a plain page: not flagged, though every caller in mm/ holds a folio
+    assert not any(fn == "lock_wrapper" for _p, fn in in_mm)
+    # mark_wrapper()'s caller in fs/ was found and simulated
+    mark = in_mm[("mm/wrap.c", "mark_wrapper")]
+    assert "fs/mark.c:3" in mark.message and mark.verdict == "confirmed", mark.evidence
+    assert all(p.startswith("mm/") for p, _fn in in_mm)  # reported only in the checked folder
+    assert {(p.lstrip("./"), fn) for p, fn in in_mm} <= {(p.lstrip("./"), fn) for p, fn in whole}
+    assert [fn for _p, fn in whole] == ["mark_wrapper"]
+
+
+def test_without_a_tree_top_the_finding_says_callers_elsewhere_were_not_seen(tmp_path, monkeypatch):
+    top = tmp_path / "src"
+    top.mkdir()
+    for rel, text in WRAPPERS.items():
+        (top / rel).parent.mkdir(parents=True, exist_ok=True)
+        (top / rel).write_text(text)
+    in_mm = _fol003(["mm"], top, monkeypatch)
+    lock = in_mm[("mm/wrap.c", "lock_wrapper")]  # its plain-page caller in fs/ is not seen from here
+    assert "callers outside the checked folders were not seen" in lock.message
+    assert lock.verdict == "inconclusive" and "not confirmed" in lock.evidence
+    assert not any(f.verdict == "confirmed" for f in in_mm.values())
+
+
+def test_the_byte_search_without_grep_finds_the_same_files(tmp_path, monkeypatch):
+    import folint.index.targeted as targeted
+
+    (tmp_path / "a.c").write_text("void f(struct page *p) { put_page(p); }\n")
+    (tmp_path / "b.c").write_text("void g(void) { put_pages(); __put_page(); }\n")
+    (tmp_path / "-c.h").write_text("#define X put_page\n")
+    files = discover([str(tmp_path)]).files
+    with_grep = files_naming(["put_page", "nothing"], files, jobs=2)
+    monkeypatch.setattr(targeted, "_gnu_grep", lambda: None)
+    by_python = files_naming(["put_page", "nothing"], files, jobs=1)
+    assert with_grep == by_python == [p for p in files if not p.endswith("b.c")]

@@ -81,12 +81,14 @@ def _summarise_path(path: str):
 
 def build_index(targets: list[str], config: Config | None = None, *, jobs: int = 0, cache: bool = True,
                 cache_dir: str | None = None, stats: BuildStats | None = None,
-                names: set[str] | None = None) -> TreeIndex:
+                names: set[str] | None = None, whole_tree: bool = False) -> TreeIndex:
     """The tree index of ``targets`` (folders or files), cached summaries reused.
 
     Paths in the index are spelled as discovery spells them (``os.path.join(target, rel)``).
     ``names``: load only the summaries that mention one of these function names
     (check-patch knows which it asks about); the index then answers for those names only.
+    ``whole_tree``: the one target is the whole tree (check-patch's ``--tree``), so every
+    caller was looked for even without a kernel top's markers.
     Problems (unreadable files, an unusable cache) go to ``stats.errors``; nothing raises.
     """
     started = time.perf_counter()
@@ -152,7 +154,9 @@ def build_index(targets: list[str], config: Config | None = None, *, jobs: int =
             stats.errors.append(FileError(str(db.path), str(e)))
         db.close()
     stats.seconds = round(time.perf_counter() - started, 3)
-    return TreeIndex(summaries, complete=covers_whole_tree(targets, config.root), files=found.files)
+    index = TreeIndex(summaries, complete=covers_whole_tree(targets, config.root), files=found.files)
+    index.callers_seen = index.complete or whole_tree
+    return index
 
 
 def _run(paths: list[str], db, max_size: int, jobs: int):

@@ -147,7 +147,8 @@ class SummaryCache:
             " ino INTEGER, hash TEXT);"
             "CREATE TABLE IF NOT EXISTS names (name TEXT, key TEXT);"
             "CREATE INDEX IF NOT EXISTS names_name ON names(name);"
-            "CREATE TABLE IF NOT EXISTS trees (root TEXT PRIMARY KEY, fp TEXT);")
+            "CREATE TABLE IF NOT EXISTS trees (root TEXT PRIMARY KEY, fp TEXT);"
+            "CREATE TABLE IF NOT EXISTS searched (key TEXT PRIMARY KEY, fp TEXT, data TEXT);")
         self._db.execute("SELECT 1 FROM summaries LIMIT 1")
 
     def _move_aside(self) -> Path:
@@ -250,6 +251,29 @@ class SummaryCache:
         try:
             with self._db:
                 self._db.execute("INSERT OR REPLACE INTO trees (root, fp) VALUES (?, ?)", (os.path.abspath(root), self.fp))
+        except sqlite3.Error as e:
+            raise CacheError(f"{self.path}: cannot write the index cache ({e}); pass --no-cache") from None
+
+    # -- files a name search found naming nothing (folint.index.two_stage) -------------
+    def searched_clean(self, key: str) -> set[tuple]:
+        """(path, size, mtime_ns, inode) of the files searched for name set ``key`` that
+        named none of it."""
+        try:
+            row = self._db.execute("SELECT data FROM searched WHERE key = ? AND fp = ?", (key, self.fp)).fetchone()
+        except sqlite3.Error:
+            return set()
+        return {tuple(x) for x in json.loads(row[0])} if row else set()
+
+    def put_searched_clean(self, key: str, files: set[tuple]) -> None:
+        """Remember ``files`` for ``key``; records of other name sets and versions go
+        (one tree's candidates are one set: the table stays one record per tree)."""
+        if self.readonly:
+            return
+        try:
+            with self._db:
+                self._db.execute("DELETE FROM searched WHERE fp != ?", (self.fp,))
+                self._db.execute("INSERT OR REPLACE INTO searched (key, fp, data) VALUES (?, ?, ?)",
+                                 (key, self.fp, json.dumps(sorted(list(x) for x in files), separators=(",", ":"))))
         except sqlite3.Error as e:
             raise CacheError(f"{self.path}: cannot write the index cache ({e}); pass --no-cache") from None
 

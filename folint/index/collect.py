@@ -13,10 +13,19 @@ def wants_summary(scan: ByteScan) -> bool:
     return scan.any(NEEDLES)
 
 
-class IndexWorker:
-    """One per worker process; reads the cache, never writes it (the main process does)."""
+# Stage 1 of the two-stage index (folint.index.two_stage): only files with these bytes are
+# summarised while checking; the other files with the index needles are deferred.
+STAGE1_NEEDLES = (b"folio",)
 
-    def __init__(self, cache_folder: str | None):
+
+class IndexWorker:
+    """One per worker process; reads the cache, never writes it (the main process does).
+
+    ``two_stage``: summarise only the files stage 1 needs (or whose summary the cache
+    holds) and mark the other files with the index needles ``summary_deferred``."""
+
+    def __init__(self, cache_folder: str | None, two_stage: bool = False):
+        self.two_stage = two_stage
         self.cache = None
         if cache_folder:
             try:
@@ -38,9 +47,11 @@ class IndexWorker:
             return FileResult(path, errors=[err])
         scan = ByteScan(raw)
         digest, cached = self.summary_for(scan)
-        build = summarise if digest is not None and cached is None else None
+        deferred = digest is not None and cached is None and self.two_stage and not scan.any(STAGE1_NEEDLES)
+        build = summarise if digest is not None and cached is None and not deferred else None
         fr = check_source(path, raw, rules, summarise=build, scan=scan, **kw)
-        fr.summary_key = digest
+        fr.summary_key = None if deferred else digest
+        fr.summary_deferred = deferred
         if cached is not None:
             fr.summary, fr.summary_cached = cached, True
         return fr

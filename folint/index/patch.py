@@ -89,7 +89,8 @@ def targeted_index(tree: str, names: set[str], config=None, *, cache: bool = Tru
     if db is not None and db.tree_indexed(tree):
         db.close()
         stats = BuildStats()
-        index = build_index([tree], config, jobs=jobs, cache=cache, cache_dir=cache_dir, stats=stats, names=names)
+        index = build_index([tree], config, jobs=jobs, cache=cache, cache_dir=cache_dir, stats=stats, names=names,
+                            whole_tree=True)
         errors.extend(stats.errors)
         return index
     files = None
@@ -103,7 +104,9 @@ def targeted_index(tree: str, names: set[str], config=None, *, cache: bool = Tru
     summaries = summarise_files(paths, db, config.max_file_size, errors)
     if db is not None:
         db.close()
-    return TreeIndex(summaries, complete=covers_whole_tree([tree], config.root), files=paths)
+    index = TreeIndex(summaries, complete=covers_whole_tree([tree], config.root), files=paths)
+    index.callers_seen = True  # every file of the tree naming them was read
+    return index
 
 
 def introduced_tree_findings(tree: str, images: dict[str, tuple[bytes | None, bytes | None]], rules, *,

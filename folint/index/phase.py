@@ -42,8 +42,9 @@ class TreePhase:
         self.targets = targets
         self.config = config
         self.cache = open_cache(cache, cache_dir, targets, errors) if self.rules else None
-        self.stats = {"hits": 0, "misses": 0, "files": 0, "seconds": 0.0}
+        self.stats = {"hits": 0, "misses": 0, "files": 0, "deferred": 0, "seconds": 0.0}
         self._new: dict[str, dict] = {}
+        self.deferred: list[str] = []  # files stage 1 left to the name search (folint.index.two_stage)
 
     @property
     def wanted(self) -> bool:
@@ -53,8 +54,17 @@ class TreePhase:
     def cache_folder(self) -> str | None:
         return str(self.cache.folder) if self.cache is not None else None
 
+    @property
+    def worker_args(self) -> tuple:
+        """``folint.index.collect.IndexWorker``'s arguments: the cache, two-stage on."""
+        return self.cache_folder, True
+
     def collect(self, fr) -> None:
         """Note one file's summary (called for every FileResult as it arrives)."""
+        if getattr(fr, "summary_deferred", False):
+            self.deferred.append(fr.path)
+            self.stats["deferred"] += 1
+            return
         key = getattr(fr, "summary_key", None)
         if key is None or fr.summary is None:
             return
@@ -67,29 +77,46 @@ class TreePhase:
 
     def finish(self, result, *, files: list[str] | None = None, simulate: bool = False, jobs: int = 1) -> None:
         """Store new summaries, build the index and add the tree rules' findings."""
+        from folint.facts.tree import root_for_targets
+        from folint.index.two_stage import SecondStage, candidates, outside_files
+
         started = time.perf_counter()
+        files = files if files is not None else sorted(result.summaries)
         if self.cache is not None:
             try:
                 self.cache.put_many(self._new)
             except CacheError as e:
                 result.errors.append(FileError(str(self.cache.path), str(e)))
+        whole = covers_whole_tree(self.targets, self.config.root)
+        top = None if whole else root_for_targets(self.targets)
+        outside = outside_files(str(top), self.targets, files, self.config) if top is not None else []
+        stage = SecondStage(self.cache, self.config.max_file_size, jobs, result.errors)
+        found = stage.run(candidates(result.summaries.values()), self.deferred, outside)
+        if self.cache is not None:
             self.cache.close()
-        index = TreeIndex(result.summaries, complete=covers_whole_tree(self.targets, self.config.root), files=files)
+        mine = set(files)
+        result.summaries.update({p: s for p, s in found.items() if p in mine})
+        index = TreeIndex({**result.summaries, **found}, complete=whole, files=files)
+        index.callers_seen = whole or top is not None
         index.discovery = (list(self.targets), list(self.config.exclude), self.config.root)
         result.index = index
-        result.findings.extend(run_tree_rules(self.rules, index, result.errors, simulate=simulate, jobs=jobs))
-        self.stats["seconds"] = round(time.perf_counter() - started, 3)
+        result.findings.extend(run_tree_rules(self.rules, index, result.errors, simulate=simulate, jobs=jobs,
+                                              only=mine if outside else None))
+        self.stats.update(stage.stats, tree_top=str(top) if top is not None else None,
+                          seconds=round(time.perf_counter() - started, 3))
         result.index_stats = dict(self.stats)
 
 
 def run_tree_rules(rules, index: TreeIndex, errors: list[FileError], *, simulate: bool = False,
                    focus: set[str] | None = None, sources: dict[str, bytes] | None = None,
-                   jobs: int = 1) -> list[Finding]:
+                   jobs: int = 1, only: set[str] | None = None) -> list[Finding]:
     """Each tree rule's findings; a rule bug becomes one error line, not a crash.
 
     ``focus``: paths a patch touched; rules may then also report at call sites there,
     and only findings in these paths are kept (before suppressions and simulation).
     ``sources``: in-memory text of files (a patch's images) to read suppressions from.
+    ``only``: keep the findings in these paths (a run over a folder whose index also
+    holds files of the rest of its tree).
     """
     from folint.index.suppress import suppress
 
@@ -104,6 +131,8 @@ def run_tree_rules(rules, index: TreeIndex, errors: list[FileError], *, simulate
                                               f"please report it"))
     if focus is not None:
         out = [f for f in out if f.path in focus]
+    if only is not None:
+        out = [f for f in out if f.path in only]
     out = suppress(out, sources or {})
     if simulate and out:
         from folint.index.verify import verify_tree_findings

@@ -165,6 +165,7 @@ class TreeSimPlan(NamedTuple):
     index: int = 0  # the page parameter
     param: str = ""
     own: str = ""  # how the callee uses it: "roundtrip", "unused" or "uses"
+    unseen_callers: bool = False  # callers outside the checked folders were not looked for
 
     @property
     def simulated_path(self) -> str:

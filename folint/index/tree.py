@@ -93,6 +93,9 @@ class TreeIndex:
     def __init__(self, summaries: dict[str, dict], *, complete: bool = False, files: list[str] | None = None):
         self.summaries = summaries
         self.complete = complete
+        # Whether every caller of a non-static function was looked for: the files are a
+        # whole tree, or its rest was searched for the names (folint.index.two_stage).
+        self.callers_seen = complete
         # Every file of the run, summarised or not (a fix re-reads those naming a function).
         self.files = files if files is not None else sorted(summaries)
         # How the files were found: (targets, exclude, root), to find them again at fix time.
@@ -130,7 +133,7 @@ class TreeIndex:
         from folint.index.summary import names_in
 
         view = TreeIndex.__new__(TreeIndex)
-        view.complete, view.discovery = self.complete, self.discovery
+        view.complete, view.discovery, view.callers_seen = self.complete, self.discovery, self.callers_seen
         known = set(self.files)
         view.files = self.files + sorted(p for p in changed if p not in known)
         view.summaries = dict(self.summaries)

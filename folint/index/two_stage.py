@@ -1,0 +1,162 @@
+"""The two-stage tree index of a run (``folint TREE``, ``folint DIR``): summarise few files.
+
+A FOL003 finding needs a caller that hands a function a folio's page, or a body that
+turns its page straight back into a folio; either way a file that mentions ``folio``.
+So a run does not summarise every file with ``page`` in it:
+
+1. *Stage 1*, in the workers while the file rules run: files that mention ``folio``
+   (or whose summary the cache holds) are summarised; the others are *deferred*.
+   The candidates are the functions some stage-1 caller hands a folio's page to and
+   the functions whose body only turns its page back into a folio.
+2. *Stage 2*, here: the other callers, prototypes, callback uses and exports of only
+   those candidates.  They can only be in files naming a candidate as a whole word, so
+   one byte search over the deferred files (``folint.index.targeted.files_naming``)
+   finds them, and only those are parsed.
+
+For the candidates' names the index is then the full index's (``tests/test_two_stage.py``);
+a name that is no candidate cannot be flagged, whatever the index holds about it.
+
+When the targets lie inside a kernel tree (its top found by ``folint.facts.tree``), stage
+2 also searches the rest of that tree, so a function in ``mm/`` is judged on all its
+callers (issue 10 part 3); the run reports only in its targets.  A file that was searched
+and names no candidate is remembered by its (path, size, mtime, inode) per candidate set,
+so a second run searches only what changed.  When the cache holds every file's summary,
+nothing is deferred and this is the full index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+
+from folint.finding import FileError
+from folint.index.cache import CacheError
+from folint.index.records import FolioPage, summary_calls, summary_defs
+
+
+def candidates(summaries: Iterable[dict]) -> set[str]:
+    """The functions a tree rule can flag given these summaries (see the module docstring)."""
+    out: set[str] = set()
+    for s in summaries:
+        if not s:
+            continue
+        for c in summary_calls(s):
+            if any(isinstance(a, FolioPage) for a in c.args):
+                out.add(c.callee)
+        for d in summary_defs(s):
+            if d.uses and any(u.roundtrip for u in d.uses.values()):
+                out.add(d.name)
+    return out
+
+
+def _stat_key(path: str) -> tuple | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_ino
+
+
+def _clean_key(names: set[str]) -> str:
+    h = hashlib.blake2b(digest_size=12)
+    for n in sorted(names):
+        h.update(n.encode() + b"\0")
+    return "stage2-clean-" + h.hexdigest()
+
+
+def outside_files(top: str, targets: list[str], run_files: list[str], config) -> list[str]:
+    """The files of the kernel tree at ``top`` that the run did not check, spelled
+    relative to the current folder when they are under it."""
+    from folint.discovery import discover
+
+    mine = {os.path.realpath(p) for p in run_files}
+    found = discover([top], config.exclude, config.root)
+    out = []
+    for p in found.files:
+        if os.path.realpath(p) in mine:
+            continue
+        rel = os.path.relpath(p)
+        out.append(p if rel.startswith("..") else rel)
+    return out
+
+
+class SecondStage:
+    """Stage 2 of one run: search, summarise and remember."""
+
+    def __init__(self, cache, max_size: int, jobs: int, errors: list[FileError]):
+        self.cache = cache
+        self.max_size = max_size
+        self.jobs = jobs
+        self.errors = errors
+        self.stats = {"candidates": 0, "searched": 0, "named": 0, "parsed": 0}
+
+    def run(self, names: set[str], deferred: list[str], outside: list[str]) -> dict[str, dict]:
+        """path -> summary of each file among ``deferred`` and ``outside`` that names
+        one of ``names`` (from the cache when it holds it)."""
+        from folint.index.summary import names_in
+        from folint.index.targeted import files_naming
+
+        self.stats["candidates"] = len(names)
+        if not names:
+            return {}
+        key = _clean_key(names)
+        clean = self.cache.searched_clean(key) if self.cache is not None else set()
+        known = self.cache.known_hashes() if self.cache is not None and outside else {}
+        cwd = os.getcwd()
+        out: dict[str, dict] = {}
+        todo, stat_of = [], {}
+        for path in (*deferred, *outside):
+            full = os.path.join(cwd, path)
+            skey = _stat_key(path)
+            if skey is not None and (full, *skey) in clean:
+                continue
+            stat_of[path] = skey
+            seen = known.get(full)
+            if seen is not None and skey is not None and seen[:3] == skey and self.cache is not None:
+                cached = self.cache.get(seen[3])
+                if cached is not None:  # summarised on an earlier run
+                    if names & names_in(cached):
+                        out[path] = cached
+                    continue
+            todo.append(path)
+        self.stats["searched"] = len(todo)
+        named = files_naming(names, todo, jobs=self.jobs, max_size=self.max_size)
+        self.stats["named"] = len(named)
+        out.update(self._summarise(named))
+        if self.cache is not None:
+            hit = set(named)
+            clean |= {(os.path.join(cwd, p), *stat_of[p]) for p in todo if p not in hit and stat_of.get(p)}
+            try:
+                self.cache.put_searched_clean(key, clean)
+            except CacheError as e:  # the cache is an optimisation: say so, go on
+                self.errors.append(FileError(str(self.cache.path), str(e)))
+        return out
+
+    def _summarise(self, paths: list[str]) -> dict[str, dict]:
+        """Summaries of ``paths``, in worker processes; new ones (and their stat keys) cached."""
+        from folint.index.build import PARALLEL_MIN_FILES, _init, _summarise_path
+        from folint.pool import parallel_map
+
+        folder = str(self.cache.folder) if self.cache is not None else None
+        out, new, hashes = {}, {}, []
+        cwd = os.getcwd()
+        for path, skey, digest, summary, err, parsed in parallel_map(
+                _summarise_path, paths, jobs=self.jobs, initializer=_init, initargs=(folder, self.max_size),
+                ordered=False, chunksize=8, serial_below=PARALLEL_MIN_FILES // 4):
+            self.stats["parsed"] += parsed
+            if err is not None:
+                self.errors.append(err)
+                continue
+            hashes.append((os.path.join(cwd, path), *skey, digest))
+            if summary is not None:
+                out[path] = summary
+                if parsed:
+                    new[digest] = summary
+        if self.cache is not None:
+            try:
+                self.cache.put_many(new)
+                self.cache.put_hashes(hashes)
+            except CacheError as e:
+                self.errors.append(FileError(str(self.cache.path), str(e)))
+        return out
