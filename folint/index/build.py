@@ -16,10 +16,9 @@ from folint.checker import read_source
 from folint.config import Config
 from folint.discovery import discover
 from folint.finding import FileError
-from folint.index.cache import NO_SUMMARY, CacheError, SummaryCache, content_hash
+from folint.index.cache import NO_SUMMARY, CacheError, SummaryCache, content_hash, open_cache
 from folint.index.collect import wants_summary
 from folint.prefilter import ByteScan
-from folint.index.phase import open_cache
 from folint.index.summary import names_in, summarise
 from folint.pool import parallel_map
 from folint.index.tree import TreeIndex, covers_whole_tree

@@ -29,6 +29,8 @@ from pathlib import Path
 
 import platformdirs
 
+from folint.finding import FileError
+
 SCHEMA = 3  # 3: call arguments and entries read through folint.index.records
 DB_NAME = f"index-v{SCHEMA}.sqlite3"
 NO_SUMMARY = "-"  # a file without the index needles: nothing to summarise
@@ -279,3 +281,25 @@ class SummaryCache:
 
     def count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM summaries WHERE fp = ?", (self.fp,)).fetchone()[0]
+
+
+def open_cache(enabled: bool, folder: str | None, targets: list[str], errors: list[FileError]) -> SummaryCache | None:
+    """The cache to use, or None (turned off, unusable, or it would land in the checked tree)."""
+    if not enabled:
+        return None
+    if folder is None:
+        where = default_cache_dir()
+        for t in targets:
+            if Path(t).is_dir() and inside(where, Path(t)):
+                errors.append(FileError(str(where), "tree index cache not used: it would be inside the checked "
+                                                    "tree; pass --cache-dir DIR to put it elsewhere"))
+                return None
+        folder = str(where)
+    try:
+        cache = SummaryCache(folder)
+        if cache.note:
+            errors.append(FileError(str(cache.path), cache.note))
+        return cache
+    except CacheError as e:
+        errors.append(FileError(folder, str(e)))
+        return None

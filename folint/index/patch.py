@@ -80,7 +80,7 @@ def targeted_index(tree: str, names: set[str], config=None, *, cache: bool = Tru
     (``folint.index.targeted``) and summarised alone."""
     from folint.config import Config
     from folint.index.build import BuildStats, build_index
-    from folint.index.phase import open_cache
+    from folint.index.cache import open_cache
     from folint.index.targeted import files_naming, summarise_files
     from folint.index.tree import covers_whole_tree
 

@@ -5,33 +5,10 @@ whose scope is "tree" over it."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 from folint.finding import FileError, Finding
-from folint.index.cache import CacheError, SummaryCache, default_cache_dir, inside
+from folint.index.cache import CacheError, open_cache  # noqa: F401  (open_cache: was defined here)
 from folint.index.tree import TreeIndex, covers_whole_tree
-
-
-def open_cache(enabled: bool, folder: str | None, targets: list[str], errors: list[FileError]) -> SummaryCache | None:
-    """The cache to use, or None (turned off, unusable, or it would land in the checked tree)."""
-    if not enabled:
-        return None
-    if folder is None:
-        where = default_cache_dir()
-        for t in targets:
-            if Path(t).is_dir() and inside(where, Path(t)):
-                errors.append(FileError(str(where), "tree index cache not used: it would be inside the checked "
-                                                    "tree; pass --cache-dir DIR to put it elsewhere"))
-                return None
-        folder = str(where)
-    try:
-        cache = SummaryCache(folder)
-        if cache.note:
-            errors.append(FileError(str(cache.path), cache.note))
-        return cache
-    except CacheError as e:
-        errors.append(FileError(folder, str(e)))
-        return None
 
 
 class TreePhase:
