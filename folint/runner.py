@@ -17,7 +17,7 @@ from folint.config import Config
 from folint.discovery import discover
 from folint.finding import FileError, Finding
 from folint.index.cache import default_cache_dir, inside
-from folint.index.collect import IndexWorker, wants_summary
+from folint.index.collect import IndexWorker, is_deferred, wants_summary
 from folint.index.phase import TreePhase
 from folint.index.summary import NEEDLES as SUMMARY_NEEDLES
 from folint.pool import job_count, parallel_map
@@ -189,7 +189,7 @@ def _cached(files: list[str], cache: ResultCache, tree: TreePhase, todo: list[st
     for path, fr in cache.lookup(files):
         if fr is None:
             todo.append(path)
-        elif fr.summary_key is None:
+        elif fr.summary_key is None or is_deferred(fr.summary_key):  # deferred: the tree phase searches it
             yield fr
         else:
             waiting.append(fr)

@@ -163,3 +163,15 @@ def test_the_byte_search_without_grep_finds_the_same_files(tmp_path, monkeypatch
     monkeypatch.setattr(targeted, "_gnu_grep", lambda: None)
     by_python = files_naming(["put_page", "nothing"], files, jobs=1)
     assert with_grep == by_python == [p for p in files if not p.endswith("b.c")]
+
+
+def test_a_warm_run_searches_and_parses_nothing_again_and_finds_the_same(tmp_path):
+    from folint.runner import RunOptions, run
+
+    root = str(FIXTURES)
+    runs = [run([root], Config(), RunOptions(select=["FOL003"], jobs=1, cache=True, cache_dir=str(tmp_path)))
+            for _ in range(2)]
+    cold, warm = runs
+    assert cold.index_stats["named"] > 0 and cold.index_stats["parsed"] > 0
+    assert (warm.index_stats["searched"], warm.index_stats["parsed"]) == (0, 0)
+    assert _verdicts(warm.findings) == _verdicts(cold.findings)

@@ -16,13 +16,20 @@ def wants_summary(scan: ByteScan) -> bool:
 # Stage 1 of the two-stage index (folint.index.two_stage): only files with these bytes are
 # summarised while checking; the other files with the index needles are deferred.
 STAGE1_NEEDLES = (b"folio",)
+# A deferred file's FileResult.summary_key: the prefix, then its content hash.  Kept in
+# the key so a result stored by the per-file results cache (folint.results) stays deferred.
+DEFERRED = "deferred:"
+
+
+def is_deferred(summary_key: str | None) -> bool:
+    return summary_key is not None and summary_key.startswith(DEFERRED)
 
 
 class IndexWorker:
     """One per worker process; reads the cache, never writes it (the main process does).
 
     ``two_stage``: summarise only the files stage 1 needs (or whose summary the cache
-    holds) and mark the other files with the index needles ``summary_deferred``."""
+    holds); the other files with the index needles get a ``DEFERRED`` summary key."""
 
     def __init__(self, cache_folder: str | None, two_stage: bool = False):
         self.two_stage = two_stage
@@ -50,8 +57,7 @@ class IndexWorker:
         deferred = digest is not None and cached is None and self.two_stage and not scan.any(STAGE1_NEEDLES)
         build = summarise if digest is not None and cached is None and not deferred else None
         fr = check_source(path, raw, rules, summarise=build, scan=scan, **kw)
-        fr.summary_key = None if deferred else digest
-        fr.summary_deferred = deferred
+        fr.summary_key = DEFERRED + digest if deferred else digest
         if cached is not None:
             fr.summary, fr.summary_cached = cached, True
         return fr

@@ -7,7 +7,8 @@ from __future__ import annotations
 import time
 
 from folint.finding import FileError, Finding
-from folint.index.cache import CacheError, open_cache  # noqa: F401  (open_cache: was defined here)
+from folint.index.cache import CacheError, open_cache
+from folint.index.collect import is_deferred  # noqa: F401  (open_cache: was defined here)
 from folint.index.tree import TreeIndex, covers_whole_tree
 
 
@@ -38,7 +39,7 @@ class TreePhase:
 
     def collect(self, fr) -> None:
         """Note one file's summary (called for every FileResult as it arrives)."""
-        if getattr(fr, "summary_deferred", False):
+        if is_deferred(getattr(fr, "summary_key", None)):
             self.deferred.append(fr.path)
             self.stats["deferred"] += 1
             return

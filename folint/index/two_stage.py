@@ -102,7 +102,7 @@ class SecondStage:
             return {}
         key = _clean_key(names)
         clean = self.cache.searched_clean(key) if self.cache is not None else set()
-        known = self.cache.known_hashes() if self.cache is not None and outside else {}
+        known = self.cache.known_hashes() if self.cache is not None else {}
         cwd = os.getcwd()
         out: dict[str, dict] = {}
         todo, stat_of = [], {}
