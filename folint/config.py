@@ -4,6 +4,8 @@
     ignore = ["FOL005"]
     exclude = ["drivers/staging/**", "*_test.c"]   # globs, relative to the file's folder
     max-file-size = 4194304           # bytes; larger files are skipped with an error line
+    file-time-budget = 60             # CPU seconds a file may take (0: no limit); then one error line
+    file-memory-budget = 1024         # MiB a file may take, estimated from its size (0: no limit)
 
     [rules.FOL003]
     threshold = 1.0                   # per-rule options
@@ -22,7 +24,10 @@ except ModuleNotFoundError:  # Python 3.10
 
 CONFIG_NAME = ".folint.toml"
 DEFAULT_MAX_FILE_SIZE = 4 * 1024 * 1024
-_KNOWN_KEYS = {"select", "ignore", "exclude", "max-file-size", "rules", "hook", "page-api"}
+_KNOWN_KEYS = {"select", "ignore", "exclude", "max-file-size", "file-time-budget", "file-memory-budget",
+               "rules", "hook", "page-api"}
+DEFAULT_TIME_BUDGET = 60.0  # folint.guard.Budget: CPU seconds a file
+DEFAULT_MEMORY_BUDGET = 1024  # MiB a file
 
 
 class ConfigError(Exception):
@@ -35,6 +40,8 @@ class Config:
     ignore: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    file_time_budget: float = DEFAULT_TIME_BUDGET
+    file_memory_budget: int = DEFAULT_MEMORY_BUDGET
     rule_options: dict[str, dict] = field(default_factory=dict)
     hook: dict = field(default_factory=dict)
     page_api: list[dict] = field(default_factory=list)
@@ -82,6 +89,12 @@ def load_config(path: Path) -> Config:
     size = data.get("max-file-size", DEFAULT_MAX_FILE_SIZE)
     if not isinstance(size, int) or size <= 0:
         raise ConfigError(f"{path}: 'max-file-size' must be a positive number of bytes")
+    seconds = data.get("file-time-budget", DEFAULT_TIME_BUDGET)
+    mebibytes = data.get("file-memory-budget", DEFAULT_MEMORY_BUDGET)
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+        raise ConfigError(f"{path}: 'file-time-budget' must be a number of CPU seconds (0: no limit)")
+    if isinstance(mebibytes, bool) or not isinstance(mebibytes, int) or mebibytes < 0:
+        raise ConfigError(f"{path}: 'file-memory-budget' must be a whole number of MiB (0: no limit)")
     hook = data.get("hook", {})
     page_api = data.get("page-api", [])
     if not isinstance(hook, dict) or not isinstance(page_api, list):
@@ -91,6 +104,8 @@ def load_config(path: Path) -> Config:
         ignore=_str_list(data, "ignore", path),
         exclude=_str_list(data, "exclude", path),
         max_file_size=size,
+        file_time_budget=float(seconds),
+        file_memory_budget=mebibytes,
         rule_options={k.upper(): v for k, v in rules.items()},
         hook=hook,
         page_api=page_api,

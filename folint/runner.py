@@ -16,6 +16,7 @@ from folint.checker import FileResult, check_path, skip_needle_free_oversize
 from folint.config import Config
 from folint.discovery import discover
 from folint.finding import FileError, Finding
+from folint.guard import Budget, within_budget
 from folint.index.cache import default_cache_dir, inside
 from folint.index.collect import IndexWorker, is_deferred, wants_summary
 from folint.index.phase import TreePhase
@@ -78,20 +79,30 @@ def _init_worker(config: Config, options: RunOptions, index: tuple | None = None
     die_with_parent()
     _worker["rules"] = build_rules(config, options.select, options.ignore, facts=options.facts)
     _worker["max_size"] = config.max_file_size
+    _worker["budget"] = Budget.of(config)
     _worker["simulate"] = options.simulate
     _worker["index"] = IndexWorker(*index) if index is not None else None
 
 
 def _check(path: str) -> FileResult:
+    """One file within its time and memory budgets (folint.guard): over either, one error line."""
     key = stat_key(path)  # before reading: a change after it makes the stored stat stale, never the result
-    if _worker.get("index") is not None:
-        fr = _worker["index"].check_path(path, _worker["rules"], _worker["max_size"], simulate=_worker["simulate"])
-        fr = skip_needle_free_oversize(fr, _worker["rules"], _worker["max_size"], also=wants_summary,
-                                       also_needles=SUMMARY_NEEDLES)
-    else:
-        fr = check_path(path, _worker["rules"], _worker["max_size"], simulate=_worker["simulate"])
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        size = 0  # the read says why it cannot be read
+    fr = within_budget(_worker["budget"], size, _check_file, path,
+                       over=lambda why: FileResult(path, errors=[FileError(path, why)]))
     fr.stat_key = key
     return fr
+
+
+def _check_file(path: str) -> FileResult:
+    if _worker.get("index") is not None:
+        fr = _worker["index"].check_path(path, _worker["rules"], _worker["max_size"], simulate=_worker["simulate"])
+        return skip_needle_free_oversize(fr, _worker["rules"], _worker["max_size"], also=wants_summary,
+                                         also_needles=SUMMARY_NEEDLES)
+    return check_path(path, _worker["rules"], _worker["max_size"], simulate=_worker["simulate"])
 
 
 def _chunksize(files: int, jobs: int) -> int:

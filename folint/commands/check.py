@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import time
@@ -50,8 +51,9 @@ def scan(args) -> runner.RunResult:
 
 def scan_stdin(args) -> tuple[runner.RunResult, dict]:
     """Check the C on stdin as one file named ``--stdin-filename``; returns (result, sources)."""
-    from folint.checker import BINARY_SNIFF, check_source
+    from folint.checker import BINARY_SNIFF, FileResult, check_source
     from folint.finding import FileError
+    from folint.guard import Budget, within_budget
     from folint.selection import build_rules
 
     name = args.stdin_filename or "<stdin>"
@@ -69,7 +71,10 @@ def scan_stdin(args) -> tuple[runner.RunResult, dict]:
     elif b"\0" in raw[:BINARY_SNIFF]:  # like a file; a NUL further on is one error line (check_source)
         result.errors.append(FileError(name, "skipped: binary input (NUL bytes), not C source"))
     else:
-        got = check_source(name, raw, build_rules(config, args.select, args.ignore), simulate=args.simulate)
+        one = functools.partial(check_source, name, raw, build_rules(config, args.select, args.ignore),
+                                simulate=args.simulate)
+        got = within_budget(Budget.of(config), len(raw), one,
+                            over=lambda why: FileResult(name, errors=[FileError(name, why)]))
         result.findings, result.errors, result.parsed = got.findings, got.errors, int(got.parsed)
         runner._drop_refuted(result, args.show_refuted)
     result.finish(started)

@@ -18,6 +18,7 @@ findings.  folint's own options, all spelled so no compiler flag clashes with th
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from dataclasses import dataclass, field
@@ -129,7 +130,9 @@ def build_config(args: KbuildArgs) -> tuple[BuildConfig, list[str]]:
 
 def check(args: KbuildArgs):
     """The findings for each file, checked under the build's configuration."""
-    from folint.checker import check_path
+    from folint.checker import FileResult, check_path
+    from folint.finding import FileError
+    from folint.guard import Budget, within_budget
     from folint.selection import build_rules
 
     if not args.files:
@@ -137,10 +140,17 @@ def check(args: KbuildArgs):
     config, _ = build_config(args)
     settings = config_for(args.files, args.config)
     rules = build_rules(settings, args.select, args.ignore)
+    budget = Budget.of(settings)
     results = []
     with use(config):
         for path in args.files:
-            results.append(check_path(path, rules, settings.max_file_size, simulate=args.simulate))
+            try:
+                size = os.stat(path).st_size
+            except OSError:
+                size = 0  # the read says why
+            one = functools.partial(check_path, path, rules, settings.max_file_size, simulate=args.simulate)
+            results.append(within_budget(budget, size, one,
+                                         over=lambda why, p=path: FileResult(p, errors=[FileError(p, why)])))
     return results
 
 

@@ -19,6 +19,7 @@ from folint.checker import check_source
 from folint.config import DEFAULT_MAX_FILE_SIZE
 from folint.discovery import SOURCE_SUFFIXES
 from folint.finding import FileError, Finding
+from folint.guard import Budget, within_budget
 from folint.patch import fragments
 from folint.patch.apply import HunkFailed, apply_hunks, reversed_hunks
 from folint.patch.compare import in_touched, unmatched
@@ -242,7 +243,9 @@ class SeriesChecker:
             self._error(patch, change.line, f"{change.path}: {len(post)} bytes after the patch is more than the "
                                             f"{self.settings.max_size}-byte limit (max-file-size); not checked")
             return
-        got = introduced(change.path, pre, post, added, gaps, self.settings)
+        budget = Budget.of(self.settings.config) if self.settings.config is not None else Budget()
+        got = within_budget(budget, len(post), introduced, change.path, pre, post, added, gaps, self.settings,
+                            over=lambda why: _Introduced(errors=[FileError(change.path, why)]))
         self._report(patch, change.path, post.decode("utf-8", "replace"), got)
         self._images[change.new_path] = (pre if change.old_path else None, post, added, gaps)
 
