@@ -9,6 +9,7 @@ the patch touches, are reported with the patch that introduced them.
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import os
 import re
 import time
@@ -70,21 +71,51 @@ class _Introduced:
     refuted: int = 0
 
 
+class LastChecked:
+    """The findings of the last text checked of each file in a series, by content digest.
+
+    Patch k+1 of a series usually starts from the text patch k left: its before-text
+    is then not checked again (the series costs one check a patch, not two).  Only
+    the newest text of each path is kept, so memory does not grow with the series."""
+
+    def __init__(self):
+        self._last: dict[str, tuple[bytes, list[Finding]]] = {}
+
+    def findings(self, path: str, text: bytes) -> list[Finding] | None:
+        got = self._last.get(path)
+        return got[1] if got is not None and got[0] == _digest(text) else None
+
+    def remember(self, path: str, text: bytes, findings: list[Finding]) -> None:
+        # keys only are read back (rule, function, statement): later changes to a
+        # reported finding's patch or path do not matter
+        self._last[path] = (_digest(text), list(findings))
+
+
+def _digest(text: bytes) -> bytes:
+    return hashlib.blake2b(text, digest_size=16).digest()
+
+
 def introduced(path: str, pre: bytes, post: bytes, added: set[int], gaps: set[int],
-               settings: Settings) -> _Introduced:
+               settings: Settings, last: LastChecked | None = None) -> _Introduced:
     """Findings in ``post`` that ``pre`` does not have, in the functions the change
-    touches.  Cheap first: the before-text and the function extents are only
-    parsed when the after-text has findings (most changed files have none)."""
+    touches.  Cheap first: the before-text is only checked when the after-text has
+    findings in a touched function (most changed files have none), and not at all
+    when ``last`` holds the findings of that very text (the previous patch's)."""
     out = _Introduced()
+    before = last.findings(path, pre) if last is not None and pre else None  # before remember() replaces it
     after = check_source(path, post, settings.rules, simulate=settings.simulate)
+    if last is not None:
+        last.remember(path, post, after.findings)
     out.errors = after.errors
     out.parsed = after.parsed
     if not after.findings or not (added or gaps):
         return out
-    before = check_source(path, pre, settings.rules).findings if pre else []
-    candidates = unmatched(before, after.findings, added)
-    if candidates:
-        candidates = in_touched(candidates, touched_functions(SourceFile(path, post), added, gaps), added)
+    touched = touched_functions(SourceFile(path, post), added, gaps)
+    if not in_touched(after.findings, touched, added):  # what is left below is a subset of these
+        return out
+    if before is None:
+        before = check_source(path, pre, settings.rules).findings if pre else []
+    candidates = in_touched(unmatched(before, after.findings, added), touched, added)
     out.refuted = sum(f.verdict == Verdict.REFUTED for f in candidates)
     out.findings = candidates if settings.show_refuted else [f for f in candidates if f.verdict != Verdict.REFUTED]
     return out
@@ -94,6 +125,13 @@ class SeriesChecker:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.outcome = Outcome(RunResult())
+        self._last = LastChecked()
+        # patches are numbered in the order checked: a patch's change -> the first patch making it
+        self._count = 0
+        self._seen: dict[tuple, int] = {}
+        self._labels: dict[int, str] = {}
+        self._reported: dict[int, set[tuple]] = {}  # patch number -> (path, finding key) it reported
+        self._duplicate_of: int | None = None  # the patch being checked repeats this one
         # this patch's checked files: path -> (pre, post, added, gaps), for the tree rules
         self._images: dict[str, tuple[bytes | None, bytes, set[int], set[int]]] = {}
 
@@ -146,6 +184,10 @@ class SeriesChecker:
         res.parsed += got.parsed
         res.errors.extend(FileError(display(e.path), display(e.message)) for e in got.errors)
         res.refuted += got.refuted
+        if self._duplicate_of is not None:  # a duplicated patch: its findings were reported with the first
+            done = self._reported.get(self._duplicate_of, set())
+            got.findings = [f for f in got.findings if (path, f.key) not in done]
+        self._reported.setdefault(self._count, set()).update((path, f.key) for f in got.findings)
         path = display(path)
         for f in got.findings:
             f.patch = display(patch.label)
@@ -164,6 +206,10 @@ class SeriesChecker:
             return
         if self._refused(patch):
             return
+        self._count += 1
+        first = self._seen.setdefault(_fingerprint(patch), self._count) if patch.files else self._count
+        self._duplicate_of = first if first != self._count else None  # until it applies (_apply)
+        self._labels[self._count] = patch.label
         self._images = {}
         for change in patch.files:
             if self._skip_note(patch, change):
@@ -180,6 +226,10 @@ class SeriesChecker:
                                                 f"{e.strerror or e}; the file is not checked")
         if tree is not None and self._images and self.settings.tree_rules:
             self._tree_rules(patch, tree)
+        if self._duplicate_of is not None:
+            label = self._labels[self._duplicate_of]
+            self._note(patch, None, f"the same change as {label} (a duplicate, already applied): its findings "
+                                    f"are reported once, with {label}")
 
     def _tree_rules(self, patch: Patch, tree: Tree) -> None:
         """Tree-wide rules on the patch's files, laid over the index of the tree."""
@@ -245,7 +295,7 @@ class SeriesChecker:
             return
         budget = Budget.of(self.settings.config) if self.settings.config is not None else Budget()
         got = within_budget(budget, len(post), introduced, change.path, pre, post, added, gaps, self.settings,
-                            over=lambda why: _Introduced(errors=[FileError(change.path, why)]))
+                            self._last, over=lambda why: _Introduced(errors=[FileError(change.path, why)]))
         self._report(patch, change.path, post.decode("utf-8", "replace"), got)
         self._images[change.new_path] = (pre if change.old_path else None, post, added, gaps)
 
@@ -254,6 +304,7 @@ class SeriesChecker:
         text = decode(pre)
         try:
             done = apply_hunks(text, change.hunks)
+            self._duplicate_of = None  # the same change as an earlier patch, but made again (after a revert)
             return pre, encode(done.text), done.added, done.gaps
         except HunkFailed as failed:
             try:  # already in the tree?  Then the tree is the post-image.
@@ -293,6 +344,13 @@ class SeriesChecker:
             e.message = _LINE_WORD.sub(lambda m: _file_lines(m, new.file_line), e.message)
         self._report(patch, change.path, _sparse_text(change), got)
         self.outcome.result.partial = PARTIAL
+
+
+def _fingerprint(patch: Patch) -> tuple:
+    """What a patch changes, without where: its files' paths and hunk lines (not the line
+    numbers, which a resent or rebased copy may shift)."""
+    return tuple((c.old_path, c.new_path, c.new_mode, c.binary,
+                  tuple(tuple((ln.kind, ln.text) for ln in h.lines) for h in c.hunks)) for c in patch.files)
 
 
 _LINE_WORD = re.compile(r"\b(lines?) (\d+)(?:-(\d+))?")

@@ -1,0 +1,79 @@
+"""Issue 14, part 12: a long series costs one check a patch (the before-text of a patch
+is the text the previous one left, whose findings are kept), and a duplicated patch is
+one note with its finding reported once."""
+
+import folint.patch.series as series
+from folint.cli import main
+
+LOOP = ("int demo_save_{k}(struct folio *folio)\n{{\n\tlong i, nr = folio_nr_pages(folio);\n\n"
+        "\tfor (i = 0; i < nr; i++)\n\t\treturn demo_save_tags(folio_page(folio, i), {v});\n\treturn 0;\n}}\n\n")
+FUNCS = 6
+
+
+def _series(tmp_path, n: int, duplicate: int | None = None) -> str:
+    """``n`` patches, each changing the return of one function (so each introduces a
+    finding); ``duplicate``: the number of a patch sent twice (right after itself)."""
+    vals = [100 * k for k in range(FUNCS)]  # no two functions alike: a hunk applies at one place only
+    (tmp_path / "tree").mkdir()
+    (tmp_path / "tree" / "s.c").write_text("".join(LOOP.format(k=k, v=vals[k]) for k in range(FUNCS)))
+    mails = []
+    for p in range(n):
+        k = p % FUNCS
+        old = f"\t\treturn demo_save_tags(folio_page(folio, i), {vals[k]});\n"
+        vals[k] += 1
+        new = old.replace(f"i), {vals[k] - 1})", f"i), {vals[k]})")
+        mail = (f"From {p:040x} Mon Sep 17 00:00:00 2001\nFrom: T <t@example.org>\nSubject: [PATCH] demo {p + 1}\n\n"
+                f"---\ndiff --git a/s.c b/s.c\n--- a/s.c\n+++ b/s.c\n@@ -{k * 9 + 6},1 +{k * 9 + 6},1 @@\n-{old}+{new}\n")
+        mails.append(mail)
+        if p + 1 == duplicate:
+            mails.append(mail)
+    (tmp_path / "series.mbox").write_text("".join(mails))
+    return str(tmp_path / "series.mbox")
+
+
+def _counting_checks(monkeypatch) -> list:
+    calls = []
+    real = series.check_source
+
+    def counting(path, raw, *a, **k):
+        calls.append(raw)
+        return real(path, raw, *a, **k)
+    monkeypatch.setattr(series, "check_source", counting)
+    return calls
+
+
+def test_each_patch_is_checked_once_and_every_finding_is_still_reported(tmp_path, monkeypatch, capsys):
+    mbox = _series(tmp_path, 12)
+    calls = _counting_checks(monkeypatch)
+    assert main(["check-patch", "--no-simulate", "--no-cache", "--tree", str(tmp_path / "tree"), mbox]) == 1
+    out = capsys.readouterr().out
+    assert out.count("[FOL001]") == 12 and "12 findings" in out
+    # one check a patch, and one of the tree's text before the first patch (was: two a patch)
+    assert len(calls) == 12 + 1
+
+
+def test_a_duplicated_patch_is_one_note_and_its_finding_is_reported_once(tmp_path, capsys):
+    mbox = _series(tmp_path, 3, duplicate=2)
+    assert main(["check-patch", "--no-simulate", "--no-cache", "--tree", str(tmp_path / "tree"), mbox]) == 1
+    out, err = capsys.readouterr()
+    assert out.count("[FOL001]") == 3 and out.count("demo_save_tags(folio_page(folio, i), 101)") == 1
+    notes = [ln for ln in err.splitlines() if "duplicate" in ln]
+    assert len(notes) == 1 and "0003/0004 demo 2: the same change as 0002/0004 demo 2" in notes[0], err
+
+
+def test_a_patch_that_puts_back_what_an_earlier_one_took_out_is_still_reported(tmp_path, capsys):
+    """Not a duplicate: the same key reported for another patch does not hide it."""
+    (tmp_path / "tree").mkdir()
+    (tmp_path / "tree" / "a.c").write_text("int x;\n")
+    body = LOOP.format(k=0, v=0).rstrip("\n").split("\n")
+    add = "".join("+" + ln + "\n" for ln in body)
+    rm = "".join("-" + ln + "\n" for ln in body)
+    mk = lambda n, hunk: (f"From {n:040x} Mon Sep 17 00:00:00 2001\nFrom: T <t@example.org>\nSubject: [PATCH] p{n}\n\n"
+                          f"---\ndiff --git a/a.c b/a.c\n--- a/a.c\n+++ b/a.c\n{hunk}\n")
+    add_hunk = f"@@ -1,1 +1,{len(body) + 1} @@\n int x;\n{add}"
+    rm_hunk = f"@@ -1,{len(body) + 1} +1,1 @@\n int x;\n{rm}"
+    (tmp_path / "s.mbox").write_text(mk(1, add_hunk) + mk(2, rm_hunk) + mk(3, add_hunk))
+    main(["check-patch", "--no-simulate", "--no-cache", "--tree", str(tmp_path / "tree"), str(tmp_path / "s.mbox")])
+    out, err = capsys.readouterr()
+    assert out.count("[FOL001]") == 2 and "introduced by: 0001/0003 p1" in out and "introduced by: 0003/0003 p3" in out
+    assert "duplicate" not in err  # patch 3 makes the change patch 1 made, but applies: not a duplicate
