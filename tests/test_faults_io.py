@@ -175,3 +175,16 @@ def test_output_onto_a_device_writes_to_it_and_never_replaces_it(tmp_path, monke
     assert main(["--no-cache", "--no-simulate", "-o", os.devnull, "a.c"]) == 1
     import stat
     assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+
+
+def test_a_fifo_where_a_hook_or_an_included_header_should_be_does_not_hang(tmp_path):
+    """install-hook reads an existing hook, kbuild its -include'd headers: through
+    folint.reading, so a FIFO there is "not ours" / "not read", never a hang."""
+    import os
+
+    from folint.commands.hook import is_ours
+    from folint.commands.kbuild import _read
+
+    os.mkfifo(tmp_path / "fifo")
+    assert is_ours(str(tmp_path / "fifo")) is False
+    assert _read(str(tmp_path / "fifo")) is None

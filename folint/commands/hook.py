@@ -65,11 +65,17 @@ def configure(p, name):
     p.set_defaults(_hook=name)
 
 
+HOOK_READ_LIMIT = 1 << 20  # a hook bigger than this is not ours
+
+
 def is_ours(path: str) -> bool:
+    """Is the hook at ``path`` ours?  Read through folint.reading: a FIFO or a device there
+    is not ours, and cannot hang install-hook."""
+    from folint.reading import ReadError, read_regular
+
     try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            return MARKER in fh.read(4096)
-    except OSError:
+        return MARKER in read_regular(path, HOOK_READ_LIMIT)[:4096].decode("utf-8", "replace")
+    except (ReadError, OSError):
         return False
 
 

@@ -92,10 +92,13 @@ def _take(out: KbuildArgs, option: str, value: str) -> None:
 
 
 def _read(path: str) -> str | None:
+    """An -include'd header (kconfig.h, autoconf.h), through folint.reading: a regular
+    file of at most 4 MB, never blocking; None when it is not one."""
+    from folint.reading import read_regular
+
     try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            return fh.read(4 << 20)
-    except OSError:
+        return read_regular(path, 4 << 20).decode("utf-8", "replace")
+    except OSError:  # ReadError is one
         return None
 
 
