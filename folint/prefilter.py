@@ -57,7 +57,9 @@ def has_page_loop_tokens(scan: ByteScan) -> bool:
 
 def wanted_rules(scan: ByteScan, rules: list[Rule]) -> list[Rule]:
     """The rules this file can trigger: a rule that ``uses_page_loops`` needs the
-    page-loop tokens; a rule with ``needles`` needs one of them too."""
+    page-loop tokens; a rule with a ``gate`` needs one of its strings; a rule with
+    ``needles`` needs one of them too."""
     return [rule for rule in rules
             if (not rule.uses_page_loops or has_page_loop_tokens(scan))
+            and (not rule.gate or scan.any(rule.gate))
             and (not rule.needles or scan.any(rule.needles))]

@@ -38,6 +38,10 @@ class Rule:
     summary: ClassVar[str]
     # A file is parsed for this rule only if it contains one of these byte strings.
     needles: ClassVar[tuple[bytes, ...]] = ()
+    # ... and one of these, asked first: short strings that any file the rule can fire on
+    # contains (b"folio" for a rule about a folio variable), which other rules ask for
+    # anyway, so most files are let go after one cached search instead of one per needle.
+    gate: ClassVar[tuple[bytes, ...]] = ()
     # True if the rule looks only inside per-page loops: the file must then also
     # contain a page-loop token (folint.prefilter), checked once for all such rules.
     uses_page_loops: ClassVar[bool] = False

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from folint import cnodes
+from folint import callindex, cnodes
 from folint.fixes import Edit, Fix
 from folint.rule import Rule
 from folint.sim.kinds import EventKind, PathStatus
@@ -174,11 +174,11 @@ def local_wrappers(src, lookups: set[str]) -> set[str]:
         for fn in src.functions:
             if fn.name in found:
                 continue
-            for call in fn.calls:
+            for call in callindex.calls_to(fn, found):
                 parent = call.parent
                 while parent is not None and parent.type == "parenthesized_expression":
                     parent = parent.parent
-                if cnodes.call_name(call) in found and parent is not None and parent.type == "return_statement":
+                if parent is not None and parent.type == "return_statement":
                     found.add(fn.name)
                     changed = True
                     break
@@ -189,23 +189,40 @@ class ErrPtrLookupCheckedForNull(Rule):
     code = "FOL007"
     name = "err-ptr-lookup-checked-for-null"
     summary = "a folio lookup that returns an error pointer is checked for NULL"
-    needles = (b"_folio",)
+    @property
+    def needles(self) -> tuple[bytes, ...]:
+        """The error-pointer lookups' own names (a local wrapper calls one of them too)."""
+        return self._lookup_needles()[1]
+
+    @property
+    def gate(self) -> tuple[bytes, ...]:
+        """b"folio" (in nearly every lookup's name) and the names without it
+        (ksm_might_need_to_copy)."""
+        return self._lookup_needles()[2]
 
     def _lookups(self) -> set[str]:
         """The lookups that return an error pointer on failure and never NULL: for one that
         returns either (``err_ptr_or_null``, e.g. ksm_get_folio() by its flags) a NULL test
         may be the right one."""
-        return {name for name, conv in self.facts.get("lookup_returns").items() if conv == "err_ptr"}
+        return set(self._lookup_needles()[0])
+
+    def _lookup_needles(self):
+        """(lookups, needles, gate), read once per facts object."""
+        cached = self.__dict__.get("_by_facts")
+        if cached is None or cached[0] is not self.facts:
+            names = frozenset(name for name, conv in self.facts.get("lookup_returns").items() if conv == "err_ptr")
+            needles = tuple(sorted(n.encode() for n in names))
+            gate = (b"folio",) + tuple(n for n in needles if b"folio" not in n)
+            cached = self._by_facts = (self.facts, names, needles, gate)
+        return cached[1:]
 
     def check(self, src):
         lookups = self._lookups()
         wrappers = local_wrappers(src, lookups)
         for fn in src.functions:
             seen: set[int] = set()
-            for call in fn.calls:
+            for call in callindex.calls_to(fn, lookups | wrappers):
                 name = cnodes.call_name(call)
-                if name not in lookups and name not in wrappers:
-                    continue
                 for test, target in self._tests_of(fn, call):
                     if test.node.start_byte in seen:
                         continue

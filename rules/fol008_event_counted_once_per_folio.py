@@ -66,7 +66,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 from tree_sitter import Node
 
-from folint import cnodes, small_folio, vocab
+from folint import callindex, cnodes, small_folio, vocab
 from folint.fixes import Edit, Fix
 from folint.rule import Rule
 
@@ -214,8 +214,8 @@ def page_counts(fn, table: CounterTable) -> list[tuple[Node, str]]:
             if f:
                 bound[name] = f
     out = []
-    for call in fn.calls:
-        c = table.counters.get(cnodes.call_name(call) or "")
+    for call in callindex.calls_to(fn, table.counters):
+        c = table.counters[cnodes.call_name(call)]
         args = cnodes.call_args(call)
         if c is None or c.count is None or c.count >= len(args):
             continue
@@ -233,10 +233,8 @@ def find_counts(fn, table: CounterTable) -> list[Count]:
     if not folios:
         return []
     out = []
-    for call in fn.calls:
-        c = table.counters.get(cnodes.call_name(call) or "")
-        if c is None:
-            continue
+    for call in callindex.calls_to(fn, table.counters):
+        c = table.counters[cnodes.call_name(call)]
         args = cnodes.call_args(call)
         if c.item >= len(args) or (c.count is not None and c.count >= len(args)):
             continue
@@ -272,13 +270,14 @@ class EventCountedOncePerFolio(Rule):
     name = "event-counted-once-per-folio"
     summary = "a counter of pages is bumped by one for a folio that can be large"
     # every counting call in counter_table.toml contains one of these
+    gate = (b"folio",)  # find_counts() needs a folio variable
     needles = (b"count_vm_event", b"count_memcg_", b"count_objcg_events", b"_page_state", b"_node_state",
                b"_zone_state", b"_lruvec_state", b"memcg_state", b"stat_mod_folio")
 
     def check(self, src):
         table = counter_table()
         for fn in src.functions:
-            if not any(cnodes.call_name(c) in table.counters for c in fn.calls):
+            if not callindex.calls_any(fn, table.counters):
                 continue
             counts = find_counts(fn, table)
             if not counts:
@@ -389,7 +388,7 @@ class EventCountedOncePerFolio(Rule):
 
         from folint.sim.oracle import inconclusive
 
-        ex = sim.run(until=lambda path: witness(path) is not None)
+        ex = sim.search(witness, stop_after=byte)
         verdict = sim.judge(ex, witness, refute_evidence=f"no explored path reaches the count with '{name}' "
                                                          f"a folio of more than one page")
         if verdict.verdict == "refuted" and any(

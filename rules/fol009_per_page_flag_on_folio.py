@@ -44,7 +44,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from folint import cnodes
+from folint import callindex, cnodes
 from folint.rule import Rule
 from folint.source import declared_names
 from folint.vocab import page_expr
@@ -173,18 +173,25 @@ class PerPageFlagOnFolio(Rule):
     name = "per-page-flag-on-folio"
     summary = "a page flag kept per page is tested or set on the folio (its head page) while a page is in hand"
 
+    gate = (b"folio",)  # a folio accessor, or a page accessor on &folio->page / folio_page()
+
     @property
     def needles(self) -> tuple[bytes, ...]:
-        """The tree's per-page flags, as their folio and page accessors spell them."""
-        return tuple(n.encode() for item in self.facts.get("per_page_flags")
-                     for n in (item["flag"], item.get("page_name") or item["flag"]))
+        """The tree's per-page flags, as their folio and page accessors spell them (read once
+        per facts object: the prefilter asks for every file)."""
+        cached = self.__dict__.get("_needles")
+        if cached is None or cached[0] is not self.facts:
+            cached = self._needles = (self.facts, tuple(
+                n.encode() for item in self.facts.get("per_page_flags")
+                for n in (item["flag"], item.get("page_name") or item["flag"])))
+        return cached[1]
 
     def check(self, src):
         if special_code(src.path, ("hugetlb",)):
             return
         table = accessors(self.facts.get("per_page_flags"))
         for fn in src.functions:
-            calls = [c for c in fn.calls if cnodes.call_name(c) in table]
+            calls = callindex.calls_to(fn, table)
             if not calls:
                 continue
             folio_pages = pages_of_folios(fn)
@@ -264,6 +271,6 @@ class PerPageFlagOnFolio(Rule):
                         f"{flag} on page 0 (the head), not on page {k}")
             return None
 
-        ex = sim.run(Scenario(args={page: f"page:{k}"}), until=lambda path: witness(path) is not None)
+        ex = sim.search(witness, Scenario(args={page: f"page:{k}"}), stop_after=byte)
         return sim.judge(ex, witness, refute_evidence=(
             f"with '{page}' = page {k} of a {nr}-page folio no explored path reaches the accessor on the head page"))

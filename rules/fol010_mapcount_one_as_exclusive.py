@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from folint import cnodes
+from folint import callindex, cnodes
 from folint.special_folios import hugetlb_at, special_code
 from folint.rule import Rule
 from folint.small_folio import small_at
@@ -98,9 +98,7 @@ class MapcountOneAsExclusive(Rule):
         if special_code(src.path):
             return
         for fn in src.functions:
-            for call in fn.calls:
-                if cnodes.call_name(call) not in ("folio_mapcount", "page_mapcount"):
-                    continue
+            for call in callindex.calls_to(fn, ("folio_mapcount", "page_mapcount")):
                 node, parent = call, call.parent
                 while parent is not None and parent.type == "parenthesized_expression":
                     node, parent = parent, parent.parent
@@ -168,6 +166,6 @@ class MapcountOneAsExclusive(Rule):
                                else "calls an exclusive folio shared"))
             return None
 
-        ex = sim.run(until=lambda path: witness(path) is not None)
+        ex = sim.search(witness, stop_after=byte)
         return sim.judge(ex, witness, refute_evidence=(
             f"no explored path reaches the mapcount test with a folio of more than one page (nr={nr})"))

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from folint import cnodes, vocab
+from folint import callindex, cnodes, vocab
 from folint.rule import Rule
 
 # Calls that drop a reference to the folio in the given argument.
@@ -253,11 +253,12 @@ class FolioUsedAfterPut(Rule):
     code = "FOL011"
     name = "folio-used-after-put"
     summary = "a folio is used after its reference was dropped, with no new reference"
+    gate = (b"folio",)  # what is put and then used is a folio variable
     needles = (b"folio_put", b"folio_release_kmap", b"put_page")
 
     def check(self, src):
         for fn in src.functions:
-            if not any(cnodes.call_name(c) in RELEASES or cnodes.call_name(c) in PAGE_RELEASES for c in fn.calls):
+            if not (callindex.calls_any(fn, RELEASES) or callindex.calls_any(fn, PAGE_RELEASES)):
                 continue
             for u in uses_after_put(fn):
                 put_line = src.position(u.put.start_byte)[0]
@@ -314,7 +315,7 @@ class FolioUsedAfterPut(Rule):
                             f"used after the reference was dropped")
             return None
 
-        ex = sim.run(until=lambda path: witness(path) is not None)
+        ex = sim.search(witness, stop_after=finding.data.get("use_byte"))
         return sim.judge(ex, witness, refute_evidence="on every explored path the folio is not used after the put "
                                                       "without a new reference")
 

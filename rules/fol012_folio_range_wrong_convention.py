@@ -54,7 +54,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from folint import cnodes
+from folint import callindex, cnodes
 from folint.rule import Rule
 
 ROLES = ("folio", "page", "start", "len", "end", "-")
@@ -188,10 +188,8 @@ class Misuse:
 
 def find_misuses(fn, table: dict[str, Helper]) -> list[Misuse]:
     out = []
-    for call in fn.calls:
-        helper = table.get(cnodes.call_name(call) or "")
-        if helper is None:
-            continue
+    for call in callindex.calls_to(fn, table):
+        helper = table[cnodes.call_name(call)]
         args = cnodes.call_args(call)
         if len(args) != len(helper.args):
             continue
@@ -221,6 +219,8 @@ class FolioRangeWrongConvention(Rule):
     name = "folio-range-wrong-convention"
     summary = "a range helper is given an end for a length, or a length for an end"
     # every helper of folint.facts.ranges.HELPERS contains one of these
+    # the helpers' object is a struct page or a struct folio, named in the file
+    gate = (b"page", b"folio")
     needles = (b"zero_user", b"folio_zero_", b"memzero_page", b"memset_page", b"memcpy_from_", b"memcpy_to_",
                b"folio_fill_tail", b"copy_page_", b"copy_folio_", b"bio_add_", b"sg_set_", b"bvec_set_",
                b"invalidate_folio", b"folio_invalidate", b"new_buffers", b"block_commit_write")
@@ -228,7 +228,7 @@ class FolioRangeWrongConvention(Rule):
     def check(self, src):
         table = range_table(self.facts)
         for fn in src.functions:
-            if not any(cnodes.call_name(c) in table for c in fn.calls):
+            if not callindex.calls_any(fn, table):
                 continue
             for m in find_misuses(fn, table):
                 yield self.finding(src, m.call, self._message(src, m), fn.name, call_byte=m.call.start_byte,
@@ -326,7 +326,7 @@ class FolioRangeWrongConvention(Rule):
         tried = []
         for fraction in (0.25, 0.75):
             args = bindings(fraction)
-            ex = sim.run(Scenario(nr=nr, args=args), until=lambda path: witness(path) is not None)
+            ex = sim.search(witness, Scenario(nr=nr, args=args), stop_after=byte)
             for path in ex.paths:
                 if path.status != "infeasible" and (evidence := witness(path)):
                     return confirmed(evidence, trace_of(path))

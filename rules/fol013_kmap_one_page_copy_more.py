@@ -52,7 +52,7 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from folint import cnodes, kmap, small_folio
+from folint import callindex, cnodes, kmap, small_folio
 from folint.enums import Verdict
 from folint.kmap import Extent
 from folint.rule import Rule
@@ -88,7 +88,7 @@ class KmapOnePageCopyMore(Rule):
     def check(self, src):
         for fn in src.functions:
             yield from self._page_helpers(src, fn)
-            maps = [c for c in fn.calls if cnodes.call_name(c) in kmap.MAP_CALLS]
+            maps = callindex.calls_to(fn, kmap.MAP_CALLS)
             if not maps:
                 continue
             yield from self._remap_tests(src, fn, maps)
@@ -120,10 +120,8 @@ class KmapOnePageCopyMore(Rule):
         return names
 
     def _accesses(self, src, fn, mapped):
-        for call in fn.calls:
-            access = kmap.ACCESSES.get(cnodes.call_name(call))
-            if access is None:
-                continue
+        for call in callindex.calls_to(fn, kmap.ACCESSES):
+            access = kmap.ACCESSES[cnodes.call_name(call)]
             args = cnodes.call_args(call)
             if len(args) <= max(access.length, *access.pointers):
                 continue
@@ -152,9 +150,9 @@ class KmapOnePageCopyMore(Rule):
 
     # -- a one-page helper given a folio's length ------------------------------------
     def _page_helpers(self, src, fn):
-        for call in fn.calls:
+        for call in callindex.calls_to(fn, kmap.CONSUMERS):
             name = cnodes.call_name(call)
-            for helper in kmap.CONSUMERS.get(name, ()):
+            for helper in kmap.CONSUMERS[name]:
                 args = cnodes.call_args(call)
                 if helper.span is not kmap.Span.PAGE or helper.length is None or len(args) <= helper.length:
                     continue
@@ -420,7 +418,9 @@ class KmapOnePageCopyMore(Rule):
                         return f"{setting}: {m.describe()}; {e.name}() gets {reach}, past its end"
             return None
 
-        ex = sim.run(Scenario(args=bind), until=lambda path: witness(path) is not None)
+        # a copy or helper call is judged at the call; the other forms by any access after it
+        past = finding.data["call_byte"] if form in ("copy", "helper") else None
+        ex = sim.search(witness, Scenario(args=bind), stop_after=past)
         verdict = judge(ex, witness, refute_evidence=(
             f"with a {setting}, every access stays inside its mapping "
             f"({len(ex.feasible)} path{'s' * (len(ex.feasible) != 1)} explored)"))

@@ -56,7 +56,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from folint import cnodes, kmap, small_folio
+from folint import callindex, cnodes, kmap, small_folio
 from folint.enums import Verdict
 from folint.fixes import Edit, Fix
 from folint.kmap import Extent, Span
@@ -146,15 +146,21 @@ def classify_offset(node: Node | None, folio: str, fn, before: int) -> Offset | 
     return None
 
 
+# The calls check() judges: a page consumer (sg_set_page ...) or a mapping whose address
+# gets an offset added.
+_JUDGED = kmap.CONSUMERS.keys() | kmap.ADDRESS_CALLS.keys()
+
+
 class HeadPageWhereSubpageMeant(Rule):
     code = "FOL014"
     name = "head-page-where-subpage-meant"
     summary = "a fixed page of a folio is passed with an offset that selects another page of it"
+    gate = (b"folio",)  # the page handed on is &folio->page or folio_page(folio, 0)
     needles = (b"->page", b"folio_page")
 
     def check(self, src):
         for fn in src.functions:
-            for call in fn.calls:
+            for call in callindex.calls_to(fn, _JUDGED):
                 name = cnodes.call_name(call)
                 for consumer in kmap.CONSUMERS.get(name, ()):
                     args = cnodes.call_args(call)
@@ -295,7 +301,9 @@ class HeadPageWhereSubpageMeant(Rule):
                             f"{at % kmap.PAGE_SIZE} of page {page_of_byte} instead of page 2")
             return None
 
-        ex = sim.run(Scenario(args={p: target for p in params}), until=lambda path: witness(path) is not None)
+        # a consumer is judged at its call; an address by the calls and return after it
+        ex = sim.search(witness, Scenario(args={p: target for p in params}),
+                        stop_after=call.start_byte if spec else None)
         verdict = judge(ex, witness, refute_evidence=f"with a {setting}, {name}() always got the page the "
                                                      f"offset selects ({len(ex.feasible)} paths explored)")
         if verdict.verdict == Verdict.REFUTED and (undecided or not spec):

@@ -35,11 +35,18 @@ Running a function::
     ex = sim.run(Scenario(inline=True), function="caller")   # step into callees
     ex = sim.run(until=lambda path: my_witness(path) is not None)  # stop early
     ex = sim.run(stop_after_loop=start)   # end each path once it is past that loop
+    ex = sim.run(stop_after=finding_byte)  # ... once it is past the finding's statement
+    ex = sim.search(my_witness, stop_after=finding_byte)  # until + stop_after, <= 64 paths
 
 ``stop_after_loop`` (pass it only when ``sim.outermost_loop(start)``) ends a
 path as soon as it leaves or goes past the loop starting at byte ``start``,
 and bounds the other loops on unknowns at 2 iterations: far fewer paths when
-only that loop matters.
+only that loop matters.  ``stop_after`` ends a path at the first statement of the
+function itself, outside every loop, that starts after the statement holding the
+byte (no effect when a goto after it jumps back before it).  ``sim.search`` is
+the witness search of the FOL007-FOL014 oracles: ``until`` plus ``stop_after``
+within ``oracle.SEARCH_PATHS`` (64) paths; an exploration that fits can still
+refute.
 
 ``Scenario`` fields: ``nr`` (pages of every model folio, default 4),
 ``fail_at`` (1-based number of the unmodelled call to fail on each path),

@@ -5,12 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from folint import cnodes
 from folint.enums import Verdict
 from folint.sim.explore import Exploration, Program, Scenario, SimFunction, explore
 from folint.sim.models import default_registry
 from folint.sim.state import TRACE_KINDS, EventKind, PathStatus, trace_of  # trace_of: part of the oracle API
 from folint.sim.values import Folio, Page
 
+
+# The path budget of a witness search (Simulation.search).  Measured on the fixtures and on
+# 6.12 mm/ and fs/ (issue 8): every confirmation of FOL007-FOL014 came within 7 paths, and
+# every exploration that ran to the 256-path budget ended inconclusive (a loop on unknowns
+# that forks every iteration), at ~2 ms a path: the last 192 paths bought nothing.
+SEARCH_PATHS = 64
 
 
 @dataclass
@@ -50,10 +57,15 @@ class Simulation:
         return self.program.function(name)
 
     def run(self, scenario: Scenario | None = None, *, function: str | None = None,
-            until: Callable | None = None, stop_after_loop: int | None = None) -> Exploration:
+            until: Callable | None = None, stop_after_loop: int | None = None,
+            stop_after: int | None = None) -> Exploration:
         """Explore ``function`` (default: this one) under ``scenario``.  ``stop_after_loop``:
         end each path once it leaves or passes the loop starting at that byte (only if
-        ``outermost_loop`` says so), and bound other loops on unknowns more tightly."""
+        ``outermost_loop`` says so), and bound other loops on unknowns more tightly.
+        ``stop_after``: end each path once it is past the statement holding that byte of
+        this function (see ``past_statement``); for an oracle whose witness and
+        refutation look at nothing after the finding, so branches after it are not
+        explored one by one."""
         scenario = scenario or Scenario()
         fn = self.sim_function(function)
         if fn is None:
@@ -62,6 +74,9 @@ class Simulation:
         if stop_after_loop is not None:
             loop = self._loop_node(stop_after_loop)
             focus = (stop_after_loop, loop.end_byte) if loop is not None else None
+        elif stop_after is not None and function in (None, self.function.name):
+            end = self.past_statement(stop_after)
+            focus = (self.function.node.start_byte, end) if end is not None else None
         key = (scenario.key(), fn.start_byte, fn.name, focus)
         if until is None and key in self._cache:
             return self._cache[key]
@@ -69,6 +84,29 @@ class Simulation:
         if until is None:
             self._cache[key] = ex
         return ex
+
+    def past_statement(self, byte: int) -> int | None:
+        """Where a path is past the finding at ``byte``: the end of the innermost statement
+        holding it (a path stops at the next statement of the function itself outside any
+        loop, so a finding inside a loop still sees every iteration).  None when a goto after
+        that statement jumps back before its end (a retry could run the finding again)."""
+        node = self.src.root.descendant_for_byte_range(byte, byte + 1)
+        fn = self.function.node
+        if node is None or not (fn.start_byte <= byte < fn.end_byte):
+            return None
+        end = cnodes.enclosing_statement(node).end_byte
+        return None if _backward_gotos(self.function.body, end) else end
+
+    def search(self, witness: Callable, scenario: Scenario | None = None, *,
+               stop_after: int | None = None) -> Exploration:
+        """Explore until ``witness(path)`` gives evidence, within ``SEARCH_PATHS`` paths
+        (fewer when ``scenario.max_paths`` is lower): an exploration that fits is complete and
+        can refute; one that does not ends inconclusive, as it would at any budget."""
+        from dataclasses import replace
+
+        scenario = scenario or Scenario()
+        scenario = replace(scenario, max_paths=min(scenario.max_paths, SEARCH_PATHS))
+        return self.run(scenario, until=lambda path: witness(path) is not None, stop_after=stop_after)
 
     def _loop_node(self, loop_start: int):
         return self.src.node_at(loop_start, ("for_statement", "while_statement", "do_statement"))
@@ -125,15 +163,13 @@ def judge(exploration: Exploration, witness: Callable, *,
     return refuted(text)
 
 
-def _backward_gotos(body, loop_start: int) -> bool:
-    """A goto after the loop to a label before it (a retry) could run the loop again."""
-    from folint import cnodes
-
+def _backward_gotos(body, at: int) -> bool:
+    """A goto at or after ``at`` to a label before it (a retry) could run the code before
+    ``at`` again."""
     labels = {cnodes.text(n.child_by_field_name("label")): n.start_byte
               for n in cnodes.walk(body) if n.type == "labeled_statement"}
-    return any(n.type == "goto_statement" and labels.get(cnodes.text(n.child_by_field_name("label")), -1) < loop_start
-               <= n.start_byte and cnodes.text(n.child_by_field_name("label")) in labels
-               for n in cnodes.walk(body))
+    return any(n.type == "goto_statement" and labels.get(cnodes.text(n.child_by_field_name("label")), at) < at
+               <= n.start_byte for n in cnodes.walk(body))
 
 
 def runs_of(path, loop_start: int) -> list:
