@@ -292,13 +292,15 @@ class ErrPtrLookupCheckedForNull(Rule):
         return [Fix(self.code, f"{cnodes.text(node)} -> {new}", (Edit.replace(src, node, new),))]
 
     def oracle(self, finding, sim):
-        """Make the lookup fail with ERR_PTR(-ENOENT) (the simulator's error pointers are the
-        integers -4095..-1) and run the function: confirmed when, after the NULL test, the
-        error pointer is passed to a call (``folio_lock(-2 (-ENOENT))``) or returned as the
-        function's folio; refuted when no path uses it (the NULL test is then dead but
-        harmless).  Dereferences (``folio->mapping``) are not events yet, so a path that
-        only dereferences it is not a witness."""
+        """Make the lookup fail with ERR_PTR(-ENOENT) (a model error pointer) and run the
+        function: confirmed by the first path where, after the NULL test, the error pointer
+        is used: dereferenced (``folio->mapping``, ``*folio``), indexed, passed to a call
+        (``folio_lock(ERR_PTR(-ENOENT))``) or returned as the function's folio; the trace
+        ends at that use.  Refuted when no path uses it (the NULL test is then dead but
+        harmless)."""
         from folint.sim import Scenario, inconclusive
+        from folint.sim.oracle import trace_of
+        from folint.sim.values import ErrPtr
 
         byte = finding.data.get("call_byte")
         called = finding.data.get("called") or finding.data.get("lookup")
@@ -308,30 +310,36 @@ class ErrPtrLookupCheckedForNull(Rule):
         test_line = finding.line
         if byte is None:
             return None
-        err = -ENOENT
+        err = ErrPtr(-ENOENT)
         scenario = Scenario(fail_when=lambda ev: ev.byte == byte and ev.depth == 0, fail_value=err)
+        lets = f"{called}() fails with ERR_PTR(-ENOENT); the NULL test at line {test_line} lets it through and"
 
-        def witness(path):
-            failed = False
+        def use_of(path):
             for ev in path.events:
-                if ev.kind == EventKind.FAIL and ev.byte == byte:
-                    failed = True
-                    continue
-                if not failed or ev.depth != 0:
-                    continue
-                if ev.kind in (EventKind.CALL, EventKind.MODEL, EventKind.FAIL) and \
-                        err in [a for a in ev.args if isinstance(a, int)]:
-                    return (f"{called}() fails with ERR_PTR(-ENOENT); the NULL test at line "
-                            f"{test_line} lets it through and line {ev.line} calls {ev.name}() with it")
-            if failed and path.status == PathStatus.RETURNED and path.returned == err and self._returns_pointer(sim):
-                return (f"{called}() fails with ERR_PTR(-ENOENT); the NULL test at line "
-                        f"{test_line} lets it through and the function returns it as its folio")
+                if ev.kind == EventKind.USE and ev.value is err and ev.depth == 0:
+                    return ev
             return None
 
-        ex = sim.run(scenario)
-        return sim.judge(ex, witness, refute_evidence=(
-            "with the lookup failing (ERR_PTR(-ENOENT)) no explored path passes the error pointer to a call "
-            "or returns it"))
+        def witness(path):
+            ev = use_of(path)
+            if ev is not None:
+                how = {"field": f"line {ev.line} dereferences it (->{ev.target})",
+                       "deref": f"line {ev.line} dereferences it", "index": f"line {ev.line} indexes it"}
+                return f"{lets} {how.get(ev.use) or f'line {ev.line} passes it to {ev.target}()'}"
+            if path.status == PathStatus.RETURNED and path.returned is err and self._returns_pointer(sim):
+                return f"{lets} the function returns it as its folio"
+            return None
+
+        ex = sim.search(witness, scenario)
+        verdict = sim.judge(ex, witness, refute_evidence=(
+            "with the lookup failing (ERR_PTR(-ENOENT)) no explored path dereferences the error pointer, passes "
+            "it to a call or returns it"))
+        path = next((p for p in ex.paths if p.status != PathStatus.INFEASIBLE and witness(p)), None)
+        ev = use_of(path) if path is not None else None
+        if verdict.verdict == "confirmed" and ev is not None:
+            # up to the use, which ends it: what follows does not matter
+            verdict.trace = trace_of(path, upto=ev.index - 1) + [ev.to_trace()]
+        return verdict
 
     @staticmethod
     def _returns_pointer(sim) -> bool:

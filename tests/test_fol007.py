@@ -42,7 +42,7 @@ def test_the_612_form_is_clean_and_the_null_test_put_back_is_found(capsys, tmp_p
     assert code == 1
     (f,) = data["findings"]
     assert f["function"] == "ext4_wait_for_tail_page_commit" and "filemap_lock_folio()" in f["message"]
-    assert f["verdict"] == "confirmed" and "calls folio_size() with it" in f["evidence"]
+    assert f["verdict"] == "confirmed" and "passes it to folio_size()" in f["evidence"]
 
 
 def test_a_lookup_that_returns_null_or_an_error_by_its_flags_is_left_alone(tmp_path):
@@ -52,3 +52,18 @@ def test_a_lookup_that_returns_null_or_an_error_by_its_flags_is_left_alone(tmp_p
     assert facts.get("lookup_returns")["demo_get_stable"] == "err_ptr_or_null"
     result = run([str(FAKE_61 / "mm" / "ksm.c")], Config(), RunOptions(jobs=1, select=["FOL007"], cache=False))
     assert result.findings == []
+
+
+def test_the_oracle_confirms_on_the_error_pointer_reaching_a_dereference():
+    """Issue 8: "the error pointer reaching a dereference": the witness is the simulator's
+    "use" event of the model error pointer, and the trace ends at it."""
+    from folint.checker import check_source
+    from folint.selection import build_rules
+
+    path = FIXTURES / "FOL007" / "dereferenced.c"
+    result = check_source(str(path), path.read_bytes(), build_rules(Config(), ["FOL007"]), simulate=True)
+    first, second = result.findings
+    assert first.verdict == "confirmed" and first.evidence.endswith("line 12 dereferences it (->index)")
+    assert first.trace[-1] == {"line": 12, "event": "use ERR_PTR(-2 (-ENOENT)): ->index"}
+    assert second.verdict == "confirmed" and "line 22 dereferences it" in second.evidence
+    assert "fails (injected): ERR_PTR(-2 (-ENOENT))" in second.trace[0]["event"]
