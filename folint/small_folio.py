@@ -149,9 +149,7 @@ def allocated_small(fn, folio: str, src=None, depth: int = 0) -> str | None:
         return None
     how = None
     for w in writes:
-        value = w.child_by_field_name("value") if w.type == "init_declarator" else \
-            w.child_by_field_name("right") if w.type == "assignment_expression" else None
-        value = cnodes.strip_parens(value)
+        value = cnodes.strip_parens(cnodes.written_value(w))
         if value is None:
             return None
         if value.type == "cast_expression":

@@ -198,14 +198,6 @@ def _writes(fn, name: str) -> list[Node]:
     return fn.writes.get(name, [])
 
 
-def _written_value(w: Node) -> Node | None:
-    if w.type == "init_declarator":
-        return w.child_by_field_name("value")
-    if w.type == "assignment_expression" and cnodes.text(w.child_by_field_name("operator")) == "=":
-        return w.child_by_field_name("right")
-    return None
-
-
 def _dominates(w: Node, use: Node) -> bool:
     """``w`` (a write) runs before ``use`` on every path: it sits directly in a block
     that also holds ``use``, before it.  (Gotos into the middle are not considered.)"""
@@ -227,7 +219,7 @@ def variable_page(node: Node, fn) -> FolioPage | None:
     if not vocab.is_page_pointer_type(fn.type_of(name)):
         return None
     writes = _writes(fn, name)
-    values = [_written_value(w) for w in writes]
+    values = [cnodes.written_value(w) for w in writes]
     if len(writes) == 1 and values[0] is not None and _dominates(writes[0], node):
         fp = direct_page(values[0], fn)
         if fp is not None:
@@ -259,7 +251,7 @@ def _folio_of_page(fn) -> dict[str, tuple[str, Node]]:
     for name, writes in fn.writes.items():
         if len(writes) != 1 or not vocab.is_folio_pointer_type(fn.type_of(name)):
             continue
-        value = cnodes.strip_parens(_written_value(writes[0]))
+        value = cnodes.strip_parens(cnodes.written_value(writes[0]))
         if value is not None and cnodes.call_name(value) == "page_folio":
             args = cnodes.call_args(value)
             if len(args) == 1 and args[0].type == "identifier":

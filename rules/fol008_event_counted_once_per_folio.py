@@ -66,7 +66,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 from tree_sitter import Node
 
-from folint import callindex, cnodes, small_folio, vocab
+from folint import callindex, cnodes, kmap, small_folio, vocab
 from folint.fixes import Edit, Fix
 from folint.rule import Rule
 
@@ -159,11 +159,8 @@ def _page_folio(arg: Node, fn) -> tuple[str, bool] | None:
     pe = vocab.page_expr(arg)
     node = cnodes.strip_parens(arg)
     if pe is None and node is not None and node.type == "identifier":
-        writes = fn.writes.get(cnodes.text(node), [])
-        if len(writes) == 1:
-            w = writes[0]
-            value = w.child_by_field_name("value") if w.type == "init_declarator" else \
-                w.child_by_field_name("right") if w.type == "assignment_expression" else None
+        value = kmap.single_definition(cnodes.text(node), fn)
+        if value is not None:
             pe = vocab.page_expr(value)
     if pe is None or pe.form not in ("head", "folio_page") or not pe.folio or not pe.folio.isidentifier():
         return None
@@ -181,9 +178,7 @@ def _one_page_of(fn, folio: str) -> bool:
         return False
     pages = {name for name, t in fn.params if vocab.is_page_pointer_type(t)}
     for w in writes:
-        value = w.child_by_field_name("value") if w.type == "init_declarator" else \
-            w.child_by_field_name("right") if w.type == "assignment_expression" else None
-        value = cnodes.strip_parens(value)
+        value = cnodes.strip_parens(cnodes.written_value(w))
         args = cnodes.call_args(value) if value is not None and cnodes.call_name(value) == "page_folio" else []
         if len(args) != 1 or cnodes.text(cnodes.strip_parens(args[0])) not in pages:
             return False
@@ -207,10 +202,7 @@ def page_counts(fn, table: CounterTable) -> list[tuple[Node, str]]:
     bound = {}
     for name, writes in fn.writes.items():
         if len(writes) == 1:
-            w = writes[0]
-            value = w.child_by_field_name("value") if w.type == "init_declarator" else \
-                w.child_by_field_name("right") if w.type == "assignment_expression" else None
-            f = vocab.nr_pages_of(value, {})
+            f = vocab.nr_pages_of(cnodes.written_value(writes[0]), {})
             if f:
                 bound[name] = f
     out = []

@@ -99,12 +99,6 @@ def head_page_of(node: Node | None) -> str | None:
     return cnodes.normalise(pe.folio) if pe.folio else None
 
 
-def _written_values(writes: list[Node]) -> list[Node | None]:
-    return [cnodes.strip_parens(w.child_by_field_name("value") if w.type == "init_declarator" else
-                                w.child_by_field_name("right") if w.type == "assignment_expression" else None)
-            for w in writes]
-
-
 def _page_within(value: Node | None) -> str | None:
     """``folio`` for ``folio_file_page(folio, index)`` or ``folio_page(folio, i)`` with i not 0."""
     name = cnodes.call_name(value) if value is not None else None
@@ -120,7 +114,7 @@ def pages_of_folios(fn) -> dict[str, str]:
     ``folio_file_page(folio, index)`` / ``folio_page(folio, i)`` (i not 0)."""
     out = {}
     for name, writes in fn.writes.items():
-        values = _written_values(writes)
+        values = [cnodes.strip_parens(cnodes.written_value(w)) for w in writes]
         pages = {cnodes.normalise(cnodes.text(p)) if p is not None and head_page_of(p) is None else None
                  for p in map(_page_folio_arg, values)}
         if len(pages) == 1 and None not in pages:

@@ -54,7 +54,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from folint import callindex, cnodes
+from folint import callindex, cnodes, kmap
 from folint.rule import Rule
 
 ROLES = ("folio", "page", "start", "len", "end", "-")
@@ -108,18 +108,6 @@ class Kind:
     other: str | None = None  # the same range in the other convention, when the expression shows it
 
 
-def _value_of_single_write(fn, name: str) -> Node | None:
-    writes = fn.writes.get(name, [])
-    if len(writes) != 1:
-        return None
-    w = writes[0]
-    if w.type == "init_declarator":
-        return w.child_by_field_name("value")
-    if w.type == "assignment_expression" and cnodes.text(w.child_by_field_name("operator")) == "=":
-        return w.child_by_field_name("right")
-    return None
-
-
 def _binary(node: Node | None) -> tuple[str, Node, Node] | None:
     node = cnodes.strip_parens(node)
     if node is None or node.type != "binary_expression":
@@ -154,7 +142,7 @@ def kind_of(node: Node | None, fn, object_role: str, start: Node) -> Kind:
         return Kind("size", f"'{text}' is the {object_role}'s size (its end)")
     if node.type != "identifier":
         return Kind(None)
-    value = _value_of_single_write(fn, text)
+    value = kmap.single_definition(text, fn)
     if value is not None:
         vb = _binary(value)
         if vb is not None and vb[0] == "+":
