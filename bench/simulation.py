@@ -105,6 +105,7 @@ def loop_coverage(tree: str, dirs: list[str]) -> None:
     from folint.checker import read_source
     from folint.config import DEFAULT_MAX_FILE_SIZE
     from folint.discovery import discover
+    from folint.plugins import model_registry
     from folint.sim.oracle import Simulation
     from folint.source import SourceFile
     from folint.vocab import PAGE_LOOP_NEEDLES
@@ -126,7 +127,7 @@ def loop_coverage(tree: str, dirs: list[str]) -> None:
         for loop in src.page_loops:
             loops += 1
             fn = loop.function
-            sim = sims.setdefault(fn.node.start_byte, Simulation(src, fn))
+            sim = sims.setdefault(fn.node.start_byte, Simulation(src, fn, registry=model_registry()))
             start = loop.node.start_byte
             t0 = time.perf_counter()
             try:

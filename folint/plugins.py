@@ -25,3 +25,12 @@ def make_plugin_manager(extra_plugins: tuple = ()) -> pluggy.PluginManager:
 def plugin_manager() -> pluggy.PluginManager:
     """The process-wide manager (each worker process builds its own)."""
     return make_plugin_manager()
+
+
+@functools.lru_cache(maxsize=1)
+def model_registry():
+    """The process-wide simulator model registry (``folint.sim.models.ModelRegistry``) filled
+    by every plugin's ``folint_sim_models``: what callers pass to the simulator."""
+    from folint.sim.models import build_registry
+
+    return build_registry(plugin_manager())

@@ -8,6 +8,7 @@ from folint.enums import StrEnum, Verdict
 from folint.finding import VERDICTS, Finding
 from folint.sim import Judgement, Scenario, confirmed, inconclusive, refuted
 from folint.sim.kinds import EventKind, LoopExit, PathStatus
+from folint.plugins import model_registry
 from folint.sim.oracle import Simulation
 from folint.source import SourceFile
 
@@ -44,7 +45,7 @@ int f(struct folio *folio, int n)
 	folio_mark_dirty(folio);
 	return folio->index;
 }""")
-    ex = Simulation(src, src.functions[0]).run(Scenario())
+    ex = Simulation(src, src.functions[0], registry=model_registry()).run(Scenario())
     kinds = {e.kind for p in ex.paths for e in p.events}
     assert all(type(k) is EventKind for k in kinds)
     assert {EventKind.ASSUME, EventKind.CALL, EventKind.LOOP, EventKind.USE, EventKind.RETURN} <= kinds

@@ -97,3 +97,22 @@ print("\\n".join(failed))
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == ""
+
+
+def test_the_simulator_is_given_its_model_registry():
+    """Issue 9 part 4: the model registry is passed in.  No module of the simulator imports
+    the plugin machinery, except the checker's bridge ``folint.sim.verify`` (which takes a
+    registry and only asks ``folint.plugins`` when given none); a Simulation without one
+    is refused."""
+    import pytest
+
+    from folint.sim.oracle import Simulation
+    from folint.source import SourceFile
+
+    sim_modules = [m for m in MODULES if m == "folint.sim" or m.startswith("folint.sim.")]
+    assert len(sim_modules) > 10
+    importers = {m for m in sim_modules if "folint.plugins" in _imports(m, MODULES[m])}
+    assert importers == {"folint.sim.verify"}
+    src = SourceFile("t.c", b"int f(void) { return 0; }")
+    with pytest.raises(TypeError, match="model registry"):
+        Simulation(src, src.functions[0])

@@ -3,6 +3,7 @@ past the finding (``Simulation.run(stop_after=...)``) unless a goto could run th
 again, and gives up within ``SEARCH_PATHS`` paths; and the shared per-function call index."""
 
 from folint import callindex
+from folint.plugins import model_registry
 from folint.sim import Scenario
 from folint.sim.oracle import SEARCH_PATHS, Simulation
 from folint.sim.state import PathStatus
@@ -25,7 +26,7 @@ int f(struct folio *folio, int a, int b, int c)
 
 def _sim(code: str) -> Simulation:
     src = SourceFile("t.c", code.encode())
-    return Simulation(src, src.functions[0])
+    return Simulation(src, src.functions[0], registry=model_registry())
 
 
 def _byte(code: str, text: str) -> int:

@@ -6,6 +6,7 @@ import time
 import pytest
 
 from folint.sim import Scenario
+from folint.plugins import model_registry
 from folint.sim.oracle import Simulation
 from folint.sim.values import Folio, Page, Unknown, render
 from folint.source import SourceFile
@@ -14,7 +15,7 @@ from folint.source import SourceFile
 def simulate(code: str, func: str | None = None, **scenario):
     src = SourceFile("t.c", code.encode())
     fn = src.functions[-1] if func is None else next(f for f in src.functions if f.name == func)
-    return Simulation(src, fn).run(Scenario(**scenario))
+    return Simulation(src, fn, registry=model_registry()).run(Scenario(**scenario))
 
 
 def only_path(code: str, **scenario):

@@ -2,6 +2,7 @@
 model value and every model value passed to a call, and the order of events on a path."""
 
 from folint.sim import Scenario
+from folint.plugins import model_registry, plugin_manager
 from folint.sim.models import build_registry
 from folint.sim.oracle import Simulation, uses_of
 from folint.sim.values import ERRNO, ErrPtr, Folio, Page, render
@@ -10,7 +11,7 @@ from folint.source import SourceFile
 
 def explore(code: str, registry=None, **scenario):
     src = SourceFile("t.c", code.encode())
-    sim = Simulation(src, src.functions[-1], registry=registry)
+    sim = Simulation(src, src.functions[-1], registry=registry or model_registry())
     ex = sim.run(Scenario(**scenario))
     assert ex.complete, ex.reason
     return ex
@@ -24,7 +25,7 @@ def only_path(code: str, registry=None):
 
 def lock_folio_registry():
     """A model of filemap_lock_folio(): a locked folio, or ERR_PTR(-ENOENT) (forks)."""
-    registry = build_registry()
+    registry = build_registry(plugin_manager())
 
     def filemap_lock_folio(call):
         if call.fork("finds the folio", "finds nothing") == 0:

@@ -16,6 +16,7 @@ from folint.checker import read_source
 from folint.config import DEFAULT_MAX_FILE_SIZE, ConfigError
 from folint.sim.explore import Scenario
 from folint.sim.kinds import EventKind, PathStatus
+from folint.plugins import model_registry
 from folint.sim.oracle import TRACE_KINDS, Simulation
 from folint.sim.values import render
 from folint.source import SourceFile
@@ -79,7 +80,7 @@ def run(args) -> int:
         raise ConfigError(f"{path}: no function named '{func}'; {hint}")
     fn = candidates[0]
     scenario = _scenario(args, fn.params)
-    ex = Simulation(src, fn).run(scenario)
+    ex = Simulation(src, fn, registry=model_registry()).run(scenario)
     sys.stdout.write(render_exploration(src, fn, ex, verbose=args.verbose))
     if len(candidates) > 1:
         others = ", ".join(str(src.position(f.node.start_byte)[0]) for f in candidates[1:])

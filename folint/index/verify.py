@@ -78,6 +78,7 @@ def _simulated_path(f: Finding) -> str:
 
 
 def _verify(findings: list[Finding], rules_by_code: dict, sources: dict[str, bytes] | None) -> list[FileError]:
+    from folint.plugins import model_registry
     from folint.sim.oracle import Simulation
     from folint.sim.verify import judge_finding
     from folint.source import SourceFile
@@ -107,5 +108,5 @@ def _verify(findings: list[Finding], rules_by_code: dict, sources: dict[str, byt
             f.verdict, f.evidence = Verdict.INCONCLUSIVE, "simulation: the function could not be read again"
             continue
         extra = [callee_src] if callee_src is not src else []
-        judge_finding(rule, f, Simulation(src, fn, extra_sources=extra), errors, f.path)
+        judge_finding(rule, f, Simulation(src, fn, extra_sources=extra, registry=model_registry()), errors, f.path)
     return errors

@@ -9,7 +9,6 @@ unmodelled call: an event that returns an unknown.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -73,18 +72,11 @@ class ModelRegistry:
         return name in self.models
 
 
-def build_registry(plugin_manager=None) -> ModelRegistry:
-    """A registry filled by every plugin implementing ``folint_sim_models``."""
-    if plugin_manager is None:
-        from folint.plugins import plugin_manager as default_pm
-
-        plugin_manager = default_pm()
+def build_registry(plugin_manager) -> ModelRegistry:
+    """A registry filled by every plugin of ``plugin_manager`` implementing
+    ``folint_sim_models``.  The simulator never builds one itself: whoever runs it passes
+    the registry in (``folint.plugins.model_registry()`` for the process-wide one), so the
+    simulator does not import the plugins that import it."""
     registry = ModelRegistry()
     plugin_manager.hook.folint_sim_models(registry=registry)
     return registry
-
-
-@functools.lru_cache(maxsize=1)
-def default_registry() -> ModelRegistry:
-    """The process-wide registry (each worker builds its own)."""
-    return build_registry()

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from folint import cnodes
 from folint.enums import Verdict
 from folint.sim.explore import Exploration, Program, Scenario, SimFunction, explore
-from folint.sim.models import default_registry
 from folint.sim.state import TRACE_KINDS, EventKind, PathStatus, trace_of  # trace_of: part of the oracle API
 from folint.sim.values import Folio, Page
 
@@ -46,9 +45,15 @@ class Simulation:
     """One function of one SourceFile, ready to run under any scenario."""
 
     def __init__(self, src, function, *, registry=None, extra_sources=(), program: Program | None = None):
+        """``registry``: the models (a ``folint.sim.models.ModelRegistry``, usually
+        ``folint.plugins.model_registry()``), passed in by the caller; or a ``program``
+        that holds one."""
+        if program is None and registry is None:
+            raise TypeError("Simulation needs the model registry (registry=folint.plugins.model_registry()) "
+                            "or a program")
         self.src = src
         self.function = function  # folint.source.Function
-        self.program = program or Program(src, registry or default_registry(), extra_sources)
+        self.program = program or Program(src, registry, extra_sources)
         self._cache: dict = {}
 
     def sim_function(self, name: str | None = None) -> SimFunction | None:

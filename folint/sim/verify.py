@@ -12,7 +12,6 @@ from folint.finding import FileError, Finding
 from folint.guard import Failed, run_check
 from folint.rule import Rule
 from folint.sim.explore import Program
-from folint.sim.models import default_registry
 from folint.sim.oracle import Simulation
 
 
@@ -30,7 +29,15 @@ def _function_of(src, finding: Finding):
     return None
 
 
-def verify_findings(src, findings: list[Finding], rules_by_code: dict, errors: list[FileError]) -> None:
+def verify_findings(src, findings: list[Finding], rules_by_code: dict, errors: list[FileError],
+                    registry=None) -> None:
+    """Judge ``findings`` of ``src`` by their rules' oracles.  ``registry``: the simulator's
+    models; None: the process-wide one from the plugins (this bridge from the checker is
+    the one place under folint.sim that asks the plugins for it)."""
+    if registry is None:
+        from folint.plugins import model_registry
+
+        registry = model_registry()
     program = None
     sims: dict[int, Simulation] = {}
     for f in findings:
@@ -41,7 +48,7 @@ def verify_findings(src, findings: list[Finding], rules_by_code: dict, errors: l
         if fn is None:
             continue
         if program is None:
-            program = Program(src, default_registry())
+            program = Program(src, registry)
         sim = sims.get(fn.node.start_byte)
         if sim is None:
             sim = sims[fn.node.start_byte] = Simulation(src, fn, program=program)
