@@ -1,7 +1,7 @@
 """The per-page loop model: the one definition of "a loop over pages".
 
 ``folint loops``, every loop rule (FOL001, FOL002, FOL004, FOL005) and the
-prefilter (through ``vocab.PAGE_LOOP_NEEDLES``) use this definition.  A
+prefilter (through ``vocab.may_hold_page_loop``) use this definition.  A
 ``for``, ``while`` or ``do/while`` is a per-page loop when something changes
 per iteration (an index stepped in the header, body or condition, or a page
 pointer) and

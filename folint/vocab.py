@@ -34,8 +34,9 @@ PAGE_LOOP_NEEDLES = (b"page", b"folio", b"compound_", b"thp_")
 # cheaper than a search per call name, and than one pass of an alternation.
 _WORDS_FROM = tuple(re.compile(re.escape(n) + rb"\w*") for n in PAGE_LOOP_NEEDLES)
 _CALLED = re.compile(rb"\s*\(")
-# pages[i], pages[nr_done++]: the index is a name (the loop's); pages[0] selects no page per iteration
-_SUBSCRIPTED = re.compile(rb"\s*\[[^\]\n]{0,80}?[A-Za-z_]")
+# pages[i], pages[nr_done++]: the index is a variable (the loop's, lower case as kernel
+# variables are); pages[0], pages[MAX_PAGES] (a declaration's size) select no page per iteration
+_SUBSCRIPTED = re.compile(rb"\s*\[[^\]\n]{0,80}?[a-z]")
 _STRUCT_BEFORE = re.compile(rb"struct\s+$")
 _COUNTS = frozenset(n.encode() for n in NR_PAGES_CALLS)  # a call is enough (a bound)
 # folio_page(f, i): a selection by the loop's index is a name; folio_page(f, 0) selects the
@@ -132,13 +133,20 @@ def _moved_or_indexed(text: bytes, declared: list[tuple[bytes, int]]) -> bool:
             at = m.start()
             if not _plain_name(text, at):
                 continue
+            before = text[max(0, at - 64):at].rstrip()
             closing = len(m.group(1))
-            if closing and not text[:at].rstrip().endswith(b"(" * closing):
-                continue  # f(page) + 1: the call's value is offset, not the page
-            if m.group(2) == b"[" and name not in arrays:  # &page[i] is page + i; page[i] is not
-                if not text[max(0, at - 8):at].rstrip(b" \t(").endswith(b"&"):
+            if closing:
+                if not before.endswith(b"(" * closing):
                     continue
-            elif m.group(2) == b"+" and name not in pointers:
+                ahead = before[:-closing].rstrip()
+                if ahead and (ahead[-1] in _IDENT_BYTES or ahead[-1] in b")]"):
+                    continue  # kmap(page) + off: a call's value is offset, not the page
+            if m.group(2) == b"[":
+                if not _SUBSCRIPTED.match(text, m.end() - 1):
+                    continue  # pp[0]: the same element every iteration
+                if name not in arrays and not before.rstrip(b"( \t").endswith(b"&"):
+                    continue  # &page[i] is page + i; page[i] is not
+            elif name not in pointers:
                 continue
             return True
     return False
