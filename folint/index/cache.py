@@ -256,28 +256,39 @@ class SummaryCache:
         except sqlite3.Error as e:
             raise CacheError(f"{self.path}: cannot write the index cache ({e}); pass --no-cache") from None
 
-    # -- files a name search found naming nothing (folint.index.two_stage) -------------
-    def searched_clean(self, key: str) -> set[tuple]:
-        """(path, size, mtime_ns, inode) of the files searched for name set ``key`` that
-        named none of it."""
+    # -- what name searches found (folint.index.two_stage, folint.index.tree_search) ----
+    SEARCH_RECORDS = 64  # kept per folint version; the oldest go first
+
+    def searched_record(self, key: str):
+        """The JSON value stored under ``key`` by ``put_searched_record``, or None."""
         try:
             row = self._db.execute("SELECT data FROM searched WHERE key = ? AND fp = ?", (key, self.fp)).fetchone()
         except sqlite3.Error:
-            return set()
-        return {tuple(x) for x in json.loads(row[0])} if row else set()
+            return None
+        return json.loads(row[0]) if row else None
 
-    def put_searched_clean(self, key: str, files: set[tuple]) -> None:
-        """Remember ``files`` for ``key``; records of other name sets and versions go
-        (one tree's candidates are one set: the table stays one record per tree)."""
+    def put_searched_record(self, key: str, value) -> None:
         if self.readonly:
             return
         try:
             with self._db:
                 self._db.execute("DELETE FROM searched WHERE fp != ?", (self.fp,))
-                self._db.execute("INSERT OR REPLACE INTO searched (key, fp, data) VALUES (?, ?, ?)",
-                                 (key, self.fp, json.dumps(sorted(list(x) for x in files), separators=(",", ":"))))
+                self._db.execute("DELETE FROM searched WHERE key = ?", (key,))
+                self._db.execute("INSERT INTO searched (key, fp, data) VALUES (?, ?, ?)",
+                                 (key, self.fp, json.dumps(value, separators=(",", ":"))))
+                self._db.execute("DELETE FROM searched WHERE rowid NOT IN "
+                                 "(SELECT rowid FROM searched ORDER BY rowid DESC LIMIT ?)", (self.SEARCH_RECORDS,))
         except sqlite3.Error as e:
             raise CacheError(f"{self.path}: cannot write the index cache ({e}); pass --no-cache") from None
+
+    def searched_clean(self, key: str) -> set[tuple]:
+        """(path, size, mtime_ns, inode) of the files searched for name set ``key`` that
+        named none of it."""
+        value = self.searched_record(key)
+        return {tuple(x) for x in value} if value else set()
+
+    def put_searched_clean(self, key: str, files: set[tuple]) -> None:
+        self.put_searched_record(key, sorted(list(x) for x in files))
 
     def count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM summaries WHERE fp = ?", (self.fp,)).fetchone()[0]

@@ -75,32 +75,44 @@ def asked_about(summaries, lines: set[int] | None = None, raw: bytes | None = No
 
 def targeted_index(tree: str, names: set[str], config=None, *, cache: bool = True, cache_dir: str | None = None,
                    jobs: int = 0, errors: list[FileError]) -> TreeIndex:
-    """The index of ``tree`` for ``names`` only: the full index when the cache holds
-    one for this tree (warm), else the files that name them, found by a byte search
-    (``folint.index.targeted``) and summarised alone."""
+    """The index of ``tree`` for ``names`` only: the files that name them, summarised
+    alone (from the cache by content hash when it has them).  The files are found by
+    the cache's answer to the same question plus a search of the files changed since
+    (``folint.index.tree_search``), else by the full index when the cache holds one for
+    this tree, else by one search of the tree (GNU grep; git grep in a git work tree;
+    else the walk and byte search of ``folint.index.targeted``)."""
     from folint.config import Config
     from folint.index.build import BuildStats, build_index
     from folint.index.cache import open_cache
     from folint.index.targeted import files_naming, summarise_files
     from folint.index.tree import covers_whole_tree
 
+    from folint.index.tree_search import record_key
+
     config = config or Config()
     db = open_cache(cache, cache_dir, [tree], errors)
-    if db is not None and db.tree_indexed(tree):
+    asked_before = db is not None and db.searched_record(record_key(tree, names)) is not None
+    if db is not None and db.tree_indexed(tree) and not asked_before:
         db.close()
         stats = BuildStats()
         index = build_index([tree], config, jobs=jobs, cache=cache, cache_dir=cache_dir, stats=stats, names=names,
                             whole_tree=True)
         errors.extend(stats.errors)
         return index
-    files = None
-    if not os.path.isdir(os.path.join(tree, ".git")):
-        from folint.discovery import discover
+    paths = None
+    if not os.path.isdir(os.path.join(tree, ".git")):  # a git work tree: git grep, below
+        from folint.index.tree_search import files_naming_in_tree
 
-        found = discover([tree], config.exclude, config.root)
-        errors.extend(found.errors)
-        files = found.files
-    paths = files_naming(names, files, tree=tree, jobs=jobs, max_size=config.max_file_size)
+        paths = files_naming_in_tree(tree, names, db, jobs=jobs, exclude=config.exclude, root=config.root)
+    if paths is None:
+        files = None
+        if not os.path.isdir(os.path.join(tree, ".git")):
+            from folint.discovery import discover
+
+            found = discover([tree], config.exclude, config.root)
+            errors.extend(found.errors)
+            files = found.files
+        paths = files_naming(names, files, tree=tree, jobs=jobs, max_size=config.max_file_size)
     summaries = summarise_files(paths, db, config.max_file_size, errors)
     if db is not None:
         db.close()

@@ -1,0 +1,160 @@
+"""Which files of a whole tree name a few functions: for check-patch and the hook.
+
+Cold, the tree is searched by GNU grep itself (``grep -rlwF``: the walk and the search
+in C, no Python walk of 70,000 files first), shared out over ``jobs`` processes by
+subfolder; discovery's excludes are applied to what it finds.  The answer is kept in
+the cache with the time the search started, so the same question on an unchanged tree
+(the second run of a hook) asks only ``find -newerct`` which files changed since (new
+files, edits, renames all set the change time, which no tool can set back) and searches
+those.  Without GNU grep and find, None: the caller walks and searches in Python.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import tempfile
+import time
+
+from folint.discovery import SKIP_DIRS, _excluded
+from folint.index.targeted import _gnu_grep
+
+SPLIT_MIN_FILES = 64  # a folder with more entries than this is shared out by its subfolders
+
+
+def _entries(tree: str, jobs: int) -> list[list[str]]:
+    """The tree's top entries (big folders one level down), dealt out to ``jobs`` lists."""
+    out: list[str] = []
+    try:
+        top = sorted(os.scandir(tree), key=lambda e: e.name)
+    except OSError:
+        return [[tree]]
+    for e in top:
+        if e.name in SKIP_DIRS:
+            continue
+        if e.is_dir(follow_symlinks=False) and jobs > 1:
+            try:
+                inner = sorted(os.scandir(e.path), key=lambda x: x.name)
+            except OSError:
+                inner = []
+            if len(inner) > SPLIT_MIN_FILES:
+                out.extend(x.path for x in inner if x.name not in SKIP_DIRS)
+                continue
+        if e.is_dir(follow_symlinks=False) or e.name.endswith((".c", ".h")):
+            out.append(e.path)
+    return [out[i::jobs] for i in range(jobs)] if jobs > 1 else [out]
+
+
+def grep_tree(tree: str, names: set[str], *, jobs: int = 0, paths: list[str] | None = None,
+              exclude=(), root=None) -> list[str] | None:
+    """The ``.c``/``.h`` files under ``tree`` (or among ``paths``) naming one of
+    ``names`` as a whole word, spelled ``os.path.join(tree, rel)``, sorted; None when
+    GNU grep is not there or failed."""
+    grep = _gnu_grep()
+    if grep is None:
+        return None
+    if not names:
+        return []
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    if paths is not None:
+        groups = [paths[i::jobs] for i in range(jobs)] if paths else []
+    else:
+        groups = _entries(tree, jobs)
+    argv = [grep, "-rlwsFZ", "--include=*.c", "--include=*.h", *(f"--exclude-dir={d}" for d in sorted(SKIP_DIRS))]
+    found: set[str] = set()
+    with tempfile.NamedTemporaryFile("w", suffix=".names", encoding="utf-8") as pat:
+        pat.write("\n".join(sorted(names)) + "\n")
+        pat.flush()
+        procs = []
+        try:
+            for group in groups:
+                for i in range(0, len(group), 2000):  # well under the argument limit
+                    procs.append(subprocess.Popen([*argv, "-f", pat.name, "--", *group[i:i + 2000]],
+                                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                                  env={**os.environ, "LC_ALL": "C"}))
+            for p in procs:
+                out, _ = p.communicate()
+                if p.returncode not in (0, 1, 2):  # 2: a file could not be read; the rest was searched
+                    return None
+                found.update(x.decode("utf-8", "surrogateescape") for x in out.split(b"\0") if x)
+        except OSError:
+            return None
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+    return sorted(p for p in found if not _excluded(p, list(exclude), root))
+
+
+def changed_since(tree: str, stamp: float) -> list[str] | None:
+    """The ``.c``/``.h`` files under ``tree`` whose change time is after ``stamp``
+    (seconds), by GNU find; None when find is not there or failed."""
+    try:
+        done = subprocess.run(["find", tree, "(", *_prune(), ")", "-prune", "-o", "-type", "f", "(", "-name", "*.c",
+                               "-o", "-name", "*.h", ")", "-newerct", f"@{stamp:.3f}", "-print0"],
+                              capture_output=True, timeout=120, env={**os.environ, "LC_ALL": "C"})
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0:
+        return None
+    return [x.decode("utf-8", "surrogateescape") for x in done.stdout.split(b"\0") if x]
+
+
+def _prune() -> list[str]:
+    out: list[str] = []
+    for d in sorted(SKIP_DIRS):
+        out += (["-o"] if out else []) + ["-name", d]
+    return out
+
+
+def _stat(path: str) -> list | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def record_key(tree: str, names: set[str]) -> str:
+    h = hashlib.blake2b(digest_size=12)
+    h.update(os.path.abspath(tree).encode("utf-8", "surrogateescape") + b"\0")
+    for n in sorted(names):
+        h.update(n.encode() + b"\0")
+    return "named-" + h.hexdigest()
+
+
+def files_naming_in_tree(tree: str, names: set[str], cache, *, jobs: int = 0, exclude=(), root=None,
+                         stats: dict | None = None) -> list[str] | None:
+    """The files of the whole ``tree`` naming ``names``: from the cache's record of the
+    same question plus a search of what changed since, else a search of the tree."""
+    stats = stats if stats is not None else {}
+    key = record_key(tree, names)
+    started = time.time() - 1.0  # the change time's granularity: a file changed just now is searched again
+    record = cache.searched_record(key) if cache is not None else None
+    named: list[str] | None = None
+    if record is not None:
+        changed = changed_since(tree, record["stamp"])
+        if changed is not None:
+            keep = [p for p, st in record["files"] if _stat(p) == st]  # gone or changed: searched again if still there
+            again = sorted(set(changed) | ({p for p, _st in record["files"]} - set(keep)))
+            again = [p for p in again if os.path.isfile(p)]
+            hits = grep_tree(tree, names, jobs=jobs, paths=again, exclude=exclude, root=root)
+            if hits is not None:
+                named = sorted(set(keep) | set(hits))
+                stats.update(search="changed files", searched=len(again))
+                if not again:
+                    return named  # nothing changed: the record stands as it is
+    if named is None:
+        named = grep_tree(tree, names, jobs=jobs, exclude=exclude, root=root)
+        if named is None:
+            return None
+        stats.update(search="whole tree")
+    if cache is not None:
+        files = [[p, st] for p in named if (st := _stat(p)) is not None]
+        try:
+            cache.put_searched_record(key, {"stamp": started, "files": files})
+        except Exception:  # noqa: BLE001 - the cache is an optimisation; the answer stands
+            pass
+    return named
