@@ -93,10 +93,13 @@ class Budget:
                 f"(raise file-time-budget in .folint.toml to check it)")
 
 
-def within_budget(budget: Budget, size: int, fn: Callable, *args, over: Callable[[str], object]):
+def within_budget(budget: Budget, size: int, fn: Callable, *args, over: Callable[[str], object],
+                  max_size: int | None = None):
     """``fn(*args)`` when a file of ``size`` bytes fits ``budget`` and the call ends
-    within its CPU time; else ``over(message)`` (the one error line's text)."""
-    why = budget.memory_error(size)
+    within its CPU time; else ``over(message)`` (the one error line's text).
+    A file over ``max_size`` (max-file-size) is not estimated: reading it refuses it,
+    or skips it silently when it holds none of the rules' needles."""
+    why = budget.memory_error(size) if max_size is None or size <= max_size else None
     if why is not None:
         return over(why)
     if not budget.seconds or not _can_time():

@@ -91,7 +91,7 @@ def _check(path: str) -> FileResult:
         size = os.stat(path).st_size
     except OSError:
         size = 0  # the read says why it cannot be read
-    fr = within_budget(_worker["budget"], size, _check_file, path,
+    fr = within_budget(_worker["budget"], size, _check_file, path, max_size=_worker["max_size"],
                        over=lambda why: FileResult(path, errors=[FileError(path, why)]))
     fr.stat_key = key
     return fr

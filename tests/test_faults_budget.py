@@ -79,3 +79,14 @@ def test_check_patch_keeps_the_budget_for_the_patched_file(tmp_path, capsys):
     main(["check-patch", "--no-simulate", "--no-cache", "--tree", str(tmp_path / "tree"), str(tmp_path / "p.diff")])
     err = capsys.readouterr().err
     assert len(_errors(err)) == 1 and "a.c: error: skipped:" in err and "file-memory-budget" in err
+
+
+def test_a_file_over_max_file_size_is_not_estimated(tmp_path, capsys):
+    """Over max-file-size, the size limit speaks (and a file with none of the rules' needles,
+    like amdgpu's register headers, is skipped silently): no budget line on top."""
+    (tmp_path / ".folint.toml").write_text("max-file-size = 10000\nfile-memory-budget = 1\n")
+    (tmp_path / "regs.h").write_text("#define REG_A 0x1\n" * 2000)  # 40 KB, no needle
+    (tmp_path / "big.c").write_text(_dense(40_000))  # 40 KB with needles
+    main(["--no-cache", "--no-simulate", str(tmp_path)])
+    errors = _errors(capsys.readouterr().err)
+    assert len(errors) == 1 and "big.c: error: skipped:" in errors[0] and "max-file-size" in errors[0], errors

@@ -152,7 +152,7 @@ def check(args: KbuildArgs):
             except OSError:
                 size = 0  # the read says why
             one = functools.partial(check_path, path, rules, settings.max_file_size, simulate=args.simulate)
-            results.append(within_budget(budget, size, one,
+            results.append(within_budget(budget, size, one, max_size=settings.max_file_size,
                                          over=lambda why, p=path: FileResult(p, errors=[FileError(p, why)])))
     return results
 
