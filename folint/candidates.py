@@ -26,15 +26,16 @@ of the structure it is stored in.
 Three kinds of function some callers hand a folio's page are not conversion
 candidates, and are left out with the reason (``LeftOut``):
 
-* a page API that has a folio API (FOL006's table): callers holding a folio
-  call the folio API instead, nothing is converted;
+* a page API that has a folio API (FOL006's table, or a folio counterpart
+  declared beside it: ``folint.candidates_counterparts``): callers holding a
+  folio call the folio API instead, nothing is converted;
 * a compat wrapper (its body only turns the page into a folio) that still has
   plain-page callers: they are what it is kept for;
 * a function every folio-holding caller hands a page *inside* the folio
   (``folio_page(folio, i)``): it works on one page on purpose.
 
 On linux 6.1 none of the functions in these three classes was converted by
-6.12 (``bench/candidates.py``), and 44 of the 187 functions with a folio caller
+6.12 (``bench/candidates.py``), and 64 of the 187 functions with a folio caller
 fall in them.
 """
 
@@ -44,6 +45,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from folint.candidates_counterparts import find_counterparts
 from folint.enums import StrEnum
 from folint.index.records import FolioPage, FolioValue, PlainPage
 from folint.index.summary import FOLIO_PAGE_CALLS
@@ -176,11 +178,13 @@ class _Draft:
 class LeftOut(StrEnum):
     """Why a function some callers hand a folio's page is not a conversion candidate."""
 
-    FOLIO_API = "folio-api"  # a folio API exists: callers holding a folio call it (FOL006)
+    FOLIO_API = "folio-api"  # a folio API exists (FOL006's table, or declared beside it)
     WRAPPER = "wrapper"  # it only turns the page into a folio: a compat wrapper for plain callers
     PER_PAGE = "per-page"  # every folio caller passes a page inside the folio: one page on purpose
 
-    def explain(self, c: Candidate, folio_api: str | None = None) -> str:
+    def explain(self, c: Candidate, folio_api: str | None = None, where: str = "") -> str:
+        if self is LeftOut.FOLIO_API and where:
+            return f"{folio_api}() takes a folio ({where}): callers holding a folio call it"
         if self is LeftOut.FOLIO_API:
             return f"{folio_api}() exists: callers holding a folio call it (FOL006 reports them)"
         if self is LeftOut.WRAPPER:
@@ -218,20 +222,23 @@ def plan(index: TreeIndex, *, min_share: float = DEFAULT_MIN_SHARE, paths: Itera
     drafts = [dr for dr in _drafts(index, keep) if _share(dr) >= min_share]
     _judge(drafts, index, jobs, max_size)
     table = folio_api_table(config)
+    beside = find_counterparts(index, [dr.d for dr in drafts if dr.d.name not in table], max_size)
     kept, left = [], []
     for dr in drafts:
         c = _candidate(index, dr)
-        reason = _left_out(c, table)
+        reason = _left_out(c, table, beside)
         if reason is None:
             kept.append(c)
+        elif c.name in beside:
+            left.append(Excluded(c, reason, reason.explain(c, beside[c.name].name, beside[c.name].where())))
         else:
             left.append(Excluded(c, reason, reason.explain(c, table.get(c.name))))
     left.sort(key=lambda e: e.candidate.sort_key())
     return Plan(tuple(sorted(kept, key=Candidate.sort_key)), tuple(left), min_share)
 
 
-def _left_out(c: Candidate, table: dict[str, str]) -> LeftOut | None:
-    if c.name in table:
+def _left_out(c: Candidate, table: dict[str, str], beside: dict) -> LeftOut | None:
+    if c.name in table or c.name in beside:
         return LeftOut.FOLIO_API
     if c.roundtrip and c.share < 1.0:
         return LeftOut.WRAPPER

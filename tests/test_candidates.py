@@ -61,7 +61,7 @@ def test_plain_callers_named_with_whether_they_could_pass_a_folio(planned):
 
 def test_shares_count_macro_callers_and_reachable_share(planned):
     tags = by_name(planned)["note_page_tags"]
-    assert tags.callers == 5 and tags.unknown_callers == (f"{TREE}/include/linux/swap_notes.h:16",)
+    assert tags.callers == 5 and tags.unknown_callers == (f"{TREE}/include/linux/swap_notes.h:19",)
     assert tags.reachable_share == pytest.approx(0.8)
     assert [s.function for s in tags.folio_callers] == ["tags_folio"]
 
@@ -69,9 +69,20 @@ def test_shares_count_macro_callers_and_reachable_share(planned):
 def test_left_out_with_the_reason(planned):
     left = {e.candidate.name: e.reason for e in planned.left_out}
     assert left == {"lock_page": LeftOut.FOLIO_API, "note_page_wrap": LeftOut.WRAPPER,
-                    "note_one_page": LeftOut.PER_PAGE}
+                    "note_one_page": LeftOut.PER_PAGE, "note_page_count": LeftOut.FOLIO_API}
     detail = {e.candidate.name: e.detail for e in planned.left_out}
-    assert "folio_lock() exists" in detail["lock_page"]
+    assert "folio_lock() exists" in detail["lock_page"]  # FOL006's table
+    assert f"note_folio_count() takes a folio ({TREE}/include/linux/swap_notes.h:16)" in detail["note_page_count"]
+
+
+def test_counterpart_names():
+    from folint.candidates_counterparts import counterpart_names
+
+    assert counterpart_names("bio_add_page") == ["bio_add_folio", "folio_bio_add"]
+    assert counterpart_names("is_zone_device_page") == ["is_zone_device_folio", "folio_is_zone_device"]
+    assert counterpart_names("page_mapcount") == ["folio_mapcount"]
+    assert counterpart_names("PageMovable") == ["folio_test_movable"]
+    assert counterpart_names("kmap") == []
 
 
 def test_min_share_and_paths():
@@ -79,7 +90,7 @@ def test_min_share_and_paths():
     assert [c.name for c in plan(index, min_share=0.6, jobs=1).candidates] == \
         ["note_page_clean", "note_callback", "note_page_dirty"]
     only = plan(index, paths=[str(TREE / "mm" / "left_out.c")], jobs=1)
-    assert only.candidates == () and len(only.left_out) == 3
+    assert only.candidates == () and len(only.left_out) == 4
 
 
 def test_a_caller_moved_since_the_index_is_unknown_not_guessed(tmp_path):
