@@ -3,6 +3,7 @@
     python bench/faults.py                 # every case, a table: part, case, expected, got, ok
     python bench/faults.py -k fifo         # only the cases whose name contains "fifo"
     python bench/faults.py --tree DIR      # whole-tree figures: time, peak RSS (main, summed tree), errors
+    python bench/faults.py --series 1000   # check-patch on 1,000 patches of the long-series row's shape
 
 Each case builds its inputs in a temporary folder (FIFOs, links to /dev/zero,
 hostile functions, truncated patches, a scratch git repository, a corrupt
@@ -695,6 +696,19 @@ def tree_figures(tree: str, extra: list[str]) -> None:
         print("    " + ln[:200])
 
 
+def series_figures(n: int) -> None:
+    """check-patch on ``n`` patches of the long-series row's shape (no duplicate): CPU seconds,
+    wall seconds, findings (each patch introduces one)."""
+    d = Path(tempfile.mkdtemp(prefix="folint-series-"))
+    try:
+        series_mailbox(d, n)
+        p = folint(["check-patch", "-j", "1", "--no-simulate", "--tree", "tree", "series.mbox"], d,
+                   timeout=3600)
+        print(f"{n} patches: {p.brief()}, {p.out.decode().count('[FOL001]')} findings")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def _rss_kib(pid: int) -> int:
     try:
         for ln in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -710,7 +724,10 @@ def main() -> int:
     ap.add_argument("-k", default="", help="only cases whose name contains this")
     ap.add_argument("--tree", action="append", help="measure whole-tree figures on this tree instead")
     ap.add_argument("--args", default="", help="with --tree: extra folint arguments")
+    ap.add_argument("--series", type=int, metavar="N", help="time check-patch on a series of N patches instead")
     opts = ap.parse_args()
+    if opts.series:
+        return series_figures(opts.series)
     if opts.tree:
         for t in opts.tree:
             tree_figures(t, opts.args.split())
