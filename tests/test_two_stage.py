@@ -124,7 +124,14 @@ def _fol003(targets, cwd, monkeypatch):
     return {(f.path, f.function): f for f in result.findings}
 
 
-def test_a_folder_inside_a_kernel_tree_is_judged_on_the_callers_in_the_whole_tree(tmp_path, monkeypatch):
+@pytest.mark.parametrize("grep", [True, False], ids=["grep", "no-grep"])
+def test_a_folder_inside_a_kernel_tree_is_judged_on_the_callers_in_the_whole_tree(tmp_path, monkeypatch, grep):
+    if not grep:  # the walk and the byte search in Python
+        import folint.index.targeted as targeted
+        import folint.index.tree_search as tree_search
+
+        monkeypatch.setattr(targeted, "_gnu_grep", lambda: None)
+        monkeypatch.setattr(tree_search, "_gnu_grep", lambda: None)
     top = tmp_path / "linux"
     _kernel_tree(top, WRAPPERS)
     in_mm = _fol003(["mm"], top, monkeypatch)

@@ -56,7 +56,7 @@ class TreePhase:
     def finish(self, result, *, files: list[str] | None = None, simulate: bool = False, jobs: int = 1) -> None:
         """Store new summaries, build the index and add the tree rules' findings."""
         from folint.facts.tree import root_for_targets
-        from folint.index.two_stage import SecondStage, candidates, outside_files
+        from folint.index.two_stage import SecondStage, all_outside_files, candidates, outside_files
 
         started = time.perf_counter()
         files = files if files is not None else sorted(result.summaries)
@@ -67,9 +67,16 @@ class TreePhase:
                 result.errors.append(FileError(str(self.cache.path), str(e)))
         whole = covers_whole_tree(self.targets, self.config.root)
         top = None if whole else root_for_targets(self.targets)
-        outside = outside_files(str(top), self.targets, files, self.config) if top is not None else []
+        names = candidates(result.summaries.values())
+        outside, outside_named = [], []
+        if top is not None and names:
+            got = outside_files(str(top), names, files, self.config, self.cache, jobs)
+            if got is None:
+                outside = all_outside_files(str(top), files, self.config)
+            else:
+                outside_named = got
         stage = SecondStage(self.cache, self.config.max_file_size, jobs, result.errors)
-        found = stage.run(candidates(result.summaries.values()), self.deferred, outside)
+        found = stage.run(names, self.deferred, outside, outside_named)
         if self.cache is not None:
             self.cache.close()
         mine = set(files)
@@ -79,7 +86,7 @@ class TreePhase:
         index.discovery = (list(self.targets), list(self.config.exclude), self.config.root)
         result.index = index
         result.findings.extend(run_tree_rules(self.rules, index, result.errors, simulate=simulate, jobs=jobs,
-                                              only=mine if outside else None))
+                                              only=mine if top is not None else None))
         self.stats.update(stage.stats, tree_top=str(top) if top is not None else None,
                           seconds=round(time.perf_counter() - started, 3))
         result.index_stats = dict(self.stats)

@@ -322,9 +322,11 @@ def _calls_and_refs(src: SourceFile, fn: Function, file_types: dict, calls: list
         callee = cnodes.call_name(n)
         if callee is None or callee.startswith("EXPORT_SYMBOL"):
             continue
+        args = cnodes.call_args(n)
+        if not _may_pass_page(src, n, args, fn, file_types):
+            continue
         if derived is None:
             derived = _derived_pages(src, fn)
-        args = cnodes.call_args(n)
         shapes = [_shape(src, a, fn, derived, file_types) for a in args]
         if any(passes_page(s) for s in shapes):
             line, col = src.position(n.start_byte)
@@ -332,6 +334,22 @@ def _calls_and_refs(src: SourceFile, fn: Function, file_types: dict, calls: list
                           "args": [arg_to_json(s) for s in shapes]})
     for n in ref_nodes:
         _maybe_ref(n.child_by_field_name("argument") if n.type == "pointer_expression" else n, fn.var_types, refs)
+
+
+def _may_pass_page(src: SourceFile, call: Node, args: list[Node], fn: Function, file_types: dict) -> bool:
+    """Whether ``_shape`` can find a page among ``args``: every page shape but a
+    page-typed variable has ``page`` in its text, so a call whose arguments do not is
+    only looked at when one is a variable of a page pointer type (most calls: neither)."""
+    arglist = call.child_by_field_name("arguments")
+    if arglist is None or b"page" in src.raw[arglist.start_byte:arglist.end_byte].lower():
+        return True
+    for a in args:
+        n = cnodes.strip_parens(a)
+        if n is not None and n.type == "identifier":
+            name = cnodes.text(n)
+            if is_page_pointer_type(fn.type_of(name) or file_types.get(name, "")):
+                return True
+    return False
 
 
 def _maybe_ref(n: Node, local: dict, refs: set) -> None:

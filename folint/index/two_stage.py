@@ -65,19 +65,37 @@ def _clean_key(names: set[str]) -> str:
     return "stage2-clean-" + h.hexdigest()
 
 
-def outside_files(top: str, targets: list[str], run_files: list[str], config) -> list[str]:
-    """The files of the kernel tree at ``top`` that the run did not check, spelled
-    relative to the current folder when they are under it."""
-    from folint.discovery import discover
+def outside_files(top: str, names: set[str], run_files: list[str], config, cache, jobs: int) -> list[str] | None:
+    """The files of the kernel tree at ``top`` that the run did not check and that name
+    one of ``names`` (``folint.index.tree_search``: GNU grep over the tree, or only what
+    changed since the same question was last answered), spelled relative to the current
+    folder when they are under it.  None when that search is not possible."""
+    from folint.index.tree_search import files_naming_in_tree
 
+    named = files_naming_in_tree(top, names, cache, jobs=jobs, exclude=config.exclude, root=config.root)
+    if named is None:
+        return None
     mine = {os.path.realpath(p) for p in run_files}
-    found = discover([top], config.exclude, config.root)
     out = []
-    for p in found.files:
+    for p in named:
         if os.path.realpath(p) in mine:
             continue
         rel = os.path.relpath(p)
         out.append(p if rel.startswith("..") else rel)
+    return out
+
+
+def all_outside_files(top: str, run_files: list[str], config) -> list[str]:
+    """Every file of the kernel tree at ``top`` that the run did not check (the walk,
+    for when GNU grep is not there)."""
+    from folint.discovery import discover
+
+    mine = {os.path.realpath(p) for p in run_files}
+    out = []
+    for p in discover([top], config.exclude, config.root).files:
+        if os.path.realpath(p) not in mine:
+            rel = os.path.relpath(p)
+            out.append(p if rel.startswith("..") else rel)
     return out
 
 
@@ -91,9 +109,11 @@ class SecondStage:
         self.errors = errors
         self.stats = {"candidates": 0, "searched": 0, "named": 0, "parsed": 0}
 
-    def run(self, names: set[str], deferred: list[str], outside: list[str]) -> dict[str, dict]:
+    def run(self, names: set[str], deferred: list[str], outside: list[str], outside_named: list[str] = ()
+            ) -> dict[str, dict]:
         """path -> summary of each file among ``deferred`` and ``outside`` that names
-        one of ``names`` (from the cache when it holds it)."""
+        one of ``names``, and of each of ``outside_named`` (already known to name one),
+        from the cache when it holds it."""
         from folint.index.summary import names_in
         from folint.index.targeted import files_naming
 
@@ -122,8 +142,17 @@ class SecondStage:
             todo.append(path)
         self.stats["searched"] = len(todo)
         named = files_naming(names, todo, jobs=self.jobs, max_size=self.max_size)
-        self.stats["named"] = len(named)
-        out.update(self._summarise(named))
+        self.stats["named"] = len(named) + len(outside_named)
+        known_named = []
+        for path in outside_named:
+            skey = _stat_key(path)
+            seen = known.get(os.path.join(cwd, path))
+            cached = self.cache.get(seen[3]) if seen is not None and skey is not None and seen[:3] == skey else None
+            if cached is not None:
+                out[path] = cached
+            else:
+                known_named.append(path)
+        out.update(self._summarise(sorted(named + known_named)))
         if self.cache is not None:
             hit = set(named)
             clean |= {(os.path.join(cwd, p), *stat_of[p]) for p in todo if p not in hit and stat_of.get(p)}
