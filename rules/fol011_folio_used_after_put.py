@@ -12,7 +12,10 @@ What it does:
     an ``if``, stopping at a ``return``, ``goto``, ``break`` or ``continue`` and
     at the end of a loop body (the next iteration usually looks the folio up
     again).  Comparing the pointer (``folio == other``, ``if (folio)``) is not
-    a use.
+    a use.  A put inside ``if (mode == DROP)`` follows only the branches that
+    path can take: with ``mode`` never written, a later ``if (mode != EXCLUSIVE)
+    break;`` is taken (``folint.pathfacts``; the file's enumerators and
+    ``#define``s give the values).
 
 Why it is wrong:
     ``folio_put()`` may free the folio: once the last reference is gone the
@@ -38,7 +41,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from folint import callindex, cnodes, vocab
+from folint import callindex, cnodes, pathfacts, vocab
 from folint.rule import Rule
 
 # Calls that drop a reference to the folio in the given argument.
@@ -136,33 +139,50 @@ def _takes_reference(call: Node, folio: str) -> bool:
     return cnodes.text(arg) == folio or (pe is not None and pe.folio == folio)
 
 
-def _scan(stmt: Node, folio: str) -> tuple[Node | None, bool]:
+@dataclass(frozen=True)
+class PathFacts:
+    """What holds on the put's path (``folint.pathfacts``): ``known`` variables' constants,
+    and the file's constant values to compare them by."""
+    known: dict
+    values: dict
+
+
+NO_FACTS = PathFacts({}, {})
+
+
+def _scan(stmt: Node, folio: str, facts: PathFacts = NO_FACTS) -> tuple[Node | None, bool]:
     """The first use of ``folio`` on some path through ``stmt``, and whether every path
-    through ``stmt`` ends the search (a new value, a new reference, or it leaves)."""
+    through ``stmt`` ends the search (a new value, a new reference, or it leaves).  An
+    ``if`` whose condition ``facts`` settle is followed down its one branch."""
     t = stmt.type
     if t == "compound_statement":
         for child in stmt.named_children:
-            use, killed = _scan(child, folio)
+            use, killed = _scan(child, folio, facts)
             if use is not None or killed:
                 return use, killed
         return None, False
     if t in _TRANSPARENT:
         body = stmt.named_children[-1] if stmt.named_children else None
-        return _scan(body, folio) if body is not None else (None, False)
+        return _scan(body, folio, facts) if body is not None else (None, False)
     if t == "if_statement":
         use, killed = _expr_scan(stmt.child_by_field_name("condition"), folio)
         if use is not None or killed:
             return use, killed
-        u1, k1 = _scan(stmt.child_by_field_name("consequence"), folio)
         alt = stmt.child_by_field_name("alternative")
-        u2, k2 = _scan(alt, folio) if alt is not None else (None, False)
+        taken = pathfacts.decide(stmt.child_by_field_name("condition"), facts.known, facts.values)
+        if taken is True:
+            return _scan(stmt.child_by_field_name("consequence"), folio, facts)
+        if taken is False:
+            return _scan(alt, folio, facts) if alt is not None else (None, False)
+        u1, k1 = _scan(stmt.child_by_field_name("consequence"), folio, facts)
+        u2, k2 = _scan(alt, folio, facts) if alt is not None else (None, False)
         return u1 or u2, k1 and k2
     if t in cnodes.LOOP_TYPES or t == "switch_statement":
         # what runs first, every time: the initializer and the condition (a do body before them)
         head = [stmt.child_by_field_name(f) for f in ("initializer", "condition")]
         body = stmt.child_by_field_name("body")
         if t == "do_statement":
-            use, killed = _scan(body, folio) if body is not None else (None, False)
+            use, killed = _scan(body, folio, facts) if body is not None else (None, False)
             if use is not None or killed:
                 return use, killed
         for part in head:
@@ -170,7 +190,7 @@ def _scan(stmt: Node, folio: str) -> tuple[Node | None, bool]:
                 use, killed = _expr_scan(part, folio)
                 if use is not None or killed:
                     return use, killed
-        use, _ = _scan(body, folio) if body is not None and t != "do_statement" else (None, False)
+        use, _ = _scan(body, folio, facts) if body is not None and t != "do_statement" else (None, False)
         if use is None and stmt.child_by_field_name("update") is not None:
             use, _ = _expr_scan(stmt.child_by_field_name("update"), folio)
         return use, use is not None
@@ -207,8 +227,11 @@ def _then_leaves(call: Node) -> bool:
                                              "continue_statement")
 
 
-def uses_after_put(fn) -> list[UseAfterPut]:
+def uses_after_put(fn, src=None) -> list[UseAfterPut]:
+    """``src``: the file, whose named constants (enumerators, #defines) let a condition
+    on the put's path settle a later one (``folint.pathfacts``)."""
     out = []
+    values = None
     for call in fn.calls:
         folio = _released_folio(call, fn)
         if folio is None:
@@ -216,13 +239,18 @@ def uses_after_put(fn) -> list[UseAfterPut]:
         stmt = cnodes.enclosing_statement(call)
         if stmt.type != "expression_statement" or cnodes.strip_parens(stmt.named_children[0]).id != call.id:
             continue  # a put inside a condition or an expression: its path is not a plain sequence
-        use = _search_after(stmt, folio, fn)
+        known = pathfacts.known_on_path(stmt, fn)
+        if known and values is None:
+            from folint.sim.explore import file_constants
+
+            values = file_constants(src) if src is not None else {}
+        use = _search_after(stmt, folio, fn, PathFacts(known, values or {}) if known else NO_FACTS)
         if use is not None and not _balanced(fn, call, folio):
             out.append(UseAfterPut(call, use, folio))
     return out
 
 
-def _search_after(stmt: Node, folio: str, fn) -> Node | None:
+def _search_after(stmt: Node, folio: str, fn, facts: PathFacts = NO_FACTS) -> Node | None:
     cur = stmt
     while cur.id != fn.body.id:
         parent = cur.parent
@@ -236,7 +264,7 @@ def _search_after(stmt: Node, folio: str, fn) -> Node | None:
                     continue
                 if not after or sib.type == "comment":
                     continue
-                use, stop = _scan(sib, folio)
+                use, stop = _scan(sib, folio, facts)
                 if use is not None:
                     return use
                 if stop:
@@ -260,7 +288,7 @@ class FolioUsedAfterPut(Rule):
         for fn in src.functions:
             if not (callindex.calls_any(fn, RELEASES) or callindex.calls_any(fn, PAGE_RELEASES)):
                 continue
-            for u in uses_after_put(fn):
+            for u in uses_after_put(fn, src):
                 put_line = src.position(u.put.start_byte)[0]
                 what = cnodes.enclosing_statement(u.use)
                 use_text = _use_text(src, u.use)

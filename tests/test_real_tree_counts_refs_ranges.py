@@ -44,6 +44,17 @@ def test_fol011_unlock_after_put(capsys, tree, tmp_path):
     assert "then folio_unlock(" in got[0]["evidence"]
 
 
+def test_fol011_disjoint_modes_of_folio_wait_bit_common(capsys, tree, tmp_path):
+    """The put only when behavior == DROP, the use only past `if (behavior != EXCLUSIVE)
+    break;`: disjoint paths, clean (was a false positive); a later test that does not leave
+    the DROP path (`behavior == SHARED`) makes the use reachable again, and it is found."""
+    correct = "\t\tif (behavior != EXCLUSIVE)\n\t\t\tbreak;"
+    orig, bug = planted_copy(tmp_path, "mm/filemap.c", correct, correct.replace("!= EXCLUSIVE", "== SHARED"))
+    assert [f for f in findings(capsys, orig, "FOL011") if f["function"] == "folio_wait_bit_common"] == []
+    got = [f for f in findings(capsys, bug, "FOL011") if f["function"] == "folio_wait_bit_common"]
+    assert len(got) == 1 and "folio_flags(folio, 0)" in got[0]["message"], got
+
+
 def test_fol012_size_as_length(capsys, tree, tmp_path):
     orig, bug = planted_copy(tmp_path, "mm/truncate.c", "folio_zero_range(folio, offset, length);",
                         "folio_zero_range(folio, offset, folio_size(folio));")
