@@ -194,11 +194,9 @@ class ErrPtrLookupCheckedForNull(Rule):
         """The error-pointer lookups' own names (a local wrapper calls one of them too)."""
         return self._lookup_needles()[1]
 
-    @property
-    def gate(self) -> tuple[bytes, ...]:
-        """b"folio" (in nearly every lookup's name) and the names without it
-        (ksm_might_need_to_copy)."""
-        return self._lookup_needles()[2]
+    # every error-pointer lookup of 6.1 and 6.12 returns a folio (ksm_might_need_to_copy(), the
+    # one without "folio" in its name, also takes one): a file that tests one names the type
+    gate = (b"folio",)
 
     def _lookups(self) -> set[str]:
         """The lookups that return an error pointer on failure and never NULL: for one that
@@ -207,13 +205,11 @@ class ErrPtrLookupCheckedForNull(Rule):
         return set(self._lookup_needles()[0])
 
     def _lookup_needles(self):
-        """(lookups, needles, gate), read once per facts object."""
+        """(lookups, needles), read once per facts object."""
         cached = self.__dict__.get("_by_facts")
         if cached is None or cached[0] is not self.facts:
             names = frozenset(name for name, conv in self.facts.get("lookup_returns").items() if conv == "err_ptr")
-            needles = tuple(sorted(n.encode() for n in names))
-            gate = (b"folio",) + tuple(n for n in needles if b"folio" not in n)
-            cached = self._by_facts = (self.facts, names, needles, gate)
+            cached = self._by_facts = (self.facts, names, tuple(sorted(n.encode() for n in names)))
         return cached[1:]
 
     def check(self, src):

@@ -92,6 +92,7 @@ class MapcountOneAsExclusive(Rule):
     code = "FOL010"
     name = "mapcount-one-as-exclusive"
     summary = "a mapcount compared with one decides whether a folio that can be large is mapped by one process"
+    gate = (b"folio",)  # folio_mapcount(folio), or page_mapcount() of &folio->page / folio_page(folio, 0)
     needles = (b"_mapcount(",)
 
     def check(self, src):

@@ -83,6 +83,7 @@ class KmapOnePageCopyMore(Rule):
     code = "FOL013"
     name = "kmap-one-page-copy-more"
     summary = "one page is mapped (kmap_local_folio/kmap_local_page/kmap_atomic) and more than that page is accessed"
+    gate = (b"page", b"folio")  # what a kmap call maps is a struct page or a struct folio
     needles = (b"kmap",)
 
     def check(self, src):
