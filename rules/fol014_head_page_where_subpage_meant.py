@@ -16,6 +16,13 @@ What it does:
       whole folio offset (``offset_in_folio()``, ``pos - folio_pos()``): it runs
       past the page.
 
+    Also a fixed page of a folio stored into a page array (``pages[0] =
+    &folio->page;``, ``*pages++ = folio_page(folio, 0);``: what ``vmap()``,
+    ``bio_add_page()`` loops or a scatterlist are then built from) after the
+    function computed an offset into that folio (``offset_in_folio(folio, ..)``,
+    ``pos - folio_pos(folio)``): the array holds page 0 where the page the offset
+    selects is meant.  Outside loops too: inside per-page loops FOL005 judges it.
+
     Consumers that accept the page plus a large offset (scatterlists, bios,
     skb fragments, ``copy_page_to_iter``) given the unreduced folio offset are
     right and not flagged; so are a folio the code shows to be small and an
@@ -146,6 +153,20 @@ def classify_offset(node: Node | None, folio: str, fn, before: int) -> Offset | 
     return None
 
 
+def _offset_into(call: Node, folio: str) -> bool:
+    """``call`` is ``offset_in_folio(folio, ..)``, or the ``folio_pos(folio)`` of ``x - folio_pos(folio)``."""
+    args = cnodes.call_args(call)
+    if not args or cnodes.normalise(cnodes.text(args[0])) != folio:
+        return False
+    if cnodes.call_name(call) == "offset_in_folio":
+        return True
+    child, p = call, call.parent
+    while p is not None and p.type == "parenthesized_expression":
+        child, p = p, p.parent
+    return p is not None and p.type == "binary_expression" and cnodes.text(p.child_by_field_name("operator")) == "-" \
+        and p.child_by_field_name("right").id == child.id
+
+
 # The calls check() judges: a page consumer (sg_set_page ...) or a mapping whose address
 # gets an offset added.
 _JUDGED = kmap.CONSUMERS.keys() | kmap.ADDRESS_CALLS.keys()
@@ -160,6 +181,7 @@ class HeadPageWhereSubpageMeant(Rule):
 
     def check(self, src):
         for fn in src.functions:
+            yield from self._array_stores(src, fn)
             for call in callindex.calls_to(fn, _JUDGED):
                 name = cnodes.call_name(call)
                 for consumer in kmap.CONSUMERS.get(name, ()):
@@ -172,6 +194,39 @@ class HeadPageWhereSubpageMeant(Rule):
                     args = cnodes.call_args(call)
                     if offset is not None and args:
                         yield from self._judge(src, fn, call, name, args[0], offset, kmap.ADDRESS_CALLS[name])
+
+    def _array_stores(self, src, fn):
+        """``pages[i] = <fixed page of folio>`` / ``*p++ = ..`` after an offset into that folio."""
+        offsets = callindex.calls_to(fn, ("offset_in_folio", "folio_pos"))
+        if not offsets:
+            return
+        # (walked only in the few functions that compute an offset into a folio; fn.writes
+        # does not key `*pages++ = ..`)
+        for w in cnodes.of_type(fn.body, "assignment_expression"):
+            value = cnodes.written_value(w)
+            left = cnodes.strip_parens(w.child_by_field_name("left"))
+            if value is None or left is None or left.type not in ("subscript_expression", "pointer_expression"):
+                continue
+            if any(a.type in cnodes.LOOP_TYPES for a in cnodes.ancestors(w) if cnodes.is_inside(a, fn.body)):
+                continue  # a per-page loop's store: FOL005's
+            page = kmap.head_page(value, fn)
+            if page is None or page.folio is None:
+                continue
+            off = next((c for c in offsets if c.start_byte < w.start_byte and _offset_into(c, page.folio)), None)
+            if off is None or small_folio.small_at(fn, page.folio, w, src):
+                continue
+            expr = off if cnodes.call_name(off) == "offset_in_folio" else off.parent
+            line = src.position(expr.start_byte)[0]
+            array = cnodes.normalise(cnodes.text(left))
+            yield self.finding(
+                src, value,
+                f"page {page.index} of '{page.folio}' ('{cnodes.text(value)}') is stored in {array} after "
+                f"{cnodes.normalise(cnodes.text(expr))} (line {line}) gave an offset into the folio: for a large "
+                f"folio the bytes at that offset are in page offset >> PAGE_SHIFT, not page {page.index}, and "
+                f"what is built from the array (vmap(), a bio, a scatterlist) starts at the wrong page; store "
+                f"folio_page({page.folio}, offset >> PAGE_SHIFT)", fn.name,
+                form="array", call=None, page_byte=value.start_byte, offset_byte=expr.start_byte,
+                folio=page.folio, page_index=page.index, offset_kind="array", fix_index=None)
 
     @staticmethod
     def _added_offset(call: Node) -> Node | None:
@@ -242,6 +297,9 @@ class HeadPageWhereSubpageMeant(Rule):
         from folint.sim.oracle import inconclusive, judge
         from folint.sim.values import Page, render
 
+        if finding.data.get("form") == "array":
+            return inconclusive("the simulator does not follow pages stored into an array to what is built from "
+                                "it (vmap(), a bio), so it cannot show the wrong page being used")
         fn = sim.function
         call = next((c for c in fn.calls if c.start_byte == finding.data.get("call_byte")), None)
         if call is None:
