@@ -63,3 +63,22 @@ def wanted_rules(scan: ByteScan, rules: list[Rule]) -> list[Rule]:
             if (not rule.uses_page_loops or has_page_loop_tokens(scan))
             and (not rule.gate or scan.any(rule.gate))
             and (not rule.needles or scan.any(rule.needles))]
+
+
+def covering_needles(rules: list[Rule]) -> frozenset[bytes] | None:
+    """Byte needles such that every file ``wanted_rules`` passes for ``rules`` holds one
+    of them (a plain substring search, e.g. GNU grep -F, can stand in front of the scan):
+    a rule's ``needles`` if it has them (it needs one), else its ``gate``, else the loop
+    model's needles (``has_page_loop_tokens`` needs one first).  None: a rule asks for
+    none of these and may want any file."""
+    out: set[bytes] = set()
+    for rule in rules:
+        if rule.needles:
+            out.update(rule.needles)
+        elif rule.gate:
+            out.update(rule.gate)
+        elif rule.uses_page_loops:
+            out.update(PAGE_LOOP_NEEDLES)
+        else:
+            return None
+    return frozenset(out)

@@ -111,6 +111,10 @@ def stat_key(path: str) -> tuple[int, ...] | None:
         st = os.stat(path)
     except OSError:
         return None
+    return key_of(st)
+
+
+def key_of(st: os.stat_result) -> tuple[int, ...]:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 

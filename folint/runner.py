@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from folint import grep_prepass
 from folint.checker import FileResult, check_path, skip_needle_free_oversize
 from folint.config import Config
 from folint.discovery import discover
@@ -149,6 +150,14 @@ def run(targets: list[str], config: Config, options: RunOptions) -> RunResult:
             tree.collect(fr)
             if bar:
                 bar.update()
+    free, todo = grep_prepass.split(todo, targets, rules, config, summaries=tree.wanted, jobs=jobs)
+    for fr in free:  # held none of the needles (GNU grep): not read, counted as a needle-free file is
+        result.add(fr)
+        tree.collect(fr)
+        if cache is not None:
+            cache.store(fr)
+        if bar:
+            bar.update()
     for fr in parallel_map(_check, todo, jobs=jobs, initializer=_init_worker,
                            initargs=(config, options, index), ordered=False,
                            chunksize=_chunksize(len(todo), jobs), serial_below=PARALLEL_MIN_FILES):

@@ -47,10 +47,12 @@ def _entries(tree: str, jobs: int) -> list[list[str]]:
 
 
 def grep_tree(tree: str, names: set[str], *, jobs: int = 0, paths: list[str] | None = None,
-              exclude=(), root=None) -> list[str] | None:
+              exclude=(), root=None, word: bool = True, strict: bool = False) -> list[str] | None:
     """The ``.c``/``.h`` files under ``tree`` (or among ``paths``) naming one of
     ``names`` as a whole word, spelled ``os.path.join(tree, rel)``, sorted; None when
-    GNU grep is not there or failed."""
+    GNU grep is not there or failed.  ``word=False``: holding one of ``names`` anywhere,
+    binary files searched as text (``-a``: a name may be a NUL byte); ``strict``: None
+    as well when a file could not be read (the caller must not take it as searched)."""
     grep = _gnu_grep()
     if grep is None:
         return None
@@ -61,7 +63,7 @@ def grep_tree(tree: str, names: set[str], *, jobs: int = 0, paths: list[str] | N
         groups = [paths[i::jobs] for i in range(jobs)] if paths else []
     else:
         groups = _entries(tree, jobs)
-    argv = [grep, "-rlwsFZ", "--include=*.c", "--include=*.h", *(f"--exclude-dir={d}" for d in sorted(SKIP_DIRS))]
+    argv = [grep, "-rlwsFZ" if word else "-rlasFZ", "--include=*.c", "--include=*.h", *(f"--exclude-dir={d}" for d in sorted(SKIP_DIRS))]
     found: set[str] = set()
     with tempfile.NamedTemporaryFile("w", suffix=".names", encoding="utf-8") as pat:
         pat.write("\n".join(sorted(names)) + "\n")
@@ -75,7 +77,7 @@ def grep_tree(tree: str, names: set[str], *, jobs: int = 0, paths: list[str] | N
                                                   env={**os.environ, "LC_ALL": "C"}))
             for p in procs:
                 out, _ = p.communicate()
-                if p.returncode not in (0, 1, 2):  # 2: a file could not be read; the rest was searched
+                if p.returncode not in ((0, 1) if strict else (0, 1, 2)):  # 2: a file could not be read
                     return None
                 found.update(x.decode("utf-8", "surrogateescape") for x in out.split(b"\0") if x)
         except OSError:
