@@ -53,7 +53,11 @@ PAGE_RELEASES = {"put_page": 0}
 # folio_isolate_lru() takes one for the isolation when it succeeds)
 NEW_REFERENCE = {"folio_get": 0, "folio_try_get": 0, "folio_ref_inc": 0, "folio_ref_add": 0, "folio_try_get_rcu": 0,
                  "get_page": 0, "folio_ref_try_add_rcu": 0, "filemap_add_folio": 1, "__filemap_add_folio": 1,
-                 "folio_isolate_lru": 0}
+                 "folio_isolate_lru": 0, "folio_attach_private": 0}
+# Calls after which a put gives back the reference of a mapping just removed (the page
+# table's), not one the function relies on (6.12 kernel/events/uprobes.c __replace_page()).
+MAPPING_REMOVALS = {"folio_remove_rmap_pte": 0, "folio_remove_rmap_ptes": 0, "folio_remove_rmap_pmd": 0,
+                    "page_remove_rmap": 0}
 # Calls that look at the pointer's value only, never at the folio.
 POINTER_ONLY = frozenset({"IS_ERR", "IS_ERR_OR_NULL", "PTR_ERR", "PTR_ERR_OR_ZERO", "ERR_CAST", "likely",
                           "unlikely", "WARN_ON", "WARN_ON_ONCE"})
@@ -124,6 +128,16 @@ def _expr_scan(node: Node, folio: str) -> tuple[Node | None, bool]:
         elif n.type == "identifier" and n.text == b and _is_use(n):
             return n, True
     return None, False
+
+
+def _removes_mapping(call: Node, folio: str) -> bool:
+    name = cnodes.call_name(call)
+    args = cnodes.call_args(call)
+    if name not in MAPPING_REMOVALS or MAPPING_REMOVALS[name] >= len(args):
+        return False
+    arg = cnodes.strip_parens(args[MAPPING_REMOVALS[name]])
+    pe = vocab.page_expr(arg)
+    return cnodes.text(arg) == folio or (pe is not None and pe.folio == folio)
 
 
 def _takes_reference(call: Node, folio: str) -> bool:
@@ -209,7 +223,7 @@ def _balanced(fn, put: Node, folio: str) -> bool:
     for call in fn.calls:
         if call.start_byte >= put.start_byte:
             break
-        if _takes_reference(call, folio):
+        if _takes_reference(call, folio) or _removes_mapping(call, folio):
             taken += 1
         elif _released_folio(call, fn) == folio and not _then_leaves(call):
             dropped += 1
