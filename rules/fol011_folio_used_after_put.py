@@ -41,7 +41,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from folint import callindex, cnodes, pathfacts, vocab
+from folint import callindex, cnodes, kmap, pathfacts, vocab
 from folint.rule import Rule
 
 # Calls that drop a reference to the folio in the given argument.
@@ -130,14 +130,20 @@ def _expr_scan(node: Node, folio: str) -> tuple[Node | None, bool]:
     return None, False
 
 
-def _removes_mapping(call: Node, folio: str) -> bool:
+def _removes_mapping(call: Node, folio: str, fn) -> bool:
+    """``call`` removes a mapping of ``folio``: given the folio, a page of it, or the page
+    the folio was set from (``folio = page_folio(page)``; 6.1's page_remove_rmap(page))."""
     name = cnodes.call_name(call)
     args = cnodes.call_args(call)
     if name not in MAPPING_REMOVALS or MAPPING_REMOVALS[name] >= len(args):
         return False
     arg = cnodes.strip_parens(args[MAPPING_REMOVALS[name]])
     pe = vocab.page_expr(arg)
-    return cnodes.text(arg) == folio or (pe is not None and pe.folio == folio)
+    if cnodes.text(arg) == folio or (pe is not None and pe.folio == folio):
+        return True
+    source = cnodes.strip_parens(kmap.single_definition(folio, fn))
+    return source is not None and cnodes.call_name(source) == "page_folio" and \
+        [cnodes.text(a) for a in cnodes.call_args(source)] == [cnodes.text(arg)]
 
 
 def _takes_reference(call: Node, folio: str) -> bool:
@@ -223,7 +229,7 @@ def _balanced(fn, put: Node, folio: str) -> bool:
     for call in fn.calls:
         if call.start_byte >= put.start_byte:
             break
-        if _takes_reference(call, folio) or _removes_mapping(call, folio):
+        if _takes_reference(call, folio) or _removes_mapping(call, folio, fn):
             taken += 1
         elif _released_folio(call, fn) == folio and not _then_leaves(call):
             dropped += 1
