@@ -64,7 +64,11 @@ def test_a_changed_file_and_changed_settings_are_checked_again(capsys, monkeypat
 def test_a_file_changed_just_now_is_not_stored(capsys, monkeypatch, tmp_path):
     """Its stat could stay the same through a second change (git's racy case)."""
     src, cache = _tree(tmp_path), tmp_path / "cache"
-    (src / "a.c").write_bytes(MODEL)  # mtime: now
+    (src / "a.c").write_bytes(MODEL)
+    # mtime a little ahead of the clock, so a slow first run (a loaded machine) still sees the
+    # file as changed within RACY_SECONDS when it takes its stat: no timing in the assertion
+    ahead = time.time() + 60
+    os.utime(src / "a.c", (ahead, ahead))
     _run(capsys, monkeypatch, src, "--cache-dir", cache)
     _, _, checked = _run(capsys, monkeypatch, src, "--cache-dir", cache)
     assert checked == ["a.c"]
