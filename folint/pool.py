@@ -6,7 +6,8 @@ worker is set up once by ``initializer(*initargs)`` (rules and parsers are built
 there: tree-sitter objects do not pickle); items go in and plain results come
 back.  Workers fork on Linux and spawn elsewhere.  With one job, or fewer items
 than ``serial_below``, everything runs in this process (the initializer too),
-with the same results.
+with the same results.  Every worker dies with its parent (``folint.workers``):
+a killed run leaves none behind, whichever caller started the pool.
 """
 
 from __future__ import annotations
@@ -22,6 +23,14 @@ def job_count(jobs: int) -> int:
     return jobs or os.cpu_count() or 1
 
 
+def _worker_init(initializer: Callable, initargs: tuple) -> None:
+    """Every worker of the pool dies with its parent (``folint.workers``), then is set up."""
+    from folint.workers import die_with_parent
+
+    die_with_parent()
+    initializer(*initargs)
+
+
 def parallel_map(fn: Callable, items: list, *, jobs: int, initializer: Callable, initargs: tuple = (),
                  ordered: bool = True, chunksize: int = 1, serial_below: int = 0) -> Iterator:
     """``fn(item)`` for each of ``items``: in input order when ``ordered``, else as they finish."""
@@ -31,6 +40,6 @@ def parallel_map(fn: Callable, items: list, *, jobs: int, initializer: Callable,
         yield from map(fn, items)
         return
     ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    with ctx.Pool(min(jobs, len(items)), initializer=initializer, initargs=initargs) as pool:
+    with ctx.Pool(min(jobs, len(items)), initializer=_worker_init, initargs=(initializer, initargs)) as pool:
         results: Iterable = (pool.imap if ordered else pool.imap_unordered)(fn, items, chunksize=chunksize)
         yield from results

@@ -1,6 +1,11 @@
 """One of each: the error guard (folint.guard), the process pool (folint.pool) and the
 node helpers on SourceFile."""
 
+import signal
+import sys
+
+import pytest
+
 from folint.finding import FileError
 from folint.guard import Failed, run_check
 from folint.pool import parallel_map
@@ -76,3 +81,23 @@ def test_node_at_and_byte_at():
     assert loop is not None and loop.type == "for_statement"
     assert src.node_at(call_byte + 1, "call_expression") is None
     assert src.node_at(None, "call_expression") is None and src.node_at(10 ** 6, "call_expression") is None
+
+
+def _pdeathsig(_item):
+    import ctypes
+
+    sig = ctypes.c_int(0)
+    ctypes.CDLL(None, use_errno=True).prctl(2, ctypes.byref(sig), 0, 0, 0)  # PR_GET_PDEATHSIG
+    return sig.value
+
+
+def _no_setup():
+    pass
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl(PR_SET_PDEATHSIG) is Linux's")
+def test_every_pool_worker_dies_with_its_parent_whatever_its_initializer():
+    """The one pool sets the parent-death signal itself, so a caller whose initializer
+    forgets it (the name search of check-patch did) leaves no worker behind a killed run."""
+    got = list(parallel_map(_pdeathsig, list(range(8)), jobs=2, initializer=_no_setup))
+    assert got == [signal.SIGKILL] * 8

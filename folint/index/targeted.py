@@ -13,14 +13,13 @@ gives answers exactly as the full one for those names (``tests/test_two_stage.py
 from __future__ import annotations
 
 import functools
-import multiprocessing
 import os
 import re
 import subprocess
-import sys
 from collections.abc import Iterable
 
 from folint.checker import read_source
+from folint.pool import parallel_map
 from folint.finding import FileError
 from folint.index.cache import CacheError, SummaryCache, content_hash
 from folint.index.collect import wants_summary
@@ -162,12 +161,8 @@ def files_naming(names: Iterable[str], files: list[str] | None = None, *, tree: 
     if got is not None:
         return got
     keys = [n.encode() for n in names]
-    if jobs == 1 or len(files) < PARALLEL_MIN_FILES:
-        _init(keys, max_size)
-        return [p for p in map(_names_in_path, files) if p is not None]
-    ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    with ctx.Pool(jobs, initializer=_init, initargs=(keys, max_size)) as pool:
-        got = pool.map(_names_in_path, files, chunksize=max(1, min(512, len(files) // (jobs * 8))))
+    got = parallel_map(_names_in_path, files, jobs=jobs, initializer=_init, initargs=(keys, max_size),
+                       chunksize=max(1, min(512, len(files) // (jobs * 8))), serial_below=PARALLEL_MIN_FILES)
     return [p for p in got if p is not None]
 
 
