@@ -58,12 +58,9 @@ def split(files: list[str], targets: list[str], rules, config, *, summaries: boo
                                                             if not os.path.isdir(t)}
     budget = Budget.of(config)
     keys: dict[str, tuple] = {}
-    todo: list[str] = []
     for path in files:
         key = _searchable(path, config.max_file_size, budget) if path not in named else None
-        if key is None:
-            todo.append(path)
-        else:
+        if key is not None:
             keys[path] = key
     if not keys:
         return [], files
@@ -71,13 +68,8 @@ def split(files: list[str], targets: list[str], rules, config, *, summaries: boo
     if listed is None:
         return [], files
     hits = set(listed)
-    free = []
-    for path, key in keys.items():
-        if path in hits:
-            todo.append(path)
-        else:
-            free.append(FileResult(path, stat_key=key))
-    return free, todo
+    free = [FileResult(path, stat_key=key) for path, key in keys.items() if path not in hits]
+    return free, [path for path in files if path not in keys or path in hits]  # in the order found
 
 
 def _searchable(path: str, max_size: int, budget: Budget) -> tuple | None:

@@ -75,8 +75,10 @@ def test_odd_file_names_and_needle_free_files(tmp_path, capsys):
     for i in range(20):
         (src / f"plain {i}.c").write_bytes(b"int x;\n")
     (src / "nul.c").write_bytes(b"int y;\0\n")  # no needle, but a NUL byte: an error line, as without grep
-    free, todo = grep_prepass.split(sorted(str(p) for p in src.iterdir()), [str(src)], build_rules(Config(), None, None),
-                                    Config(), summaries=True, jobs=2)
+    files = sorted((str(p) for p in src.iterdir()), reverse=True)
+    free, todo = grep_prepass.split(files, [str(src)], build_rules(Config(), None, None), Config(), summaries=True,
+                                    jobs=2)
+    assert todo == [p for p in files if p in todo]  # the order found: workers see the files as without grep
     assert sorted(os.path.basename(fr.path) for fr in free) == sorted(f"plain {i}.c" for i in range(20))
     assert all(fr.stat_key is not None and not fr.findings for fr in free)
     assert len(todo) == 4
