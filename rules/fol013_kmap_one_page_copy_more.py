@@ -83,7 +83,9 @@ class KmapOnePageCopyMore(Rule):
     code = "FOL013"
     name = "kmap-one-page-copy-more"
     summary = "one page is mapped (kmap_local_folio/kmap_local_page/kmap_atomic) and more than that page is accessed"
-    gate = (b"page", b"folio")  # what a kmap call maps is a struct page or a struct folio
+    # the folio-sized lengths name a folio, the remap-test form a highmem test (a page-only file with
+    # neither had no finding on all of 6.1 and 6.12: 394 + 397 files checked without the prefilter)
+    gate = (b"folio", b"HighMem", b"highmem")
     needles = (b"kmap",)
 
     def check(self, src):

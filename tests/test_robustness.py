@@ -116,7 +116,7 @@ def test_an_oversize_file_with_a_needle_only_some_rule_wants_is_still_an_error(c
     """The test is the prefilter's: a needle of one selected rule is enough; with that
     rule deselected (and no other rule wanting the file) the file is skipped."""
     (tmp_path / ".folint.toml").write_text("max-file-size = 4096\n")
-    (tmp_path / "kmaps.c").write_bytes(b"static int x; /* kmap_local_page */\n" * 400)
+    (tmp_path / "kmaps.c").write_bytes(b"static int x; /* kmap_local_page PageHighMem */\n" * 400)
     # (b"page" is wanted by other rules too: select the rules so one wants it and one does not)
     code = main([str(tmp_path), "--format", "json", "--no-simulate", "--jobs", "1", "--select", "FOL013"])
     data = json.loads(capsys.readouterr()[0])
