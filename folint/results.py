@@ -118,13 +118,13 @@ def key_of(st: os.stat_result) -> tuple[int, ...]:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
-TIME_LIMIT = "time limit ("  # the simulator's words for a verdict its wall-clock budget cut short
+TIME_LIMIT = "time limit ("  # the simulator's words for a verdict its CPU-time safety net cut short
 
 
 def _cacheable(fr: FileResult) -> bool:
     """Only results that follow from the file's bytes: not a read failure (permissions,
     a vanished file), which has errors and nothing else, nor a verdict the simulator's
-    time limit decided (on a quieter machine the next run may finish it)."""
+    time limit decided (a faster machine, or one where this process got more of the CPU, may finish it)."""
     if any(TIME_LIMIT in f.evidence for f in fr.findings):
         return False
     return fr.parsed or fr.oversize_skipped or not fr.errors

@@ -58,9 +58,10 @@ function names: calls to functions defined in the same file - or in
 ``extra_sources`` - are stepped into; events inside carry ``depth`` >= 1), and
 the budgets ``max_paths`` (256), ``max_steps`` (20000 per path),
 ``max_total_steps`` (500000 for the whole run, about a second and a half),
-``max_depth`` (8 nested calls), ``max_seconds`` (5.0 for the whole run: a
-safety net; the step and path budgets bind first, and give the same answer on
-a busy machine).  Runs without ``until`` are cached per
+``max_depth`` (8 nested calls), ``max_seconds`` (5.0 seconds of this
+process's CPU time for the whole run: a safety net; the step and path budgets
+bind first, and CPU time rather than wall time keeps the answer the same on a
+busy machine).  Runs without ``until`` are cached per
 (function, scenario, focus) within one Simulation.
 
 Bounds that are part of the model, not failures: a loop that forks on unknowns

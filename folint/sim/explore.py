@@ -184,7 +184,7 @@ class Exploration:
 
 def explore(program: Program, fn: SimFunction, scenario: Scenario, *,
             until: Callable | None = None, focus: tuple[int, int] | None = None) -> Exploration:
-    started = time.perf_counter()
+    started = time.process_time()
     deadline = started + scenario.max_seconds
     ex = Exploration(fn.name, scenario)
     stack: list[list[int]] = [[]]
@@ -198,8 +198,8 @@ def explore(program: Program, fn: SimFunction, scenario: Scenario, *,
             ex.reason = (f"step budget ({scenario.max_total_steps} for the whole run) spent after "
                          f"{len(ex.paths)} paths")
             break
-        if time.perf_counter() > deadline:
-            ex.reason = f"time limit ({scenario.max_seconds:g}s) reached after {len(ex.paths)} paths"
+        if time.process_time() > deadline:
+            ex.reason = f"time limit ({scenario.max_seconds:g} s of CPU) reached after {len(ex.paths)} paths"
             break
         prefix = stack.pop()
         path = SimRun(program, scenario, prefix, deadline, focus=focus, steps_left=steps_left).run(fn)
@@ -218,5 +218,5 @@ def explore(program: Program, fn: SimFunction, scenario: Scenario, *,
             ex.reason = "no feasible path: " + (ex.paths[0].reason if ex.paths else "nothing ran")
         else:
             ex.complete = True
-    ex.seconds = time.perf_counter() - started
+    ex.seconds = time.process_time() - started
     return ex

@@ -326,8 +326,8 @@ class RunState:
             raise Cut(f"step limit ({self.scenario.max_steps}) reached: a loop or goto cycle that does not end?")
         if self.steps > self.steps_left:
             raise Cut(f"step budget ({self.scenario.max_total_steps} for the whole run) spent")
-        if not self.steps & 255 and time.perf_counter() > self.deadline:
-            raise Cut(f"time limit ({self.scenario.max_seconds:g}s) reached")
+        if not self.steps & 255 and time.process_time() > self.deadline:
+            raise Cut(f"time limit ({self.scenario.max_seconds:g} s of CPU) reached")
 
 
 def _label_for(desc: str, kind: str) -> str:
