@@ -12,6 +12,11 @@ for the message) when the code makes it visible:
 - the node sits in a branch that only runs for a small folio
   (``if (!folio_test_large(F))``, the ``else`` of ``if (folio_test_large(F))``,
   ``if (folio_nr_pages(F) == 1)``);
+- F comes from a call that finds a folio (any size) or allocates one with
+  order 0 and says which through a ``bool *`` out-parameter
+  (``__read_swap_cache_async(..., &allocated, ...)``), and the node only runs
+  when that flag is true (inside ``if (allocated)``, or after
+  ``if (!allocated) return ...;``);
 - an earlier statement on every way to the node leaves for a large folio
   (``if (folio_test_large(F)) return ...;``, ``if (WARN_ON_ONCE(folio_test_large(F)))
   goto out;``) or asserts it is small (``VM_BUG_ON_FOLIO(folio_test_large(F), F)``).
@@ -35,6 +40,10 @@ FOLIO_ALLOCATORS = frozenset({
 # Page allocators that give one page (alloc_pages' order is its second argument).
 PAGE_ALLOCATORS = frozenset({"alloc_page", "alloc_page_vma", "__page_cache_alloc"})
 ORDERED_PAGE_ALLOCATORS = frozenset({"alloc_pages", "alloc_pages_node", "__alloc_pages"})
+# Calls that find a folio (any size) or allocate a new one with order 0, with the
+# argument index of the ``bool *`` they set to true when they allocated
+# (6.12 mm/swap_state.c: folio_alloc_mpol(gfp_mask, 0, ...)).
+ALLOCATED_FLAG_CALLS = {"__read_swap_cache_async": 4}
 # Wrappers whose value is their (last) argument's truth.
 _TRUTH_WRAPPERS = frozenset({"likely", "unlikely", "WARN_ON", "WARN_ON_ONCE", "VM_WARN_ON", "VM_WARN_ON_ONCE",
                              "VM_WARN_ON_FOLIO", "VM_WARN_ON_ONCE_FOLIO", "WARN"})
@@ -195,12 +204,55 @@ def small_from_callers(src, fn, folio: str) -> str | None:
     return f"every caller of {fn.name}() passes a folio allocated with order 0 as '{folio}'"
 
 
+def allocated_flag(fn, folio: str) -> tuple[str, str] | None:
+    """Every write of ``folio`` in ``fn`` is a call of ALLOCATED_FLAG_CALLS given
+    ``&flag`` as its allocated-flag (the same ``flag``, written nowhere else):
+    (flag, the call's name), else None.  Where ``flag`` is true the folio is order 0."""
+    writes = fn.writes.get(folio, [])
+    flag = callee = None
+    for w in writes:
+        value = cnodes.strip_parens(cnodes.written_value(w))
+        name = cnodes.call_name(value) if value is not None else None
+        args = cnodes.call_args(value) if name else []
+        i = ALLOCATED_FLAG_CALLS.get(name or "")
+        arg = cnodes.strip_parens(args[i]) if i is not None and i < len(args) else None
+        if arg is None or arg.type != "pointer_expression" or cnodes.text(arg.child_by_field_name("operator")) != "&":
+            return None
+        target = cnodes.strip_parens(arg.child_by_field_name("argument"))
+        if target is None or target.type != "identifier" or (flag is not None and cnodes.text(target) != flag):
+            return None
+        flag, callee = cnodes.text(target), name
+    if flag is None or fn.writes.get(flag):
+        return None
+    return flag, callee
+
+
+def _is_flag(cond: Node | None, flag: str | None) -> bool:
+    cond = _unwrap(cond)
+    return flag is not None and cond is not None and cond.type == "identifier" and cnodes.text(cond) == flag
+
+
+def _is_not_flag(cond: Node | None, flag: str | None) -> bool:
+    """``cond`` is ``!flag`` (or has it as an ``||`` alternative): leaving on it leaves ``flag`` true."""
+    cond = _unwrap(cond)
+    if flag is None or cond is None:
+        return False
+    if cond.type == "binary_expression" and cnodes.text(cond.child_by_field_name("operator")) == "||":
+        return _is_not_flag(cond.child_by_field_name("left"), flag) or \
+            _is_not_flag(cond.child_by_field_name("right"), flag)
+    return cond.type == "unary_expression" and cnodes.text(cond.child_by_field_name("operator")) == "!" and \
+        _is_flag(cond.child_by_field_name("argument"), flag)
+
+
 def small_at(fn, folio: str, node: Node, src=None) -> str | None:
     """Why ``folio`` cannot be large at ``node`` in ``fn`` (a sentence), or None.
     With ``src`` (the SourceFile), a static function's callers are looked at too."""
     how = allocated_small(fn, folio, src) or small_from_callers(src, fn, folio)
     if how:
         return how
+    flagged = allocated_flag(fn, folio)
+    flag = flagged[0] if flagged else None
+    newly = f" ('{folio}' was allocated by {flagged[1]}() with order 0)" if flagged else ""
     child = node
     for anc in cnodes.ancestors(node):
         if anc.id == fn.body.parent.id:
@@ -209,26 +261,30 @@ def small_at(fn, folio: str, node: Node, src=None) -> str | None:
             cond = anc.child_by_field_name("condition")
             cons, alt = anc.child_by_field_name("consequence"), anc.child_by_field_name("alternative")
             if cons is not None and cnodes.is_inside(child, cons) and child.id != (cond.id if cond else -1) \
-                    and says_small(cond, folio):
-                return f"it runs only when {cnodes.normalise(cnodes.text(cond))} (a small folio)"
-            if alt is not None and cnodes.is_inside(child, alt) and says_large(cond, folio):
-                return f"it runs only when {cnodes.normalise(cnodes.text(cond))} is false (a small folio)"
+                    and (says_small(cond, folio) or _is_flag(cond, flag)):
+                return f"it runs only when {cnodes.normalise(cnodes.text(cond))} (a small folio)" + \
+                    (newly if _is_flag(cond, flag) else "")
+            if alt is not None and cnodes.is_inside(child, alt) and (says_large(cond, folio) or _is_not_flag(cond, flag)):
+                return f"it runs only when {cnodes.normalise(cnodes.text(cond))} is false (a small folio)" + \
+                    (newly if _is_not_flag(cond, flag) else "")
         if anc.type == "compound_statement":
             for stmt in anc.named_children:
                 if stmt.start_byte >= child.start_byte:
                     break
-                why = _leaves_if_large(stmt, folio)
+                why = _leaves_if_large(stmt, folio, flag, newly)
                 if why:
                     return why
         child = anc
     return None
 
 
-def _leaves_if_large(stmt: Node, folio: str) -> str | None:
+def _leaves_if_large(stmt: Node, folio: str, flag: str | None = None, newly: str = "") -> str | None:
     if stmt.type == "if_statement":
         cond = stmt.child_by_field_name("condition")
         if _always_exits(stmt.child_by_field_name("consequence")) and _any_says_large(cond, folio):
             return f"line {stmt.start_point[0] + 1} leaves when {cnodes.normalise(cnodes.text(cond))} (a large folio)"
+        if _always_exits(stmt.child_by_field_name("consequence")) and _is_not_flag(cond, flag):
+            return f"line {stmt.start_point[0] + 1} leaves when {cnodes.normalise(cnodes.text(cond))}{newly}"
     if stmt.type == "expression_statement" and stmt.named_children:
         call = cnodes.strip_parens(stmt.named_children[0])
         if cnodes.call_name(call) in _ASSERTS and cnodes.call_args(call) and \

@@ -22,7 +22,10 @@ What it does:
     Not flagged when the code shows the folio is small there: it was allocated
     with order 0 (here, or by every caller of a static function), the count sits in ``if (!folio_test_large(folio))``, or an
     earlier ``if (folio_test_large(folio)) return ...;`` (or a
-    ``VM_BUG_ON_FOLIO(folio_test_large(folio), folio)``) leaves for a large one.
+    ``VM_BUG_ON_FOLIO(folio_test_large(folio), folio)``) leaves for a large one,
+    or the folio comes from ``__read_swap_cache_async(..., &allocated, ...)`` (a
+    found folio of any size, or a new order-0 one) and the count runs only when
+    ``allocated`` is true (``if (!allocated) return ...;`` before it).
     A function without a folio (slab, page tables, a plain page) is not looked at,
     nor one that was handed a page and only takes its folio (``folio =
     page_folio(page)``): it counts that one page (``try_grab_page()``).
