@@ -11,7 +11,9 @@ What it does:
     are searched: the rest of each enclosing block, skipping the other branch of
     an ``if``, stopping at a ``return``, ``goto``, ``break`` or ``continue`` and
     at the end of a loop body (the next iteration usually looks the folio up
-    again).  Comparing the pointer (``folio == other``, ``if (folio)``) is not
+    again).  A folio taken from a folio batch (``fbatch.folios[i]``) that is
+    released later (``folio_batch_release(&fbatch)``) is held by the batch, so
+    a put before that gives back another reference.  Comparing the pointer (``folio == other``, ``if (folio)``) is not
     a use.  A put inside ``if (mode == DROP)`` follows only the branches that
     path can take: with ``mode`` never written, a later ``if (mode != EXCLUSIVE)
     break;`` is taken (``folint.pathfacts``; the file's enumerators and
@@ -58,6 +60,8 @@ NEW_REFERENCE = {"folio_get": 0, "folio_try_get": 0, "folio_ref_inc": 0, "folio_
 # table's), not one the function relies on (6.12 kernel/events/uprobes.c __replace_page()).
 MAPPING_REMOVALS = {"folio_remove_rmap_pte": 0, "folio_remove_rmap_ptes": 0, "folio_remove_rmap_pmd": 0,
                     "page_remove_rmap": 0}
+# Calls that drop the references a folio batch holds (its argument: the batch).
+BATCH_RELEASES = {"folio_batch_release": 0, "__folio_batch_release": 0}
 # Calls that look at the pointer's value only, never at the folio.
 POINTER_ONLY = frozenset({"IS_ERR", "IS_ERR_OR_NULL", "PTR_ERR", "PTR_ERR_OR_ZERO", "ERR_CAST", "likely",
                           "unlikely", "WARN_ON", "WARN_ON_ONCE"})
@@ -222,9 +226,39 @@ def _scan(stmt: Node, folio: str, facts: PathFacts = NO_FACTS) -> tuple[Node | N
     return _expr_scan(stmt, folio)
 
 
+def _held_by_batch(fn, put: Node, folio: str) -> bool:
+    """``folio`` is set from a folio batch's slot (``batch.folios[i]``, ``batch->folios[i]``)
+    and the batch is released after ``put``: the batch holds a reference of its own until
+    then (6.12 fs/nilfs2/page.c nilfs_copy_back_pages(): the put gives back the page
+    cache's reference after __xa_erase()), so this put cannot free the folio."""
+    # the variable's own writes (``folio->mapping = NULL`` writes through it, not to it)
+    own = [w for w in fn.writes.get(folio, ()) if w.type == "init_declarator" or
+           cnodes.text(cnodes.strip_parens(w.child_by_field_name("left"))) == folio]
+    value = cnodes.strip_parens(cnodes.written_value(own[0])) if len(own) == 1 else None
+    if value is None or value.type != "subscript_expression":
+        return False
+    slots = cnodes.strip_parens(value.child_by_field_name("argument"))
+    if slots is None or slots.type != "field_expression" or cnodes.text(slots.child_by_field_name("field")) != "folios":
+        return False
+    batch = cnodes.normalise(cnodes.text(slots.child_by_field_name("argument")))
+    arrow = cnodes.text(slots.child_by_field_name("operator")) == "->"
+    for call in fn.calls:
+        name = cnodes.call_name(call) or ""
+        args = cnodes.call_args(call)
+        if call.start_byte <= put.start_byte or name not in BATCH_RELEASES or BATCH_RELEASES[name] >= len(args):
+            continue
+        arg = cnodes.normalise(cnodes.text(cnodes.strip_parens(args[BATCH_RELEASES[name]])))
+        if arg == (batch if arrow else "&" + batch):
+            return True
+    return False
+
+
 def _balanced(fn, put: Node, folio: str) -> bool:
-    """Before ``put``, the function took more references on the folio than it dropped:
-    this put gives back one of its own, and the one it was given is still held."""
+    """Before ``put``, the function took more references on the folio than it dropped
+    (or a folio batch it came from holds one until later, ``_held_by_batch``): this put
+    gives back one of its own, and the one it was given is still held."""
+    if _held_by_batch(fn, put, folio):
+        return True
     taken = dropped = 0
     for call in fn.calls:
         if call.start_byte >= put.start_byte:
