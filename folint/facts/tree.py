@@ -11,16 +11,20 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from folint.reading import ReadError, read_regular
+
 _VERSION = re.compile(rb"^VERSION\s*=\s*(\d+)\s*$", re.M)
 _PATCHLEVEL = re.compile(rb"^PATCHLEVEL\s*=\s*(\d+)\s*$", re.M)
 _MAKEFILE_HEAD = 4096  # VERSION and PATCHLEVEL are on the first lines
+_MAKEFILE_LIMIT = 1 << 20  # a kernel's top Makefile is about 70 KB
 
 
 def _makefile_head(folder: Path) -> bytes | None:
+    """The Makefile's first bytes, read as every tree file is (folint.reading: a regular
+    file only, so a FIFO or a device named Makefile cannot hang the run), or None."""
     try:
-        with open(folder / "Makefile", "rb") as fh:
-            return fh.read(_MAKEFILE_HEAD)
-    except OSError:
+        return read_regular(str(folder / "Makefile"), _MAKEFILE_LIMIT)[:_MAKEFILE_HEAD]
+    except ReadError:
         return None
 
 
