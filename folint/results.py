@@ -39,11 +39,11 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, is_dataclass
-from importlib import metadata
 from pathlib import Path
 
 from folint.checker import FileResult
 from folint.finding import FileError
+from folint.index.cache import hash_parser_versions
 
 DB_NAME = "results-v1.sqlite3"
 RACY_SECONDS = 2.0
@@ -80,11 +80,7 @@ def _code_hash() -> str:
         for f in sorted(root.rglob("*.py")):
             h.update(str(f.relative_to(root)).encode())
             h.update(f.read_bytes())
-    for dist in ("tree-sitter", "tree-sitter-c"):
-        try:
-            h.update(metadata.version(dist).encode())
-        except metadata.PackageNotFoundError:
-            pass
+    hash_parser_versions(h)
     return h.hexdigest()
 
 

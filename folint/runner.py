@@ -6,6 +6,7 @@ pickle); only paths go in and plain findings come back.
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import time
@@ -151,16 +152,12 @@ def run(targets: list[str], config: Config, options: RunOptions) -> RunResult:
             if bar:
                 bar.update()
     free, todo = grep_prepass.split(todo, targets, rules, config, summaries=tree.wanted, jobs=jobs)
-    for fr in free:  # held none of the needles (GNU grep): not read, counted as a needle-free file is
-        result.add(fr)
-        tree.collect(fr)
-        if cache is not None:
-            cache.store(fr)
-        if bar:
-            bar.update()
-    for fr in parallel_map(_check, todo, jobs=jobs, initializer=_init_worker,
+    checked = parallel_map(_check, todo, jobs=jobs, initializer=_init_worker,
                            initargs=(config, options, index), ordered=False,
-                           chunksize=_chunksize(len(todo), jobs), serial_below=PARALLEL_MIN_FILES):
+                           chunksize=_chunksize(len(todo), jobs), serial_below=PARALLEL_MIN_FILES)
+    # first the files that held none of the needles (GNU grep: not read, counted as a
+    # needle-free file is), then the checked ones
+    for fr in itertools.chain(free, checked):
         result.add(fr)
         tree.collect(fr)
         if cache is not None:

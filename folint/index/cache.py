@@ -67,12 +67,18 @@ def fingerprint() -> str:
             h.update((root / rel).read_bytes())
         except OSError:
             h.update(rel.encode())
+    hash_parser_versions(h)
+    return h.hexdigest()
+
+
+def hash_parser_versions(h) -> None:
+    """Feed the installed tree-sitter and tree-sitter-c versions into the hash ``h``: a
+    cached result of another parser is another result."""
     for dist in ("tree-sitter", "tree-sitter-c"):
         try:
             h.update(metadata.version(dist).encode())
         except metadata.PackageNotFoundError:
             pass
-    return h.hexdigest()
 
 
 def content_hash(raw: bytes) -> str:

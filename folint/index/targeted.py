@@ -12,7 +12,6 @@ gives answers exactly as the full one for those names (``tests/test_two_stage.py
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import subprocess
@@ -24,6 +23,7 @@ from folint.finding import FileError
 from folint.index.cache import CacheError, SummaryCache, content_hash
 from folint.index.collect import wants_summary
 from folint.index.files import tree_bytes
+from folint.index.tree_search import _gnu_grep, grep_tree
 from folint.prefilter import ByteScan
 
 PARALLEL_MIN_FILES = 256
@@ -72,74 +72,20 @@ def _git_grep(tree: str, names: list[str]) -> list[str] | None:
     return [os.path.join(tree, p.decode("utf-8", "surrogateescape")) for p in done.stdout.split(b"\0") if p]
 
 
-@functools.lru_cache(maxsize=1)
-def _gnu_grep() -> str | None:
-    """GNU grep's path (its -Z means NUL-separated names; BSD grep's does not)."""
-    import shutil
-
-    grep = shutil.which("grep")
-    if grep is None:
-        return None
-    try:
-        done = subprocess.run([grep, "--version"], capture_output=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return grep if b"GNU" in done.stdout else None
-
-
-GREP_ARGV_BYTES = 96 * 1024  # file names per grep process: well under the kernel's argument limit
-
-
 def _grep_files(names: list[str], files: list[str], jobs: int) -> list[str] | None:
     """The files among ``files`` naming one of ``names`` as a whole word, by GNU grep
-    (``-lwF``: one pass over the bytes for all names at once, in C; the C locale's word
-    characters are C's identifier characters), ``jobs`` processes at a time, in order.
-    None when grep is not there or fails: the caller searches the bytes itself."""
-    import tempfile
-
-    grep = _gnu_grep()
-    if grep is None or not files:
-        return None if grep is None else []
-    batches, batch, size = [], [], 0
-    for f in files:
-        batch.append(f)
-        size += len(f) + 1
-        if size > GREP_ARGV_BYTES:
-            batches.append(batch)
-            batch, size = [], 0
-    if batch:
-        batches.append(batch)
-    env = {**os.environ, "LC_ALL": "C"}
-    with tempfile.NamedTemporaryFile("w", suffix=".names", encoding="utf-8") as pat:
-        pat.write("\n".join(names) + "\n")
-        pat.flush()
-        found: set[str] = set()
-        running: list = []
-        try:
-            for b in batches:
-                while len(running) >= jobs:
-                    if not _collect(running.pop(0), found):
-                        return None
-                running.append(subprocess.Popen([grep, "-lwsFZ", "-f", pat.name, "--", *b], stdout=subprocess.PIPE,
-                                                stderr=subprocess.DEVNULL, env=env))
-            while running:
-                if not _collect(running.pop(0), found):
-                    return None
-        except OSError:
-            return None
-        finally:
-            for p in running:
-                p.kill()
-                p.wait()
+    (``folint.index.tree_search.grep_tree``: ``-lwF``, one pass over the bytes for all
+    names at once, in C), in the order of ``files``.  None when grep is not there or
+    fails: the caller searches the bytes itself."""
+    if _gnu_grep() is None:
+        return None
+    if not files:
+        return []
+    found = grep_tree("", set(names), jobs=jobs, paths=files)
+    if found is None:
+        return None
+    found = set(found)
     return [f for f in files if f in found]
-
-
-def _collect(proc, found: set[str]) -> bool:
-    out, _ = proc.communicate()
-    if proc.returncode not in (0, 1, 2):  # 2: some file could not be read; the others were searched
-        return False
-    found.update(p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p)
-    return True
 
 
 def files_naming(names: Iterable[str], files: list[str] | None = None, *, tree: str | None = None,

@@ -11,6 +11,7 @@ those.  Without GNU grep and find, None: the caller walks and searches in Python
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import subprocess
@@ -18,7 +19,6 @@ import tempfile
 import time
 
 from folint.discovery import SKIP_DIRS, _excluded
-from folint.index.targeted import _gnu_grep
 
 SPLIT_MIN_FILES = 64  # a folder with more entries than this is shared out by its subfolders
 
@@ -46,6 +46,21 @@ def _entries(tree: str, jobs: int) -> list[list[str]]:
     return [out[i::jobs] for i in range(jobs)] if jobs > 1 else [out]
 
 
+@functools.lru_cache(maxsize=1)
+def _gnu_grep() -> str | None:
+    """GNU grep's path (its -Z means NUL-separated names; BSD grep's does not)."""
+    import shutil
+
+    grep = shutil.which("grep")
+    if grep is None:
+        return None
+    try:
+        done = subprocess.run([grep, "--version"], capture_output=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return grep if b"GNU" in done.stdout else None
+
+
 def grep_tree(tree: str, names: set[str], *, jobs: int = 0, paths: list[str] | None = None,
               exclude=(), root=None, word: bool = True, strict: bool = False) -> list[str] | None:
     """The ``.c``/``.h`` files under ``tree`` (or among ``paths``) naming one of
@@ -68,18 +83,24 @@ def grep_tree(tree: str, names: set[str], *, jobs: int = 0, paths: list[str] | N
     with tempfile.NamedTemporaryFile("w", suffix=".names", encoding="utf-8") as pat:
         pat.write("\n".join(sorted(names)) + "\n")
         pat.flush()
-        procs = []
+        chunks = [group[i:i + 2000] for group in groups for i in range(0, len(group), 2000)]  # argv limit
+        procs: list = []
+
+        def collect(p) -> bool:
+            out, _ = p.communicate()
+            found.update(x.decode("utf-8", "surrogateescape") for x in out.split(b"\0") if x)
+            return p.returncode in ((0, 1) if strict else (0, 1, 2))  # 2: a file could not be read
+
         try:
-            for group in groups:
-                for i in range(0, len(group), 2000):  # well under the argument limit
-                    procs.append(subprocess.Popen([*argv, "-f", pat.name, "--", *group[i:i + 2000]],
-                                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                                  env={**os.environ, "LC_ALL": "C"}))
-            for p in procs:
-                out, _ = p.communicate()
-                if p.returncode not in ((0, 1) if strict else (0, 1, 2)):  # 2: a file could not be read
+            for chunk in chunks:  # at most ``jobs`` greps at a time
+                if len(procs) >= jobs and not collect(procs.pop(0)):
                     return None
-                found.update(x.decode("utf-8", "surrogateescape") for x in out.split(b"\0") if x)
+                procs.append(subprocess.Popen([*argv, "-f", pat.name, "--", *chunk],
+                                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                              env={**os.environ, "LC_ALL": "C"}))
+            while procs:
+                if not collect(procs.pop(0)):
+                    return None
         except OSError:
             return None
         finally:
