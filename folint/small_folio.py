@@ -69,60 +69,64 @@ def _unwrap(node: Node | None) -> Node | None:
     return node
 
 
-def says_large(cond: Node | None, folio: str) -> bool:
-    """``cond`` being true means the folio is large."""
-    cond = _unwrap(cond)
-    if cond is None:
-        return False
+def _size_test(cond: Node, folio: str) -> tuple[str, str] | None:
+    """What a test of the folio's size says when it is true and when it is false:
+    ("large", "small") for ``folio_test_large(F)``, ``folio_order(F)``,
+    ``folio_nr_pages(F) != 1``, ``folio_nr_pages(F) > 1`` ...; ("small", "large") for
+    ``folio_nr_pages(F) == 1``, ``folio_order(F) == 0``; None for anything else."""
     name = cnodes.call_name(cond)
     args = cnodes.call_args(cond) if name else []
     if name in ("folio_test_large", "folio_order") and args and _names(args[0], folio):
-        return True
-    if cond.type == "binary_expression":
-        op = cnodes.text(cond.child_by_field_name("operator"))
-        left, right = cond.child_by_field_name("left"), cond.child_by_field_name("right")
-        if op == "||":
-            return False
-        if op == "&&":
-            return says_large(left, folio) or says_large(right, folio)
-        lname = cnodes.call_name(cnodes.strip_parens(left)) or ""
-        largs = cnodes.call_args(cnodes.strip_parens(left)) if lname else []
-        if lname in ("folio_nr_pages", "folio_order") and largs and _names(largs[0], folio):
-            r = cnodes.text(cnodes.strip_parens(right)).rstrip("uUlL")
-            one = "0" if lname == "folio_order" else "1"
-            return (op == "!=" and r == one) or (op == ">" and r == one) or (op == ">=" and r == str(int(one) + 1))
-    return False
+        return "large", "small"
+    if cond.type != "binary_expression":
+        return None
+    op = cnodes.text(cond.child_by_field_name("operator"))
+    left, right = cnodes.strip_parens(cond.child_by_field_name("left")), cond.child_by_field_name("right")
+    lname = cnodes.call_name(left) or ""
+    largs = cnodes.call_args(left) if lname else []
+    if lname not in ("folio_nr_pages", "folio_order") or not largs or not _names(largs[0], folio):
+        return None
+    r = cnodes.text(cnodes.strip_parens(right)).rstrip("uUlL")
+    one = "0" if lname == "folio_order" else "1"
+    if op == "==" and r == one:
+        return "small", "large"
+    if (op in ("!=", ">") and r == one) or (op == ">=" and r == str(int(one) + 1)):
+        return "large", "small"
+    return None
 
 
-def says_small(cond: Node | None, folio: str) -> bool:
-    """``cond`` being true means the folio is not large."""
+def forces(cond: Node | None, value: bool, size: str, folio: str) -> bool:
+    """``cond`` evaluating to ``value`` means the folio is ``size`` ("large" or "small").
+
+    The two uses ask different things: the then-branch of ``if (cond)`` runs when
+    ``cond`` is true; what follows ``if (cond) return;`` (or the else-branch, or
+    ``BUG_ON(cond)``) runs when it is false.  ``A && B`` true says what either side
+    says; ``A && B`` false says only what both sides say when false (after ``if
+    (folio_test_large(F) && x) return;`` the folio is large where x was false).
+    ``||`` is the mirror image, ``!`` swaps the value."""
     cond = _unwrap(cond)
     if cond is None:
         return False
     if cond.type == "unary_expression" and cnodes.text(cond.child_by_field_name("operator")) == "!":
-        return says_large(cond.child_by_field_name("argument"), folio)
-    if cond.type == "binary_expression":
-        op = cnodes.text(cond.child_by_field_name("operator"))
-        left, right = cond.child_by_field_name("left"), cond.child_by_field_name("right")
-        if op == "&&":
-            return says_small(left, folio) or says_small(right, folio)
-        lname = cnodes.call_name(cnodes.strip_parens(left)) or ""
-        largs = cnodes.call_args(cnodes.strip_parens(left)) if lname else []
-        if lname in ("folio_nr_pages", "folio_order") and largs and _names(largs[0], folio) and op == "==":
-            return cnodes.text(cnodes.strip_parens(right)).rstrip("uUlL") == ("0" if lname == "folio_order" else "1")
-    return False
+        return forces(cond.child_by_field_name("argument"), not value, size, folio)
+    if cond.type == "binary_expression" and cnodes.text(cond.child_by_field_name("operator")) in ("&&", "||"):
+        sides = (cond.child_by_field_name("left"), cond.child_by_field_name("right"))
+        either = (cnodes.text(cond.child_by_field_name("operator")) == "&&") == value
+        pick = any if either else all
+        return pick(forces(side, value, size, folio) for side in sides)
+    said = _size_test(cond, folio)
+    return said is not None and said[0 if value else 1] == size
 
 
-def _any_says_large(cond: Node | None, folio: str) -> bool:
-    """Some ``||`` alternative of ``cond`` says the folio is large (so after leaving on
-    ``cond``, the folio is small)."""
-    cond = _unwrap(cond)
-    if cond is None:
-        return False
-    if cond.type == "binary_expression" and cnodes.text(cond.child_by_field_name("operator")) == "||":
-        return _any_says_large(cond.child_by_field_name("left"), folio) or \
-            _any_says_large(cond.child_by_field_name("right"), folio)
-    return says_large(cond, folio)
+def says_small(cond: Node | None, folio: str) -> bool:
+    """``cond`` being true means the folio is not large."""
+    return forces(cond, True, "small", folio)
+
+
+def false_says_small(cond: Node | None, folio: str) -> bool:
+    """``cond`` being false means the folio is not large: what follows ``if (cond)
+    return;``, the else-branch of ``if (cond)``, what follows ``BUG_ON(cond)``."""
+    return forces(cond, False, "small", folio)
 
 
 def _always_exits(stmt: Node | None) -> bool:
@@ -264,7 +268,8 @@ def small_at(fn, folio: str, node: Node, src=None) -> str | None:
                     and (says_small(cond, folio) or _is_flag(cond, flag)):
                 return f"it runs only when {cnodes.normalise(cnodes.text(cond))} (a small folio)" + \
                     (newly if _is_flag(cond, flag) else "")
-            if alt is not None and cnodes.is_inside(child, alt) and (says_large(cond, folio) or _is_not_flag(cond, flag)):
+            if alt is not None and cnodes.is_inside(child, alt) and (false_says_small(cond, folio)
+                                                                     or _is_not_flag(cond, flag)):
                 return f"it runs only when {cnodes.normalise(cnodes.text(cond))} is false (a small folio)" + \
                     (newly if _is_not_flag(cond, flag) else "")
         if anc.type == "compound_statement":
@@ -281,13 +286,13 @@ def small_at(fn, folio: str, node: Node, src=None) -> str | None:
 def _leaves_if_large(stmt: Node, folio: str, flag: str | None = None, newly: str = "") -> str | None:
     if stmt.type == "if_statement":
         cond = stmt.child_by_field_name("condition")
-        if _always_exits(stmt.child_by_field_name("consequence")) and _any_says_large(cond, folio):
+        if _always_exits(stmt.child_by_field_name("consequence")) and false_says_small(cond, folio):
             return f"line {stmt.start_point[0] + 1} leaves when {cnodes.normalise(cnodes.text(cond))} (a large folio)"
         if _always_exits(stmt.child_by_field_name("consequence")) and _is_not_flag(cond, flag):
             return f"line {stmt.start_point[0] + 1} leaves when {cnodes.normalise(cnodes.text(cond))}{newly}"
     if stmt.type == "expression_statement" and stmt.named_children:
         call = cnodes.strip_parens(stmt.named_children[0])
         if cnodes.call_name(call) in _ASSERTS and cnodes.call_args(call) and \
-                _any_says_large(cnodes.call_args(call)[0], folio):
+                false_says_small(cnodes.call_args(call)[0], folio):
             return f"line {stmt.start_point[0] + 1} asserts the folio is small ({cnodes.normalise(cnodes.text(call))})"
     return None
