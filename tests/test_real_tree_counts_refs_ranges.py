@@ -62,3 +62,17 @@ def test_fol012_size_as_length(capsys, tree, tmp_path):
     got = [f for f in findings(capsys, bug, "FOL012") if f["function"] == "truncate_inode_partial_folio"]
     assert len(got) == 1 and got[0]["verdict"] == "confirmed", got
     assert "past the 4-page folio's 16384 bytes" in got[0]["evidence"]
+
+
+def test_fol012_length_as_end_in_blocklayout_is_confirmed(capsys, tree):
+    """A real bug, in the tree as it is (6.12 and 6.1): bl_read_pagelist() zeroes a hole with
+    zero_user_segment(pages[i], pg_offset, pg_len), a length where the end goes.  The
+    simulator gives pages[i] a model page and chooses pg_offset (read from the header) for
+    the direct-I/O path, where pg_len = PAGE_SIZE - pg_offset."""
+    got = [f for f in findings(capsys, tree / "fs/nfs/blocklayout/blocklayout.c", "FOL012")
+           if f["function"] == "bl_read_pagelist"]
+    assert len(got) == 1 and "the end pg_offset + pg_len" in got[0]["message"], got
+    assert got[0]["verdict"] == "confirmed", got[0]["evidence"]
+    assert "pg_offset = 1024" in got[0]["evidence"]
+    assert "zero_user_segment(page 0 of folio of pages[i], 1024, 3072)" in got[0]["evidence"]
+    assert "stops 1024 bytes short" in got[0]["evidence"]

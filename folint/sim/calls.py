@@ -17,7 +17,7 @@ from folint.sim.lower import N
 from folint.sim.models import NOT_MODELLED, ModelCall
 from folint.sim.state import Cut, Event, EventKind, Frame
 from folint.sim.statements import Break, Continue, Goto, Return
-from folint.sim.values import Cell, Page, Ref, Struct, render, short
+from folint.sim.values import Cell, Page, PageArray, Ref, Struct, render, short
 
 
 class Calls:
@@ -33,6 +33,8 @@ class Calls:
             return Page(self.new_folio("folio" if name == "page" else f"folio of {name}"), 0)
         if vocab.is_swap_entry_type(type_text):
             return self.new_entry()
+        if vocab.is_page_array_type(type_text):
+            return self.new_page_array(name, "folio" if "folio" in type_text else "page")
         if type_text.replace("const ", "").replace(" ", "") == "swp_entry_t*":
             return Ref(Cell(f"*{name}", self.new_entry(), "swp_entry_t"))
         return self.unknown(name)
@@ -135,6 +137,9 @@ class Calls:
 
 
 def _snapshot(v):
+    """What an event keeps of an argument: a struct or a page array as it was at the call."""
+    if isinstance(v, PageArray):
+        return v.snapshot()
     return v.copy() if isinstance(v, Struct) else v
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from folint.sim.kinds import EventKind
 from folint.sim.lower import N
-from folint.sim.values import Array, ErrPtr, Folio, Page, Ref, Str, Struct, Sym, Unknown, ident, short
+from folint.sim.values import Array, ErrPtr, Folio, Page, PageArray, Ref, Str, Struct, Sym, Unknown, ident, short
 
 CMP_OPS = frozenset({"==", "!=", "<", "<=", ">", ">="})
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
@@ -210,14 +210,14 @@ class Conditions:
             if isinstance(lv, int) or isinstance(rv, int):  # a model object against NULL or a number
                 other = rv if isinstance(lv, int) else lv
                 num = lv if isinstance(lv, int) else rv
-                if isinstance(other, (Folio, Page, Ref, Struct, Array, Str, ErrPtr)) and num == 0:
+                if isinstance(other, (Folio, Page, Ref, Struct, Array, PageArray, Str, ErrPtr)) and num == 0:
                     return int(op == "!=")
                 return None
             if isinstance(lv, ErrPtr) or isinstance(rv, ErrPtr):  # an error pointer is no object's address
                 if isinstance(lv, ErrPtr) and isinstance(rv, ErrPtr):
                     return self.compare(op, self.resolve(lv.errno), self.resolve(rv.errno))
-                if isinstance(lv, (Folio, Page, Ref, Struct, Array, Str, ErrPtr)) and \
-                        isinstance(rv, (Folio, Page, Ref, Struct, Array, Str, ErrPtr)):
+                if isinstance(lv, (Folio, Page, Ref, Struct, Array, PageArray, Str, ErrPtr)) and \
+                        isinstance(rv, (Folio, Page, Ref, Struct, Array, PageArray, Str, ErrPtr)):
                     return int(op == "!=")
                 return None
             same = ident(lv) == ident(rv)

@@ -31,8 +31,10 @@ class Scenario:
     fail_when: Callable | None = None
     fail_value: int = -ERRNO["ENOMEM"]
     args: dict = field(default_factory=dict)
+    locals: dict = field(default_factory=dict)
     inline: bool | frozenset = False
     max_paths: int = 256
+    max_iterations: int | None = None  # a loop that forks: at most this many iterations (None: nr + 2)
     max_steps: int = 20000
     max_total_steps: int = 500_000
     max_depth: int = 8
@@ -41,8 +43,9 @@ class Scenario:
     def key(self) -> tuple:
         inline = self.inline if isinstance(self.inline, bool) else tuple(sorted(self.inline))
         return (self.nr, self.fail_at, id(self.fail_when) if self.fail_when else None, self.fail_value,
-                tuple(sorted((k, str(v)) for k, v in self.args.items())), inline, self.max_paths,
-                self.max_steps, self.max_total_steps, self.max_depth, self.max_seconds)
+                tuple(sorted((k, str(v)) for k, v in self.args.items())),
+                tuple(sorted((k, int(v)) for k, v in self.locals.items())), inline, self.max_paths,
+                self.max_iterations, self.max_steps, self.max_total_steps, self.max_depth, self.max_seconds)
 
 
 class _Marker:

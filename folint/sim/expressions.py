@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from folint.sim.conditions import CMP_OPS, Range
 from folint.sim.lower import N
-from folint.sim.values import Page, Str, Sym, Unknown, render, short
+from folint.sim.values import Page, PageArray, Str, Sym, Unknown, render, short
 from folint.sim.widths import ARITH_LIMIT
 
 # sizeof() of the fixed-size kernel types (LP64, as x86_64 and arm64 build them)
@@ -116,6 +116,11 @@ class Expressions:
         if isinstance(lv, Page) and isinstance(rv, Page) and op == "-":
             if lv.folio is rv.folio and isinstance(lv.index, int) and isinstance(rv.index, int):
                 return lv.index - rv.index
+        if op in ("+", "-") and (isinstance(lv, PageArray) or isinstance(rv, PageArray) or
+                                 self.pointer_kinds.get(getattr(lv, "uid", None), ("",))[0] in ("pages", "folios")):
+            arr = self.page_array_arith(op, self.as_model(lv), rv)
+            if arr is not None:
+                return arr
         if isinstance(lv, Sym) and isinstance(rv, int) and op in ("+", "-"):
             return lv.plus(rv if op == "+" else -rv)
         if isinstance(rv, Sym) and isinstance(lv, int) and op == "+":
@@ -131,6 +136,18 @@ class Expressions:
             if isinstance(lv, int) and op in ("+", "|", "^") and lv == 0:
                 return rv
         return self.unknown(short(n.source()))
+
+    @staticmethod
+    def page_array_arith(op: str, lv, rv):
+        """``pages + n`` (a view of the same array), ``n + pages``, ``pages - n``, and the
+        distance between two views of one array; None for anything else."""
+        if isinstance(lv, PageArray) and isinstance(rv, int):
+            return lv.view(rv if op == "+" else -rv)
+        if isinstance(rv, PageArray) and isinstance(lv, int) and op == "+":
+            return rv.view(lv)
+        if isinstance(lv, PageArray) and isinstance(rv, PageArray) and op == "-" and lv.aid == rv.aid:
+            return lv.base - rv.base
+        return None
 
     def eval_unary(self, n: N):
         op = n.op

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from folint import vocab
 from folint.sim.lower import N
 from folint.sim.state import Infeasible
-from folint.sim.values import Array, Cell, Folio, Page, Ref, Struct, Unknown, ident, render, short
+from folint.sim.values import Array, Cell, Folio, Page, PageArray, Ref, Struct, Unknown, ident, render, short
 from folint.sim.widths import fit
 
 if TYPE_CHECKING:
@@ -140,6 +140,26 @@ class _IndexLoc(_Loc):
         self.array.items[self.index] = value
 
 
+class _SlotLoc(_Loc):
+    """``pages[k]`` of a :class:`PageArray`: what was stored there, else (first read) an
+    unknown that is a page (a folio) where it is used as one, and may still be NULL."""
+
+    def __init__(self, path: SimRun, array: PageArray, key, name: str):
+        self.path, self.array, self.key, self.name = path, array, key, name
+        self.type_text = "struct page *" if array.kind == "page" else "struct folio *"
+
+    def get(self):
+        slots = self.array.slots
+        if self.key not in slots:
+            u = self.path.unknown(self.name)
+            self.path.pointer_kinds[u.uid] = (self.array.kind, self.name)
+            slots[self.key] = u
+        return slots[self.key]
+
+    def set(self, value) -> None:
+        self.array.slots[self.key] = value
+
+
 class _TempLoc(_Loc):
     def __init__(self, value):
         self.value = value
@@ -203,16 +223,27 @@ class Memory:
             # A pointer may still be NULL: it stays unknown (a branch on it forks) and
             # becomes a model folio or page where it is used as one.
             if vocab.is_folio_pointer_type(type_text):
-                self.pointer_kinds.setdefault(value.uid, ("folio", name))
+                self.name_pointer(value, "folio", name)
                 return value
             if vocab.is_page_pointer_type(type_text):
-                self.pointer_kinds.setdefault(value.uid, ("page", name))
+                self.name_pointer(value, "page", name)
+                return value
+            if vocab.is_page_array_type(type_text):
+                self.pointer_kinds.setdefault(value.uid, ("folios" if "folio" in type_text else "pages", name))
                 return value
             if vocab.is_swap_entry_type(type_text):
                 e = self.new_entry()
                 self.materialised[value.uid] = e
                 return e
         return value
+
+    def name_pointer(self, value: Unknown, kind: str, name: str) -> None:
+        """``value`` is held by a ``struct folio *`` / ``struct page *`` variable ``name``: the
+        first variable names it, and a variable's name wins over an array element's
+        ("pages[i]") for the model it becomes."""
+        had = self.pointer_kinds.get(value.uid)
+        if had is None or (name and "[" in (had[1] or "") and had[0] == kind):
+            self.pointer_kinds[value.uid] = (kind, name)
 
     def eval_identifier(self, n: N):
         return self.resolve(self.lookup(n.text, n).value)
@@ -237,7 +268,14 @@ class Memory:
         return c
 
     def eval_field(self, n: N):
-        return self.resolve(self.lvalue(n).get())
+        value = self.resolve(self.lvalue(n).get())
+        if isinstance(value, Unknown) and value.uid not in self.pointer_kinds:
+            # a field the simulator has no type for: ``req->pages``, ``eb->folios`` hold
+            # pages or folios by their name (``folint.vocab.is_page_array_name``)
+            fname = n.f["field"].text if n.f.get("field") is not None else ""
+            if fname.endswith(("pages", "folios")) and not fname.startswith("nr"):
+                self.pointer_kinds[value.uid] = ("folios" if fname.endswith("folios") else "pages", short(n.source()))
+        return value
 
     def eval_subscript(self, n: N):
         base = self.resolve(self.eval(n.f["argument"]))
@@ -317,6 +355,9 @@ class Memory:
                 return _RefLoc(ptr)
             if isinstance(ptr, Array):
                 return _IndexLoc(ptr, 0) if ptr.items else _TempLoc(self.unknown(short(n.source())))
+            ptr = self.as_model(ptr)
+            if isinstance(ptr, PageArray):
+                return _SlotLoc(self, ptr, ptr.key(0), f"*{render(ptr)}" if ptr.base else f"{ptr.label}[0]")
             if isinstance(ptr, int) and ptr == 0:
                 raise Infeasible(f"line {n.line}: NULL dereference")
             self.use(ptr, n, "deref")
@@ -330,6 +371,11 @@ class Memory:
         """``base[idx]`` (both evaluated) as a location."""
         if isinstance(base, Array) and isinstance(idx, int) and 0 <= idx < len(base.items):
             return _IndexLoc(base, idx)
+        base = self.as_model(base)
+        if isinstance(base, PageArray):
+            key = base.key(idx)
+            if key is not None:
+                return _SlotLoc(self, base, key, short(n.source()))
         self.use(base, n, "index", subscript=idx)
         return _HeapLoc(self, ("index", ident(base), ident(idx)), short(n.source()))
 

@@ -113,6 +113,15 @@ class Simulation:
         scenario = replace(scenario, max_paths=min(scenario.max_paths, SEARCH_PATHS))
         return self.run(scenario, until=lambda path: witness(path) is not None, stop_after=stop_after)
 
+    def in_loop(self, byte: int) -> bool:
+        """The code at ``byte`` is inside a loop of the function."""
+        node = self.src.root.descendant_for_byte_range(byte, byte + 1)
+        while node is not None and node.id != self.function.node.id:
+            if node.type in ("for_statement", "while_statement", "do_statement"):
+                return True
+            node = node.parent
+        return False
+
     def _loop_node(self, loop_start: int):
         return self.src.node_at(loop_start, ("for_statement", "while_statement", "do_statement"))
 

@@ -23,7 +23,7 @@ from folint.sim.conditions import Range
 from folint.sim.kinds import EventKind, LoopExit, PathStatus
 from folint.sim.lower import N
 from folint.sim.values import (
-    MODEL_VALUES, Cell, Folio, Page, Ref, Struct, Sym, Unknown, entry_val, render, swap_entry,
+    MODEL_VALUES, Cell, Folio, Page, PageArray, Ref, Struct, Sym, Unknown, entry_val, render, swap_entry,
 )
 
 TEXT_LIMIT = 160
@@ -177,6 +177,7 @@ class RunState:
         self.folios: dict[int, Folio] = {}
         self._uid = 0
         self._fid = 0
+        self._aid = 0
         self._labels: set[str] = set()
         self._entries = 0
         self.steps = 0
@@ -266,10 +267,19 @@ class RunState:
             return p
         return None
 
+    def new_page_array(self, label: str, kind: str = "page") -> PageArray:
+        self._aid += 1
+        return PageArray(self._aid, label, kind)
+
     def as_model(self, v):
-        """``v`` as the folio or page its variable's type says it is (else unchanged)."""
+        """``v`` as the folio, page or page array its variable's type says it is (else unchanged)."""
         if isinstance(v, Unknown) and v.uid in self.pointer_kinds:
-            return self.as_folio(v) if self.pointer_kinds[v.uid][0] == "folio" else self.as_page(v)
+            kind, name = self.pointer_kinds[v.uid]
+            if kind in ("pages", "folios"):
+                arr = self.new_page_array(name or _label_for(v.desc, kind), kind[:-1])
+                self.materialised[v.uid] = arr
+                return arr
+            return self.as_folio(v) if kind == "folio" else self.as_page(v)
         return v
 
     def heap_get(self, key, desc: str):

@@ -15,7 +15,7 @@ from folint.sim.conditions import Range
 from folint.sim.expressions import EXPRESSION_TYPES, c_int
 from folint.sim.lower import N
 from folint.sim.state import Bounded, Cut, EventKind, LoopExit, LoopRun, Stop
-from folint.sim.values import Cell, Struct, Unknown, short
+from folint.sim.values import Cell, Struct, Unknown, render, short
 
 # An iterator macro loop (list_for_each_entry ...) visits at most this many elements:
 # every element is a fresh unknown, so a third one behaves like the second.
@@ -105,10 +105,17 @@ class Statements:
                 if j <= i:  # backwards: a retry cycle, bounded like a loop once it depends on unknowns
                     key = (id(seq), g.label)
                     self.gotos_back[key] = self.gotos_back.get(key, 0) + 1
-                    bound = self.scenario.nr + LOOP_BOUND_EXTRA
+                    bound = self.loop_bound()
                     if self.choices and self.gotos_back[key] > bound:
                         raise Bounded(f"line {g.line}: a goto cycle on unknown values followed up to {bound} times")
                 i, enter = j, g.label
+
+    def loop_bound(self) -> int:
+        """Iterations (or backward gotos) a cycle that forks on unknowns may run on one path:
+        enough to see every page of the model folio, or ``Scenario.max_iterations``."""
+        bound = self.scenario.nr + LOOP_BOUND_EXTRA
+        cap = self.scenario.max_iterations
+        return bound if cap is None else min(bound, cap)
 
     def exec_at(self, n: N, label: str) -> None:
         """Run ``n`` starting at ``label`` somewhere inside it (a goto target)."""
@@ -177,11 +184,23 @@ class Statements:
                     value = self.build_initializer(value_node, type_text)
                 else:
                     value = self.coerce(self.eval(value_node), type_text, name)
+                    if name in self.scenario.locals and len(self.frames) == 1:
+                        value = self.choose_local(d, name, value, type_text)
             elif base == "swp_entry_t" or (base.startswith("struct ") and not stars):
                 value = Struct(base)
             else:
                 value = self.unknown(f"uninitialised {name}")
             frame.scopes[-1][name] = Cell(name, value, type_text)
+
+    def choose_local(self, n: N, name: str, value, type_text: str):
+        """``Scenario.locals``: a local of the function itself whose initial value is unknown
+        (read from a field, returned by a call) takes the scenario's integer, as a parameter
+        takes ``Scenario.args``; an "assume" event says so.  A value the code computes is kept."""
+        if not isinstance(self.resolve(value), Unknown):
+            return value
+        chosen = self.coerce(int(self.scenario.locals[name]), type_text, name)
+        self.event(EventKind.ASSUME, n, f"assume {name} = {render(chosen)} (it is {render(value)})")
+        return chosen
 
     def exec_return(self, n: N) -> None:
         value = self.eval(n.kids[0]) if n.kids else None
@@ -222,7 +241,7 @@ class Statements:
         self.loop_stack.append(run)
         cond = n.f.get("condition")
         body = n.f.get("body")
-        bound = self.scenario.nr + LOOP_BOUND_EXTRA
+        bound = self.loop_bound()
         if self.focus is not None and not self.focus[0] <= n.start < self.focus[1]:
             bound = OTHER_LOOP_BOUND
         try:

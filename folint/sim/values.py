@@ -119,6 +119,38 @@ class Array:
         return Array([v.copy() if isinstance(v, (Struct, Array)) else v for v in self.items])
 
 
+@dataclass(eq=False)
+class PageArray:
+    """A ``struct page **`` (or ``struct folio **``) the function was given or read: an
+    array of pages it cannot see.  Element ``k`` is what the function stored there, else
+    (when first read) a page of a model folio of its own, "folio of pages[k]" (a folio,
+    "pages[k]", for ``kind == "folio"``).  ``pages + n`` is a view of the same ``slots``
+    from ``base + n``; ``aid`` tells arrays apart (a view keeps it, so does
+    :meth:`snapshot`, the copy an event keeps of what the array held at the call)."""
+
+    aid: int
+    label: str
+    kind: str = "page"  # what the elements are: "page" or "folio"
+    slots: dict = field(default_factory=dict)  # element key -> value (shared by views)
+    base: int = 0
+
+    def key(self, index):
+        """The slot of ``self[index]``: an int, or (unknown's uid, base) for an unknown index."""
+        if isinstance(index, int):
+            return self.base + index
+        return ("u", index.uid, self.base) if isinstance(index, Unknown) else None
+
+    def view(self, delta: int) -> PageArray:
+        return PageArray(self.aid, self.label, self.kind, self.slots, self.base + delta)
+
+    def snapshot(self) -> PageArray:
+        return PageArray(self.aid, self.label, self.kind, dict(self.slots), self.base)
+
+    def stored(self) -> dict:
+        """The elements the function has set or read, by integer index from this view."""
+        return {k - self.base: v for k, v in self.slots.items() if isinstance(k, int)}
+
+
 class Cell:
     """Storage for one local variable, so ``&x`` can point at it."""
 
@@ -220,6 +252,8 @@ def value_key(v):
         return ("str", v.text)
     if isinstance(v, ErrPtr):
         return ("errptr", value_key(v.errno))
+    if isinstance(v, PageArray):
+        return ("pages", v.aid, v.base)
     return ("obj", id(v))
 
 
@@ -260,6 +294,8 @@ def render(v, *, status: bool = False) -> str:
         return "&" + v.cell.name + "".join("." + p for p in v.path)
     if isinstance(v, Array):
         return f"array[{len(v.items)}]"
+    if isinstance(v, PageArray):
+        return v.label if not v.base else f"{v.label} + {v.base}"
     if isinstance(v, Str):
         return v.text
     if isinstance(v, ErrPtr):
@@ -285,6 +321,8 @@ def ident(v):
         return v
     if isinstance(v, ErrPtr):
         return ("errptr", ident(v.errno))
+    if isinstance(v, PageArray):
+        return ("pages", v.aid, v.base)
     return ("obj", id(v))
 
 
