@@ -298,8 +298,7 @@ class HeadPageWhereSubpageMeant(Rule):
         from folint.sim.values import Page, render
 
         if finding.data.get("form") == "array":
-            return inconclusive("the simulator does not follow pages stored into an array to what is built from "
-                                "it (vmap(), a bio), so it cannot show the wrong page being used")
+            return self._array_oracle(finding, sim)
         fn = sim.function
         call = next((c for c in fn.calls if c.start_byte == finding.data.get("call_byte")), None)
         if call is None:
@@ -367,4 +366,75 @@ class HeadPageWhereSubpageMeant(Rule):
         if verdict.verdict == Verdict.REFUTED and (undecided or not spec):
             return inconclusive(f"the simulator cannot tell the page or the offset "
                                 f"({undecided[0] if undecided else 'no call used the address'})")
+        return verdict
+
+    def _array_oracle(self, finding, sim):
+        """The array form: bind the integer parameters the offset depends on to byte 512 of
+        page 2, and follow the array the fixed page is stored into to the calls that get it
+        (``vmap(pages, ..)``, ``submit(pages, ..)``, ``bio_add_page(bio, pages[k], ..)``):
+        confirmed when a call gets the stored page (page 0) while the offset the function
+        computed is in page 2; refuted when every path hands on the array with the page the
+        offset selects in that slot (the fixed page was replaced); inconclusive when no call
+        in the function gets the array (its caller builds from it)."""
+        from folint.sim import Scenario
+        from folint.sim.models_kmap import int_params
+        from folint.sim.oracle import inconclusive, judge, pages_handed_on, paths_text
+        from folint.sim.values import Page, render
+
+        fn = sim.function
+        off_byte, page_byte = finding.data.get("offset_byte"), finding.data.get("page_byte")
+        offset = sim.src.root.descendant_for_byte_range(off_byte, off_byte + 1) if off_byte is not None else None
+        while offset is not None and offset.start_byte == off_byte and offset.type not in \
+                ("call_expression", "binary_expression"):
+            offset = offset.parent
+        if offset is None or offset.start_byte != off_byte or page_byte is None:
+            return None
+        params = int_params(fn, offset)
+        if not params:
+            return inconclusive("the offset does not come from a parameter of the function, so the simulator "
+                                "cannot choose one that selects another page")
+        target = 2 * kmap.PAGE_SIZE + 512
+        setting = f"{Scenario().nr}-page folio, {', '.join(f'{p} = {target}' for p in sorted(params))}"
+        try:
+            index = int(str(finding.data.get("page_index")).rstrip("uUlL"), 0)  # the index as written: "0"
+        except ValueError:
+            return None
+        handed: list[int] = []
+
+        def folio_offset(path):
+            """(folio, offset) the function computed at the finding's offset expression."""
+            for e in path.events:
+                if e.depth or e.kind != EventKind.MODEL or not e.args:
+                    continue
+                if e.name == "offset_in_folio" and e.byte == off_byte and isinstance(e.result, int):
+                    return e.args[0], e.result
+                if e.name == "folio_pos" and off_byte <= e.byte < offset.end_byte and isinstance(e.result, int):
+                    left = cnodes.strip_parens(offset.child_by_field_name("left"))
+                    if left is not None and cnodes.text(left) in params:
+                        return e.args[0], target - e.result
+            return None
+
+        def witness(path):
+            at = folio_offset(path)
+            if at is None:
+                return None
+            folio, off = at
+            want = off // kmap.PAGE_SIZE
+            for e, where, page in pages_handed_on(path):
+                if page.folio is not folio or not isinstance(page.index, int):
+                    continue
+                handed.append(page.index)
+                if page.index == index and index != want:
+                    view = where.find(" (")
+                    slot, note = (where, "") if view < 0 else (where[:view], where[view:])
+                    return (f"{setting}: the offset into {render(folio)} is {off}, byte {off % kmap.PAGE_SIZE} of "
+                            f"page {want}, but {slot} is {render(page)} when {e.name}() is called{note}")
+            return None
+
+        ex = sim.search(witness, Scenario(args={p: target for p in params}))
+        verdict = judge(ex, witness, refute_evidence=f"with a {setting}, every call given the array got the page "
+                                                     f"the offset selects ({paths_text(len(ex.feasible))} explored)")
+        if verdict.verdict == Verdict.REFUTED and not handed:
+            return inconclusive("no call in the function gets the array with a page of the folio in it (its "
+                                "caller builds from it, or the simulator cannot tell the page)")
         return verdict

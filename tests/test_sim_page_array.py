@@ -144,3 +144,26 @@ def test_max_iterations_caps_loops_that_fork():
     assert capped.complete and len(capped.paths) < len(full.paths)
     assert max(max((r.iterations for r in p.loop_runs), default=0) for p in capped.paths) == 1
     assert any(p.status == "bounded" for p in capped.paths)
+
+
+def test_pages_handed_on_lists_what_calls_got_through_arrays():
+    from folint.sim.oracle import pages_handed_on
+
+    p = only_path("""
+void f(struct folio *folio, struct page **pages, struct bio *bio)
+{
+	struct page *local[2];
+
+	local[0] = folio_page(folio, 1);
+	local[1] = folio_page(folio, 2);
+	vmap(local, 2, VM_MAP, PAGE_KERNEL);
+	local[0] = folio_page(folio, 3);
+	pages[0] = &folio->page;
+	bio_add_page(bio, pages[0], 512, 0);
+	consume(folio_page(folio, 0));
+	submit(pages + 1);
+}""")
+    got = [(e.name, where, page.index) for e, where, page in pages_handed_on(p)]
+    assert got == [("vmap", "local[0]", 1), ("vmap", "local[1]", 2),
+                   ("bio_add_page", "pages[0]", 0),
+                   ("submit", "pages[0] (the call got pages + 1)", 0)]

@@ -17,7 +17,7 @@ from folint.sim.lower import N
 from folint.sim.models import NOT_MODELLED, ModelCall
 from folint.sim.state import Cut, Event, EventKind, Frame
 from folint.sim.statements import Break, Continue, Goto, Return
-from folint.sim.values import Cell, Page, PageArray, Ref, Struct, render, short
+from folint.sim.values import Array, Cell, Page, PageArray, Ref, Struct, render, short
 
 
 class Calls:
@@ -136,10 +136,16 @@ class Calls:
         return result
 
 
+SNAPSHOT_ITEMS = 64  # a local array up to this long is kept as it was at the call
+
+
 def _snapshot(v):
-    """What an event keeps of an argument: a struct or a page array as it was at the call."""
+    """What an event keeps of an argument: a struct, a page array or a short local array
+    as it was at the call (later stores do not change what the call got)."""
     if isinstance(v, PageArray):
         return v.snapshot()
+    if isinstance(v, Array) and len(v.items) <= SNAPSHOT_ITEMS:
+        return Array(list(v.items))
     return v.copy() if isinstance(v, Struct) else v
 
 

@@ -9,7 +9,7 @@ from folint import cnodes
 from folint.enums import Verdict
 from folint.sim.explore import Exploration, Program, Scenario, SimFunction, explore
 from folint.sim.state import TRACE_KINDS, EventKind, PathStatus, trace_of  # trace_of: part of the oracle API
-from folint.sim.values import Folio, Page
+from folint.sim.values import Array, Folio, Page, PageArray
 
 
 # The path budget of a witness search (Simulation.search).  Measured on the fixtures and on
@@ -208,6 +208,46 @@ def uses_of(path, value=None) -> list:
                 or (isinstance(value, Page) and isinstance(v, Page) and v == value):
             out.append(e)
     return out
+
+
+def pages_handed_on(path):
+    """The pages a call got through an array, in execution order: ``(event, where, page)``
+    for each page held by a page array or a local array passed to a call of the function
+    itself (``where``: "pages[0]", by the index from the array's start, with "(the call got
+    pages + 1)" when it got a view further on), and for each page
+    read from an array (``pages[k]``, ``*pages``) and passed as an argument."""
+    out = []
+    pending = []  # the array-element pages the next call event was given
+    for e in path.events:
+        if e.depth:
+            continue
+        if e.kind == EventKind.USE and e.use == "arg" and isinstance(e.value, Page) and e.node is not None \
+                and e.node.type in ("subscript_expression", "pointer_expression"):
+            pending.append((e.node.source(), e.value))
+            continue
+        if e.kind not in (EventKind.CALL, EventKind.MODEL, EventKind.FAIL):
+            continue
+        args_node = e.node.f.get("arguments") if e.node is not None else None
+        texts = [k.source() for k in args_node.kids] if args_node is not None else []
+        for i, a in enumerate(e.args or ()):
+            for k, v in _array_pages(a):
+                name = a.label if isinstance(a, PageArray) else texts[i] if i < len(texts) else "array"
+                where = f"{name}[{k}]"
+                if isinstance(a, PageArray) and a.base:
+                    where += f" (the call got {a.label} + {a.base})"
+                out.append((e, where, v))
+        out.extend((e, where, page) for where, page in pending)
+        pending = []
+    return out
+
+
+def _array_pages(a):
+    if isinstance(a, PageArray):
+        return sorted(((k, v) for k, v in a.slots.items() if isinstance(k, int) and isinstance(v, Page)),
+                      key=lambda kv: kv[0])
+    if isinstance(a, Array):
+        return [(k, v) for k, v in enumerate(a.items) if isinstance(v, Page)]
+    return []
 
 
 def paths_text(n: int) -> str:
