@@ -310,8 +310,7 @@ class HeadPageWhereSubpageMeant(Rule):
             offset = call.parent.child_by_field_name("right") if call.parent is not None else None
         params = int_params(fn, offset)
         if not params:
-            return inconclusive("the offset does not come from a parameter of the function, so the simulator "
-                                "cannot choose one that selects another page")
+            return inconclusive(_no_parameter(sim.src, fn, offset, call))
         given = ", ".join(f"{p} = {target}" for p in sorted(params))
         setting = f"{nr}-page folio, {given} (byte 512 of page 2)"
         name, kind = finding.data["call"], finding.data["offset_kind"]
@@ -391,8 +390,7 @@ class HeadPageWhereSubpageMeant(Rule):
             return None
         params = int_params(fn, offset)
         if not params:
-            return inconclusive("the offset does not come from a parameter of the function, so the simulator "
-                                "cannot choose one that selects another page")
+            return inconclusive(_no_parameter(sim.src, fn, offset, offset))
         target = 2 * kmap.PAGE_SIZE + 512
         setting = f"{Scenario().nr}-page folio, {', '.join(f'{p} = {target}' for p in sorted(params))}"
         try:
@@ -438,3 +436,30 @@ class HeadPageWhereSubpageMeant(Rule):
             return inconclusive("no call in the function gets the array with a page of the folio in it (its "
                                 "caller builds from it, or the simulator cannot tell the page)")
         return verdict
+
+
+def _no_parameter(src, fn, offset: Node | None, at: Node) -> str:
+    """Why the simulator cannot judge an offset no parameter sets: it cannot choose it, and
+    when it is a loop's counter, reaching another page takes more iterations than it follows."""
+    from folint.sim.explore import DEFAULT_NR
+    from folint.sim.statements import LOOP_BOUND_EXTRA
+
+    why = "the offset does not come from a parameter of the function, so the simulator cannot choose one that " \
+          "selects another page"
+    names = cnodes.identifiers(offset) if offset is not None else set()
+    for loop in cnodes.ancestors(at):
+        if loop.id == fn.node.id:
+            break
+        if loop.type != "for_statement" or loop.child_by_field_name("update") is None:
+            continue
+        update = loop.child_by_field_name("update")
+        counter = sorted(names & cnodes.identifiers(update))
+        if counter:
+            line = src.position(loop.start_byte)[0]
+            why += f": it comes from '{counter[0]}', the counter of the loop at line {line}"
+            if update.type == "update_expression":  # i++: one step per iteration
+                why += (f", which steps by one, and the simulator follows a loop whose course depends on unknown "
+                        f"values for at most {DEFAULT_NR + LOOP_BOUND_EXTRA} iterations, too few to reach another "
+                        f"page")
+            return why
+    return why
