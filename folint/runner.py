@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from folint import grep_prepass
+from folint import caller_context, grep_prepass
 from folint.checker import FileResult, check_path, skip_needle_free_oversize
 from folint.config import Config
 from folint.discovery import discover
@@ -170,6 +170,7 @@ def run(targets: list[str], config: Config, options: RunOptions) -> RunResult:
         cache.close()
     if tree.wanted:
         tree.finish(result, files=found.files, simulate=options.simulate, jobs=jobs)
+    caller_context.refute_in_run(result.findings, targets, jobs=jobs)  # callers across the tree (FOL009)
     _drop_refuted(result, options.show_refuted)
     result.finish(started)
     return result

@@ -14,6 +14,10 @@ What it does:
     an order-0 allocation: ``folint.small_folio``), where it is a hugetlb folio
     (``folio_test_hugetlb()`` / ``PageHuge()`` on the way, or in mm/hugetlb.c and
     fs/hugetlbfs/, where these flags live on the head page by design), or where
+    every caller passes, as the page in hand, a page of a hugetlb or small folio
+    (``folint.caller_context``: the callers in the file for a static function; for
+    any other, the callers across the kernel tree when the run or check-patch has
+    one, and then the finding is refuted with the callers as evidence), or where
     the same condition also asks about the page itself or the whole folio
     (``!PageAnonExclusive(&folio->page) && !PageAnonExclusive(page)``,
     ``folio_test_has_hwpoisoned()``, ``folio_contain_hwpoisoned_page()``), or where
@@ -44,7 +48,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from folint import callindex, cnodes
+from folint import caller_context, callindex, cnodes
 from folint.rule import Rule
 from folint.source import declared_names
 from folint.vocab import page_expr
@@ -162,6 +166,15 @@ def asks_the_page_too(fn, call: Node, page: str, table: dict[str, Accessor]) -> 
     return any(c.start_byte < call.start_byte and _asks_page(c, page, table, flag) for c in fn.calls)
 
 
+def _callers_clear(src, fn, index: int, seen: dict[int, bool]) -> bool:
+    """A static ``fn`` whose every call in its file passes a page of a hugetlb or small
+    folio as parameter ``index`` (``folint.caller_context``)."""
+    if index not in seen:
+        got = caller_context.in_file(src, fn, index)
+        seen[index] = got is not None and got.ok
+    return seen[index]
+
+
 class PerPageFlagOnFolio(Rule):
     code = "FOL009"
     name = "per-page-flag-on-folio"
@@ -189,6 +202,7 @@ class PerPageFlagOnFolio(Rule):
             if not calls:
                 continue
             folio_pages = pages_of_folios(fn)
+            callers: dict[int, bool] = {}
             for call in calls:
                 acc = table[cnodes.call_name(call)]
                 hit = self._hit(fn, call, acc, folio_pages)
@@ -198,7 +212,13 @@ class PerPageFlagOnFolio(Rule):
                 if not in_scope(fn, page, call) or asks_the_page_too(fn, call, page, table) or (folio.isidentifier() and (
                         small_at(fn, folio, call, src) or hugetlb_at(fn, folio, call))):
                     continue
-                yield self._finding(src, fn, call, acc, folio, page)
+                index = [n for n, _t in fn.params].index(page) if page in dict(fn.params) else None
+                if index is not None and _callers_clear(src, fn, index, callers):
+                    continue
+                f = self._finding(src, fn, call, acc, folio, page)
+                if index is not None and not caller_context.is_file_local(src.path, fn):
+                    f.data[caller_context.PARAM_KEY] = index  # the run asks the tree's callers
+                yield f
 
     def _hit(self, fn, call: Node, acc: Accessor, folio_pages: dict[str, str]) -> tuple[str, str] | None:
         args = cnodes.call_args(call)

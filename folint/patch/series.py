@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from folint import caller_context
 from folint.checker import check_source
 from folint.config import DEFAULT_MAX_FILE_SIZE
 from folint.discovery import SOURCE_SUFFIXES
@@ -226,6 +227,10 @@ class SeriesChecker:
                                                 f"{e.strerror or e}; the file is not checked")
         if tree is not None and self._images and self.settings.tree_rules:
             self._tree_rules(patch, tree)
+        if tree is not None and self._images:  # callers across the tree (folint.caller_context: FOL009)
+            caller_context.refute_in_patch(self.outcome.result, display(patch.label), tree,
+                                           {p: post for p, (_pre, post, _a, _g) in self._images.items()},
+                                           show_refuted=self.settings.show_refuted, jobs=self.settings.jobs)
         if self._duplicate_of is not None:
             label = self._labels[self._duplicate_of]
             self._note(patch, None, f"the same change as {label} (a duplicate, already applied): its findings "

@@ -1,0 +1,237 @@
+"""What a function's callers show about the folio it is given: every caller hands it
+a page of a hugetlb folio, or of a small one.
+
+A per-page flag tested on the folio is right for a hugetlb folio (hugetlb keeps
+hwpoison on the head page) and for a small one.  Inside the function the code may
+not show which folio it gets: 6.12's is_raw_hwpoison_page_in_hugepage()
+(mm/memory-failure.c) is only ever called from fs/hugetlbfs/.  So the question goes
+to the callers: at every call, is the page passed as the parameter a page of a
+hugetlb folio (the caller is hugetlb code, ``folint.special_folios.special_code``,
+or the call sits where ``hugetlb_at`` holds) or of a small one (``small_at`` on the
+folio it is written from: ``f(&folio->page)`` inside ``if (!folio_test_large(folio))``)?
+
+Every mention of the name must be accounted for, or the callers are not all known:
+its definition and prototypes, and calls.  Its address taken, a use in a macro's
+body, an ``EXPORT_SYMBOL()`` (modules call it), or no call at all: no answer.
+
+A static function of a ``.c`` file is answered from its own file
+(``in_file``); any other needs the tree (``in_tree``): the files naming it are
+found by ``folint.index.tree_search.grep_tree`` and parsed.  Only callers are
+asked, one level up.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from tree_sitter import Node
+
+from folint import cnodes
+from folint.source import SourceFile
+from folint.special_folios import hugetlb_at, special_code
+from folint.vocab import page_expr
+
+_DECLARATOR_PARENTS = frozenset({"function_declarator"})
+_INERT = frozenset({"comment", "string_literal", "string_content", "char_literal", "system_lib_string"})
+
+
+@dataclass
+class Callers:
+    """The answer about one function: ``ok`` when every call passes such a page."""
+    ok: bool
+    sites: list[str]  # path:line of each call seen
+    reason: str       # why (ok) or why not, one sentence
+
+
+def is_file_local(path: str, fn) -> bool:
+    """``fn`` is static in a ``.c`` file: its callers are all in that file."""
+    return path.endswith(".c") and cnodes.text(fn.node).lstrip().startswith("static")
+
+
+def _where(src: SourceFile, node: Node) -> str:
+    return f"{src.path}:{src.position(node.start_byte)[0]}"
+
+
+def _enclosing(src: SourceFile, node: Node):
+    for fn in src.functions:
+        if fn.node.start_byte <= node.start_byte < fn.node.end_byte:
+            return fn
+    return None
+
+
+def _call_context(src: SourceFile, call: Node, index: int) -> str | None:
+    """Why the page passed as argument ``index`` of ``call`` is a page of a hugetlb or
+    small folio, or None."""
+    from folint.small_folio import small_at
+
+    fn = _enclosing(src, call)
+    if special_code(src.path, ("hugetlb",)):
+        return "hugetlb code"
+    args = cnodes.call_args(call)
+    if fn is None or index >= len(args):
+        return None
+    pe = page_expr(args[index])
+    folio = cnodes.normalise(pe.folio) if pe is not None and pe.folio else cnodes.normalise(cnodes.text(args[index]))
+    if hugetlb_at(fn, folio, call):
+        return "under a hugetlb test"
+    if pe is not None and folio.isidentifier() and small_at(fn, folio, call, src):
+        return f"'{folio}' is small there"
+    return None
+
+
+def _mention_kind(node: Node) -> str:
+    """"decl", "call" or "other" for an identifier naming the function."""
+    parent = node.parent
+    if parent is not None and parent.type in _DECLARATOR_PARENTS and parent.child_by_field_name("declarator") == node:
+        return "decl"
+    if parent is not None and parent.type == "call_expression" and parent.child_by_field_name("function") == node:
+        return "call"
+    return "other"
+
+
+def judge(name: str, index: int, sources: Iterable[SourceFile]) -> Callers:
+    """Whether every call of ``name`` in ``sources`` passes, as argument ``index``, a
+    page of a hugetlb or small folio (``sources``: every file that names it)."""
+    word = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b")
+    sites: list[str] = []
+    for src in sources:
+        for m in word.finditer(src.raw):
+            node = src.tree.root_node.descendant_for_byte_range(m.start(), m.end())
+            if node is None or node.type in _INERT or (node.parent is not None and node.parent.type in _INERT):
+                continue
+            if node.type != "identifier" or cnodes.text(node) != name:
+                return Callers(False, sites, f"{name}() is named at {src.path}:{src.position(m.start())[0]} "
+                                             f"other than in a call (a macro, an export, a parse it cannot read)")
+            kind = _mention_kind(node)
+            if kind == "decl":
+                continue
+            if kind == "other":
+                return Callers(False, sites, f"{name}() is used as a value at {_where(src, node)}: "
+                                             f"its callers are not all known")
+            call = node.parent
+            why = _call_context(src, call, index)
+            if why is None:
+                return Callers(False, sites, f"{_where(src, call)} calls {name}() with a page that can be "
+                                             f"of a large non-hugetlb folio")
+            caller = _enclosing(src, call)
+            sites.append(f"{_where(src, call)} ({caller.name + '(), ' if caller else ''}{why})")
+    if not sites:
+        return Callers(False, sites, f"no call of {name}() seen")
+    return Callers(True, sites, f"every caller of {name}() passes a page of a hugetlb or small folio: "
+                                f"{'; '.join(sites)}")
+
+
+def in_file(src: SourceFile, fn, index: int) -> Callers | None:
+    """The answer for a static function of a ``.c`` file, from its own file; None otherwise."""
+    if not is_file_local(src.path, fn):
+        return None
+    return judge(fn.name, index, [src])
+
+
+def parse_files(paths: Iterable[str], images: dict[str, bytes | None] | None = None) -> list[SourceFile] | None:
+    """``paths`` parsed (``images``: path -> text that replaces the file on disk, None for
+    a deleted one); None when one cannot be read (its callers would go unseen)."""
+    from folint.checker import read_source
+    from folint.config import DEFAULT_MAX_FILE_SIZE
+
+    out = []
+    images = images or {}
+    for path in paths:
+        if path in images:
+            raw = images[path]
+            if raw is None:
+                continue
+        else:
+            raw, err = read_source(path, DEFAULT_MAX_FILE_SIZE)
+            if err is not None:
+                return None
+        out.append(SourceFile(path, raw))
+    return out
+
+
+def in_tree(root: str, wanted: dict[str, int], *, jobs: int = 1,
+            images: dict[str, bytes | None] | None = None) -> dict[str, Callers]:
+    """The answer for each function ``name -> parameter index`` of ``wanted`` from the
+    whole tree at ``root`` (``images``: paths under it whose text replaces the disk's);
+    a name missing from the result could not be searched."""
+    from folint.index.tree_search import grep_tree
+
+    if not wanted:
+        return {}
+    named = grep_tree(root, set(wanted), jobs=jobs, strict=True)
+    if named is None:
+        return {}
+    images = {os.path.join(root, p) if not os.path.isabs(p) else p: t for p, t in (images or {}).items()}
+    words = {n: re.compile(rb"\b" + re.escape(n.encode()) + rb"\b") for n in wanted}
+    extra = [p for p, t in images.items() if t is not None and any(w.search(t) for w in words.values())]
+    sources = parse_files(sorted(set(named) | set(extra)), images)
+    if sources is None:
+        return {}
+    out = {}
+    for name, index in wanted.items():
+        mine = [s for s in sources if words[name].search(s.raw)]
+        out[name] = judge(name, index, mine)
+    return out
+
+
+# A finding whose rule would stay quiet for a page of a hugetlb or small folio puts the
+# index of the parameter holding that page here (its function is not file-local).
+PARAM_KEY = "callers_page_param"
+
+
+def refute_by_callers(findings: list, root: str | None, *, jobs: int = 1,
+                      images: dict[str, bytes | None] | None = None) -> int:
+    """Mark refuted (with the callers as evidence) each finding that carries PARAM_KEY
+    and whose function's callers across the tree at ``root`` all pass a page of a
+    hugetlb or small folio; how many.  Without a tree (``root`` None) nothing changes:
+    the callers are not known."""
+    from folint.enums import Verdict
+
+    asked = [f for f in findings if f.data.get(PARAM_KEY) is not None and f.function
+             and f.verdict != Verdict.REFUTED]
+    if root is None or not asked:
+        return 0
+    wanted: dict[str, int] = {}
+    for f in asked:
+        if wanted.setdefault(f.function, f.data[PARAM_KEY]) != f.data[PARAM_KEY]:
+            wanted[f.function] = -1  # two functions of one name disagree: no answer
+    answers = in_tree(root, {n: i for n, i in wanted.items() if i >= 0}, jobs=jobs, images=images)
+    done = 0
+    for f in asked:
+        got = answers.get(f.function)
+        if got is not None and got.ok:
+            f.verdict, f.evidence, f.trace = Verdict.REFUTED, f"callers: {got.reason}", []
+            done += 1
+    return done
+
+
+def refute_in_run(findings: list, targets: list[str], *, jobs: int = 1) -> int:
+    """``refute_by_callers`` for a run over ``targets``: the tree is the kernel tree
+    holding them (``folint.facts.tree``), if any."""
+    if not any(f.data.get(PARAM_KEY) is not None for f in findings):
+        return 0
+    from folint.facts.tree import root_for_targets
+
+    root = root_for_targets(targets)
+    return refute_by_callers(findings, str(root) if root is not None else None, jobs=jobs)
+
+
+def refute_in_patch(result, label: str, tree, images: dict[str, bytes | None], *, show_refuted: bool,
+                    jobs: int = 1) -> None:
+    """``refute_by_callers`` for the findings check-patch reported for the patch
+    ``label``, over its tree (``tree.root`` on disk, with the series' patched texts,
+    ``tree.changed`` of an overlay, and ``images`` over it); refuted ones are hidden
+    and counted unless ``show_refuted``."""
+    from folint.enums import Verdict
+
+    mine = [f for f in result.findings if f.patch == label]
+    texts = {**getattr(tree, "changed", {}), **images}
+    if not refute_by_callers(mine, tree.root, jobs=jobs, images=texts):
+        return
+    gone = {id(f) for f in mine if f.verdict == Verdict.REFUTED}
+    result.refuted += len(gone)
+    if not show_refuted:
+        result.findings = [f for f in result.findings if id(f) not in gone]
