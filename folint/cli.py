@@ -41,12 +41,17 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``only``, only that subcommand's module is imported and its
+    options set (the others are listed by name and help line, which is all ``folint
+    --help`` shows): a run pays for the imports of its own command, not all eleven."""
     parser = _Parser(prog="folint", description="Find single-page habits in Linux kernel code converted to folios.")
     parser.add_argument("--version", action="version", version=f"folint {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (module, help_text) in SUBCOMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
+        if only is not None and name != only:
+            continue
         mod = importlib.import_module(module)
         mod.configure(p, name)
         p.set_defaults(_run=mod.run)
@@ -106,8 +111,9 @@ def _main(argv: list[str] | None) -> int:
     if argv[:1] == ["kbuild"]:  # compiler flags are not ours to parse: kbuild reads its own vector
         from folint.commands import kbuild
         return kbuild.main(argv[1:])
-    parser = build_parser()
-    args = parser.parse_args(_with_default_command(argv))
+    argv = _with_default_command(argv)
+    parser = build_parser(argv[0] if argv[0] in SUBCOMMANDS else "")  # --help, --version: none
+    args = parser.parse_args(argv)
     try:
         return args._run(args)
     except ConfigError as e:
