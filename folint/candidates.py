@@ -343,6 +343,12 @@ def _resolve_own(answer, c: Call, index: TreeIndex, shares: dict) -> tuple[Judge
         if share is not None:
             return Judgement.CANDIDATE, f"passes its own page parameter; {caller}() is itself a candidate " \
                                         f"({share:.0%} of its callers hold a folio)", True
+        # not ranked here (defined outside the files planned for): its callers in the index say
+        holding = [x for x in index.callers(d) if any(isinstance(x.arg(k), (FolioPage, FolioValue))
+                                                      for k in d.rec.page_params)]
+        if holding:
+            return Judgement.CANDIDATE, f"passes its own page parameter; {caller}() is itself a candidate " \
+                                        f"(a caller of it holds a folio: {holding[0].where()})", True
     if judgement == Judgement.FOLIO_IN_SCOPE:
         return answer
     return Judgement.NO, f"passes its own page parameter and no caller of {caller}() holds a folio", True

@@ -129,6 +129,9 @@ def print_notes(args, result) -> None:
     if index is None:
         print("folint: --candidates needs FOL003 (the tree index); it was not selected", file=sys.stderr)
         return
-    text = render_text(plan(index, jobs=args.jobs or 0, config=config_for(args.paths or ["."], args.config)))
+    # the functions of the checked files only: a folder run inside a kernel tree looked in the
+    # rest of the tree for the callers of those, not of what it found there (folint.index.phase)
+    text = render_text(plan(index, paths=index.files, jobs=args.jobs or 0,
+                            config=config_for(args.paths or ["."], args.config)))
     stream = sys.stdout if args.format == "text" and not args.output else sys.stderr
     stream.write(text)

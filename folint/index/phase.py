@@ -56,6 +56,7 @@ class TreePhase:
     def finish(self, result, *, files: list[str] | None = None, simulate: bool = False, jobs: int = 1) -> None:
         """Store new summaries, build the index and add the tree rules' findings."""
         from folint.facts.tree import root_for_targets
+        from folint.index.targeted import names_with_outside_callers
         from folint.index.two_stage import SecondStage, all_outside_files, candidates, outside_files
 
         started = time.perf_counter()
@@ -68,15 +69,22 @@ class TreePhase:
         whole = covers_whole_tree(self.targets, self.config.root)
         top = None if whole else root_for_targets(self.targets)
         names = candidates(result.summaries.values())
-        outside, outside_named = [], []
-        if top is not None and names:
-            got = outside_files(str(top), names, files, self.config, self.cache, jobs)
+        stage = SecondStage(self.cache, self.config.max_file_size, jobs, result.errors)
+        found = stage.run(names, self.deferred, [])  # the run's own files first ...
+        inside = dict(stage.stats)
+        # ... then the rest of the tree, for only the names defined here and reachable from it
+        wanted = names_with_outside_callers(names, {**result.summaries, **found}) if top is not None else set()
+        if wanted:
+            outside, outside_named = [], []
+            got = outside_files(str(top), wanted, files, self.config, self.cache, jobs)
             if got is None:
                 outside = all_outside_files(str(top), files, self.config)
             else:
                 outside_named = got
-        stage = SecondStage(self.cache, self.config.max_file_size, jobs, result.errors)
-        found = stage.run(names, self.deferred, outside, outside_named)
+            found.update(stage.run(wanted, [], outside, outside_named))
+            for k in ("searched", "named"):
+                stage.stats[k] += inside[k]
+        stage.stats.update(candidates=len(names), outside_names=len(wanted))
         if self.cache is not None:
             self.cache.close()
         mine = set(files)

@@ -112,6 +112,25 @@ def files_naming(names: Iterable[str], files: list[str] | None = None, *, tree: 
     return [p for p in got if p is not None]
 
 
+def names_with_outside_callers(names: set[str], summaries: dict[str, dict | None]) -> set[str]:
+    """The names among ``names`` whose callers in the rest of a kernel tree can change
+    what a run over some of its folders reports: those with a definition taking a page
+    in the run's own files (``summaries``: path -> summary) that is not ``static`` in a
+    ``.c`` file.  A folder run reports only at definitions in its files, and a static
+    function of a ``.c`` file is reached only from that file, so the other names (a
+    function defined elsewhere that the run hands a folio's page, a static helper) need
+    no search of the rest of the tree (on 6.12 ``mm/``: 128 candidates, 39 such)."""
+    out: set[str] = set()
+    for path, s in summaries.items():
+        if not s:
+            continue
+        header = path.endswith(".h")
+        for d in s.get("defs", ()):
+            if d["name"] in names and (header or not d.get("static")):
+                out.add(d["name"])
+    return out
+
+
 def summarise_files(paths: list[str], cache: SummaryCache | None, max_size: int,
                     errors: list[FileError]) -> dict[str, dict]:
     """path -> summary of each of ``paths`` (cached by content hash; new ones stored)."""
