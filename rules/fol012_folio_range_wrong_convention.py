@@ -249,7 +249,10 @@ class FolioRangeWrongConvention(Rule):
         """Run the function with its integer parameters bound to a plausible range: an
         offset-named one to a quarter of the object (a page in a 4-page folio), a
         length-named one to the rest of the object after it, an end-named one to the
-        object's end.  Confirmed when the helper is reached with values that show the
+        object's end; locals named so whose initial value is unknown (``pg_offset =
+        header->args.pgbase``) get the same values (``Scenario.locals``).  A page taken
+        from a page array (``pages[i]``) is a model page.  For a call inside a loop a last
+        search looks at the loop's first iteration only (``Scenario.max_iterations``).  Confirmed when the helper is reached with values that show the
         mistake: an end passed as a length that runs past the object
         (``folio_zero_range(folio, 4096, 16384)`` ends at 20480 of 16384), or a length
         passed as an end that makes the range empty or stops exactly the start short

@@ -53,7 +53,12 @@ refute.
 ``fail_when`` (predicate on the call's :class:`Event`; the first match fails),
 ``fail_value`` (default ``-ENOMEM``; use 0 for allocators that return NULL),
 ``args`` (name -> int, ``"NULL"``, ``"unknown"``, ``"entry"``, ``"folio:N"`` or
-``"page:K"``, overriding binding by type), ``inline`` (False, True or a set of
+``"page:K"``, overriding binding by type), ``locals`` (name -> int: a local of the
+function itself whose initial value is unknown, read from a field or returned by a call,
+takes that integer instead, with an "assume" event saying so; a value the code computes is
+kept), ``max_iterations`` (None, or a cap on the iterations of a loop that forks on
+unknowns: 1 looks at the first iteration only, where a start read from a field is still
+unaligned), ``inline``  (False, True or a set of
 function names: calls to functions defined in the same file - or in
 ``extra_sources`` - are stepped into; events inside carry ``depth`` >= 1), and
 the budgets ``max_paths`` (256), ``max_steps`` (20000 per path),
@@ -72,7 +77,15 @@ macro (``list_for_each_entry``) gives at most 2 elements, each a fresh unknown.
 
 Parameters are bound by type: ``struct folio *`` -> a folio of ``nr`` pages,
 ``struct page *`` -> page 0 of such a folio, ``swp_entry_t`` -> a symbolic
-entry ("entry base+0"), anything else -> an unknown.  An unknown assigned to
+entry ("entry base+0"), ``struct page **`` / ``struct folio **`` -> a page array
+(:class:`folint.sim.values.PageArray`), anything else -> an unknown.  A page
+array's element ``k`` is what the function stored there, else (first read) an
+unknown that becomes page 0 of a folio of its own ("folio of pages[k]") where it
+is used as a page, so a NULL test on it still forks; ``pages + n`` is a view of
+the same elements.  A local of that type set from an unknown, and a field named
+for its pages (``req->pages``, ``eb->folios``; not ``nr_pages``), are page
+arrays too.  A call event keeps a snapshot of a page array (and of a local array
+of up to 64 items) as it was at the call.  An unknown assigned to
 a ``struct folio *`` / ``struct page *`` / ``swp_entry_t`` variable, or
 passed to a folio API, becomes a fresh model folio (page, entry).
 
@@ -147,7 +160,11 @@ of folio", "entry base+1", "-12 (-ENOMEM)", "ERR_PTR(-2 (-ENOENT))").
 Helpers in ``folint.sim.oracle``: ``runs_of(path, loop_start)`` (that loop's
 runs in the function itself), ``events_in(path, run)``, ``pages_text({1, 2,
 3})`` -> "1-3", ``paths_text(n)``, ``loop_not_reached(ex, loop_start)``
-(refutation evidence when no path runs the loop), ``trace_of(path, kinds)``.
+(refutation evidence when no path runs the loop), ``trace_of(path, kinds)``,
+``pages_handed_on(path)`` (the pages calls got through an array: ``(event,
+"pages[0]", page)`` for each page an array passed to a call held, and for each
+page read from an array and passed on).  ``sim.in_loop(byte)`` tells whether the
+code at ``byte`` is inside a loop of the function.
 
 Verdicts: an oracle returns a :class:`Judgement` (``verdict``, ``evidence``,
 ``trace``): :func:`confirmed` (evidence sentence, trace),
