@@ -155,3 +155,14 @@ def test_the_triaged_612_findings_and_no_others(capsys, tree):
     code, data = check(capsys, *folders, "--select", "FOL013,FOL014", "--no-simulate")
     got = {(f["code"], f["path"][len(str(tree)) + 1:], f["function"]) for f in data["findings"]}
     assert got == TRIAGED_612
+
+
+def test_the_612_btrfs_finding_says_why_the_simulator_cannot_judge_it(capsys, tree):
+    """extent-io-tests.c dump_eb_and_memory_contents(): real but harmless (the test's
+    extent buffers are order 0); the offset is the loop counter, so it stays inconclusive,
+    with that reason."""
+    code, data = check(capsys, tree / "fs/btrfs/tests/extent-io-tests.c", "--select", "FOL014")
+    got = [f for f in data["findings"] if f["function"] == "dump_eb_and_memory_contents"]
+    assert len(got) == 1 and got[0]["verdict"] == "inconclusive", got
+    assert "it comes from 'i', the counter of the loop" in got[0]["evidence"]
+    assert "which steps by one" in got[0]["evidence"]
