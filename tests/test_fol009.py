@@ -148,3 +148,15 @@ def test_check_patch_with_a_tree_asks_the_callers_there_and_in_the_patch(capsys,
     assert main(argv) == 1
     (f,) = json.loads(capsys.readouterr().out)["findings"]
     assert f["code"] == "FOL009" and f["function"] == "demo_raw_in_huge"
+
+
+def test_the_callers_are_asked_again_when_the_file_comes_from_the_results_cache(tmp_path):
+    tree = _callers_tree(tmp_path)
+    opts = RunOptions(jobs=1, select=["FOL009"], show_refuted=True, cache=True, cache_dir=str(tmp_path / "cache"))
+    for _ in range(2):
+        (f,) = run([str(tree / "mm")], Config(), opts).findings
+        assert f.verdict == "refuted"
+    (tree / "mm" / "walk.c").write_text("int demo_any(struct page *page)\n{\n"
+                                        "\treturn demo_raw_in_huge(page) ? -EHWPOISON : 0;\n}\n")
+    (f,) = run([str(tree / "mm")], Config(), opts).findings  # memory-failure.c unchanged: its result is cached
+    assert f.verdict != "refuted"
