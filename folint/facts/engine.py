@@ -16,6 +16,7 @@ from folint.facts import helpers, kmap_helpers, lookups, page_flags, counters, r
 from folint.facts.cache import FactsCache, fact_key
 from folint.facts.model import Fact, FactKind, Facts, FactsRegistry, Reading, builtin_version
 from folint.facts.tree import find_tree_root, root_for_targets, tree_version
+from folint.reading import read_regular
 
 BUILTIN_MODULES = (page_flags, lookups, helpers, kmap_helpers, counters, ranges)
 MAX_FACT_FILE = 8 * 1024 * 1024
@@ -36,13 +37,14 @@ def build_registry(plugin_manager=None) -> FactsRegistry:
 
 
 def _read_files(root: Path, paths: tuple[str, ...]) -> dict[str, bytes]:
+    """The kind's files that are regular files of at most MAX_FACT_FILE bytes, read
+    through ``folint.reading`` (checked after opening: a file swapped for a FIFO or a
+    huge file between a test and the read cannot hang the check or fill memory)."""
     out = {}
     for rel in paths:
-        p = root / rel
         try:
-            if p.is_file() and p.stat().st_size <= MAX_FACT_FILE:
-                out[rel] = p.read_bytes()
-        except OSError:
+            out[rel] = read_regular(str(root / rel), MAX_FACT_FILE)
+        except OSError:  # ReadError is one: missing, not regular, too big
             continue
     return out
 
