@@ -118,9 +118,14 @@ def skip_needle_free_oversize(fr: FileResult, rules: list[Rule], max_size: int,
 
 
 def check_source(path: str, raw: bytes, rules: list[Rule], *, prefilter: bool = True,
-                 simulate: bool = False, summarise=None, scan: ByteScan | None = None) -> FileResult:
+                 simulate: bool = False, summarise=None, scan: ByteScan | None = None,
+                 src: SourceFile | None = None, focus=None) -> FileResult:
     """``scan``: the file's ByteScan when the caller already made one (needles it
-    already searched for are not searched again)."""
+    already searched for are not searched again).  ``src``: ``raw`` already parsed
+    (a series keeps the parse of the text the previous patch left).  ``focus``: the
+    names of the only functions to check (``SourceFile.focused``); the rules see the
+    whole file but report in those functions only, what the whole check reports
+    there.  The simulator and ``summarise`` always get the whole file."""
     result = FileResult(path)
     raw, nul = nul_as_space(raw)  # before the prefilter: a NUL can split a needle
     if nul is not None:
@@ -135,13 +140,15 @@ def check_source(path: str, raw: bytes, rules: list[Rule], *, prefilter: bool = 
         line = raw.count(b"\n", 0, e.start) + 1
         result.errors.append(FileError(path, f"line {line}: not valid UTF-8 (byte 0x{raw[e.start]:02x}); "
                                              f"checked anyway, messages may show replacement characters"))
-    src = SourceFile(path, raw)
+    if src is None or src.raw != raw:  # (a NUL read as a space: parsed again)
+        src = SourceFile(path, raw)
     result.parsed = True
+    checked = src if focus is None else src.focused(focus)
     findings: list[Finding] = []
     for rule in active:
         if rule.scope != "file":
             continue
-        found = run_check(_findings, rule, src, path=path, errors=result.errors, what=rule.code,
+        found = run_check(_findings, rule, checked, path=path, errors=result.errors, what=rule.code,
                           too_deep="code nested too deeply to analyse; rest of the file checked")
         if not isinstance(found, Failed):
             findings.extend(found)

@@ -141,7 +141,7 @@ def _returns_small(src, name: str, depth: int) -> bool:
     """``name`` is a function of ``src`` whose every return gives an order-0 folio."""
     if src is None or depth > 1:
         return False
-    fn = next((f for f in src.functions if f.name == name), None)
+    fn = next((f for f in src.all_functions if f.name == name), None)
     if fn is None:
         return False
     rets = [n for n in cnodes.walk(fn.body) if n.type == "return_statement"]
@@ -196,7 +196,7 @@ def small_from_callers(src, fn, folio: str) -> str | None:
     if src is None or folio not in names or not cnodes.text(fn.node).startswith("static"):
         return None
     i = names.index(folio)
-    calls = [(caller, call) for caller in src.functions for call in caller.calls
+    calls = [(caller, call) for caller in src.all_functions for call in caller.calls
              if cnodes.call_name(call) == fn.name]
     if not calls:
         return None

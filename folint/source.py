@@ -3,6 +3,14 @@
 Rules read the *kernelized* tree (``folint.kernel_c``) but messages and
 statements come from the raw bytes at the same offsets, so what a user sees
 is what the file says.
+
+A *focus* (``SourceFile.focused(names)``, what check-patch uses on a long
+series) is a view of the same parse whose ``functions`` (and so ``page_loops``)
+are only the named functions: the rules, which check ``src.functions`` one
+after another, then check only those.  Code that *looks a function up* (a
+callee or the callers of one, in this file) must read ``all_functions``, which
+a focus never narrows, so a focused check finds in its functions exactly what
+the whole check finds there (tests/test_patch_focus.py holds it to that).
 """
 
 from __future__ import annotations
@@ -106,10 +114,24 @@ def _function_params(defn: Node) -> list[tuple[str, str]]:
 
 
 class SourceFile:
-    def __init__(self, path: str, raw: bytes):
+    focus: frozenset[str] | None = None  # the names of the functions checked; None: all
+
+    def __init__(self, path: str, raw: bytes, parsed: tuple | None = None):
+        """``parsed``: (kernelized bytes, tree) of ``raw`` when the caller has them."""
         self.path = path
         self.raw = raw
-        self.code, self.tree = parse_kernel_c(raw)
+        self.code, self.tree = parsed if parsed is not None else parse_kernel_c(raw)
+
+    def focused(self, names) -> SourceFile:
+        """A view of this file whose ``functions`` are those named ``names`` only (the
+        parse, the positions and every function's facts are shared, not redone)."""
+        self.all_functions  # computed once, here, so that every view shares them
+        view = object.__new__(type(self))
+        view.__dict__.update(self.__dict__)
+        for derived in ("functions", "page_loops"):  # what a focus narrows
+            view.__dict__.pop(derived, None)
+        view.focus = frozenset(names)
+        return view
 
     @functools.cached_property
     def _line_starts(self) -> list[int]:
@@ -161,6 +183,15 @@ class SourceFile:
 
     @functools.cached_property
     def functions(self) -> list[Function]:
+        """The functions to check: every definition, or those of the focus."""
+        if self.focus is None:
+            return self.all_functions
+        return [fn for fn in self.all_functions if fn.name in self.focus]
+
+    @functools.cached_property
+    def all_functions(self) -> list[Function]:
+        """Every function definition of the file, in order (a focus never narrows it:
+        for looking up a callee or the callers of a function)."""
         out = []
         for defn in self._index.get("fn", ()):
             name = _function_name(defn)
@@ -192,7 +223,7 @@ class SourceFile:
         return {kind: [n for n in self._index.get(kind, ()) if self.is_top_level(n)] for kind in ("decl", "macro")}
 
     def function_at(self, node: Node) -> Function | None:
-        fns = self.functions
+        fns = self.all_functions
         i = bisect.bisect_right([fn.node.start_byte for fn in fns], node.start_byte) - 1
         if i >= 0 and node.start_byte < fns[i].node.end_byte:
             return fns[i]

@@ -171,7 +171,7 @@ def local_wrappers(src, lookups: set[str]) -> set[str]:
     changed = True
     while changed:
         changed = False
-        for fn in src.functions:
+        for fn in src.all_functions:
             if fn.name in found:
                 continue
             for call in callindex.calls_to(fn, found):
@@ -248,7 +248,7 @@ class ErrPtrLookupCheckedForNull(Rule):
         facts = self.facts
         lookup = name
         if wrapped:
-            inner = [cnodes.call_name(c) for f in src.functions if f.name == name for c in f.calls
+            inner = [cnodes.call_name(c) for f in src.all_functions if f.name == name for c in f.calls
                      if cnodes.call_name(c) in self._lookups() and cnodes.call_name(c) != name]
             lookup = inner[0] if inner else name
         where = facts.where("lookup_returns", lookup)

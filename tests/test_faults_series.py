@@ -1,6 +1,7 @@
-"""Issue 14, part 12: a long series costs one check a patch (the before-text of a patch
-is the text the previous one left, whose findings are kept), and a duplicated patch is
-one note with its finding reported once."""
+"""Issue 14, part 12: a long series costs one parse a patch (the before-text of a patch
+is the text the previous one left, whose parse is kept) and a check of the functions it
+touches only (tests/test_patch_focus.py: the same results as the whole check), and a
+duplicated patch is one note with its finding reported once."""
 
 import folint.patch.series as series
 from folint.cli import main
@@ -31,25 +32,35 @@ def _series(tmp_path, n: int, duplicate: int | None = None) -> str:
     return str(tmp_path / "series.mbox")
 
 
-def _counting_checks(monkeypatch) -> list:
-    calls = []
-    real = series.check_source
+def _counting(monkeypatch) -> tuple[list, list]:
+    """(texts parsed by the series, the focus of each check) as check-patch runs."""
+    parsed, focuses = [], []
+    real_parse, real_check = series.SourceFile, series.check_source
 
-    def counting(path, raw, *a, **k):
-        calls.append(raw)
-        return real(path, raw, *a, **k)
-    monkeypatch.setattr(series, "check_source", counting)
-    return calls
+    def parsing(path, raw, *a, **k):
+        parsed.append(raw)
+        return real_parse(path, raw, *a, **k)
+
+    def checking(path, raw, *a, **k):
+        focuses.append(k.get("focus"))
+        return real_check(path, raw, *a, **k)
+    monkeypatch.setattr(series, "SourceFile", parsing)
+    monkeypatch.setattr(series, "check_source", checking)
+    return parsed, focuses
 
 
-def test_each_patch_is_checked_once_and_every_finding_is_still_reported(tmp_path, monkeypatch, capsys):
+def test_each_text_is_parsed_once_only_touched_functions_are_checked_and_every_finding_is_reported(
+        tmp_path, monkeypatch, capsys):
     mbox = _series(tmp_path, 12)
-    calls = _counting_checks(monkeypatch)
+    parsed, focuses = _counting(monkeypatch)
     assert main(["check-patch", "--no-simulate", "--no-cache", "--tree", str(tmp_path / "tree"), mbox]) == 1
     out = capsys.readouterr().out
     assert out.count("[FOL001]") == 12 and "12 findings" in out
-    # one check a patch, and one of the tree's text before the first patch (was: two a patch)
-    assert len(calls) == 12 + 1
+    # each patch's text once, and the tree's text before the first patch (was: four parses a patch);
+    # the tree index's summaries are made from these parses too
+    assert len(parsed) == 12 + 1 and len(set(parsed)) == 13
+    # each patch: its one function checked after, and (it has a finding there) before; never the whole file
+    assert len(focuses) == 2 * 12 and all(f is not None and len(f) == 1 for f in focuses), focuses
 
 
 def test_a_duplicated_patch_is_one_note_and_its_finding_is_reported_once(tmp_path, capsys):

@@ -25,8 +25,9 @@ from folint.index.summary import summarise
 from folint.index.tree import TreeIndex
 
 
-def summaries_of(files: dict[str, bytes | None], errors: list[FileError]) -> dict[str, dict | None]:
-    """path -> summary (None: deleted or unreadable; {}: nothing to summarise)."""
+def summaries_of(files: dict[str, bytes | None], errors: list[FileError], parse=None) -> dict[str, dict | None]:
+    """path -> summary (None: deleted or unreadable; {}: nothing to summarise).
+    ``parse(path, raw)``: the SourceFile of ``raw`` (check-patch's series has it parsed)."""
     from folint.source import SourceFile
 
     out: dict[str, dict | None] = {}
@@ -35,7 +36,7 @@ def summaries_of(files: dict[str, bytes | None], errors: list[FileError]) -> dic
             out[path] = None if raw is None else {}
             continue
         try:
-            out[path] = summarise(SourceFile(path, raw))
+            out[path] = summarise(parse(path, raw) if parse is not None else SourceFile(path, raw))
         except Exception as e:  # one bad file must not end the check
             errors.append(FileError(path, f"tree index: {type(e).__name__}: {e}; file left out"))
             out[path] = None
@@ -123,7 +124,7 @@ def targeted_index(tree: str, names: set[str], config=None, *, cache: bool = Tru
 
 def introduced_tree_findings(tree: str, images: dict[str, tuple[bytes | None, bytes | None]], rules, *,
                              config=None, simulate: bool = False, cache: bool = True, cache_dir: str | None = None,
-                             jobs: int = 0, lines: dict[str, set[int]] | None = None
+                             jobs: int = 0, lines: dict[str, set[int]] | None = None, summaries=summaries_of
                              ) -> tuple[list[Finding], list[FileError]]:
     """The tree findings a change introduces, for check-patch and the hook.
 
@@ -132,14 +133,15 @@ def introduced_tree_findings(tree: str, images: dict[str, tuple[bytes | None, by
     the changed files define or hand a folio's page to are summarised (or loaded
     from a warm cache): see ``targeted_index``.  ``lines``: path relative to
     ``tree`` -> the post-image lines the change adds or removes next to; then only
-    the functions defined or called there are asked about.
+    the functions defined or called there are asked about.  ``summaries``: what
+    summarises the images (``summaries_of``; a series keeps those of the last texts).
     Returns the post-image findings whose ``Finding.key`` the pre-image did not
     have, with paths spelled ``os.path.join(tree, rel)``.
     """
     errors: list[FileError] = []
     pre = {os.path.join(tree, rel): old for rel, (old, _new) in images.items()}
     post = {os.path.join(tree, rel): new for rel, (_old, new) in images.items()}
-    pre_s, post_s = summaries_of(pre, errors), summaries_of(post, errors)
+    pre_s, post_s = summaries(pre, errors), summaries(post, errors)
     if lines is None:
         names = asked_about((*pre_s.values(), *post_s.values()))
     else:

@@ -29,6 +29,7 @@ from folint.patch.model import FileChange, Patch, decode, display, encode
 from folint.patch.paths import UnsafePath, check_relative
 from folint.patch.touched import touched_functions
 from folint.patch.trees import Overlay, Tree
+from folint.reading import nul_as_space
 from folint.rule import Rule
 from folint.runner import RunResult
 from folint.source import SourceFile
@@ -73,49 +74,93 @@ class _Introduced:
 
 
 class LastChecked:
-    """The findings of the last text checked of each file in a series, by content digest.
+    """The parses of the last texts checked of each file in a series, by content digest.
 
-    Patch k+1 of a series usually starts from the text patch k left: its before-text
-    is then not checked again (the series costs one check a patch, not two).  Only
-    the newest text of each path is kept, so memory does not grow with the series."""
+    Patch k+1 of a series usually starts from the text patch k left: that text is
+    then not parsed again (nor for the tree index's summary of it).  Only the two
+    newest texts of each path (a patch's before and after) are kept, so memory does
+    not grow with the series."""
+
+    KEEP = 2
 
     def __init__(self):
-        self._last: dict[str, tuple[bytes, list[Finding]]] = {}
+        self._last: dict[str, list[tuple[bytes, SourceFile]]] = {}
 
-    def findings(self, path: str, text: bytes) -> list[Finding] | None:
-        got = self._last.get(path)
-        return got[1] if got is not None and got[0] == _digest(text) else None
+    def source(self, path: str, text: bytes) -> SourceFile | None:
+        digest = _digest(text)
+        return next((src for d, src in self._last.get(path, ()) if d == digest), None)
 
-    def remember(self, path: str, text: bytes, findings: list[Finding]) -> None:
-        # keys only are read back (rule, function, statement): later changes to a
-        # reported finding's patch or path do not matter
-        self._last[path] = (_digest(text), list(findings))
+    def remember(self, path: str, text: bytes, src: SourceFile, after: bool = True) -> None:
+        """``after``: a patch's after-text, the next one's before-text (kept first); else
+        a before-text that was not kept (the first patch's), kept behind it."""
+        digest = _digest(text)
+        kept = [(d, s) for d, s in self._last.get(path, ()) if d != digest]
+        entry = (digest, src)
+        self._last[path] = [entry, *kept][:self.KEEP] if after else [*kept[:self.KEEP - 1], entry]
 
 
 def _digest(text: bytes) -> bytes:
     return hashlib.blake2b(text, digest_size=16).digest()
 
 
+def parse(path: str, text: bytes, last: LastChecked | None = None, after: bool = True) -> SourceFile:
+    """``text`` parsed (as the checker reads it: a NUL byte as a space), or the parse
+    ``last`` holds of that very text (kept there: see ``LastChecked.remember``)."""
+    src = last.source(path, text) if last is not None else None
+    if src is None:
+        src = SourceFile(path, nul_as_space(text)[0])
+        if last is not None:
+            last.remember(path, text, src, after)
+    return src
+
+
+class Summaries:
+    """The tree-index summaries of a series' files (``summaries_of``), the newest of
+    each path kept by content digest: patch k+1's before-text is the text patch k
+    left, summarised then; an after-text is summarised from its parse in ``last``."""
+
+    def __init__(self, root: str, last: LastChecked):
+        self._root, self._last = root, last
+        self._kept: dict[str, tuple[bytes, dict | None]] = {}
+
+    def __call__(self, files: dict[str, bytes | None], errors: list[FileError]) -> dict[str, dict | None]:
+        from folint.index.patch import summaries_of
+
+        out, todo = {}, {}
+        for path, raw in files.items():
+            kept = self._kept.get(path) if raw is not None else None
+            if kept is not None and kept[0] == _digest(raw):
+                out[path] = kept[1]
+            else:
+                todo[path] = raw
+        for path, summary in summaries_of(todo, errors, parse=self._parse).items():
+            out[path] = summary
+            if todo[path] is not None:
+                self._kept[path] = (_digest(todo[path]), summary)
+        return out
+
+    def _parse(self, path: str, raw: bytes) -> SourceFile:
+        src = self._last.source(os.path.relpath(path, self._root), raw)
+        return src if src is not None and src.raw == raw else SourceFile(path, raw)  # (a NUL: as the index reads it)
+
+
 def introduced(path: str, pre: bytes, post: bytes, added: set[int], gaps: set[int],
                settings: Settings, last: LastChecked | None = None) -> _Introduced:
     """Findings in ``post`` that ``pre`` does not have, in the functions the change
-    touches.  Cheap first: the before-text is only checked when the after-text has
-    findings in a touched function (most changed files have none), and not at all
-    when ``last`` holds the findings of that very text (the previous patch's)."""
+    touches.  Only those functions are checked (a focus: ``SourceFile.focused``; the
+    rules see the whole file and find there what the whole check finds), after and,
+    only when that finds something, before.  Each text is parsed once: ``last``
+    holds the parse of the text the previous patch left (this one's before-text)."""
     out = _Introduced()
-    before = last.findings(path, pre) if last is not None and pre else None  # before remember() replaces it
-    after = check_source(path, post, settings.rules, simulate=settings.simulate)
-    if last is not None:
-        last.remember(path, post, after.findings)
+    post_src = parse(path, post, last)
+    touched = touched_functions(post_src, added, gaps) if added or gaps else set()
+    after = check_source(path, post, settings.rules, simulate=settings.simulate, src=post_src, focus=touched)
     out.errors = after.errors
     out.parsed = after.parsed
-    if not after.findings or not (added or gaps):
-        return out
-    touched = touched_functions(SourceFile(path, post), added, gaps)
     if not in_touched(after.findings, touched, added):  # what is left below is a subset of these
         return out
-    if before is None:
-        before = check_source(path, pre, settings.rules).findings if pre else []
+    before = check_source(path, pre, settings.rules, src=parse(path, pre, last, after=False),
+                          focus=touched).findings if pre else []
     candidates = in_touched(unmatched(before, after.findings, added), touched, added)
     out.refuted = sum(f.verdict == Verdict.REFUTED for f in candidates)
     out.findings = candidates if settings.show_refuted else [f for f in candidates if f.verdict != Verdict.REFUTED]
@@ -127,6 +172,7 @@ class SeriesChecker:
         self.settings = settings
         self.outcome = Outcome(RunResult())
         self._last = LastChecked()
+        self._summaries: Summaries | None = None  # for the tree rules, made with the first tree
         # patches are numbered in the order checked: a patch's change -> the first patch making it
         self._count = 0
         self._seen: dict[tuple, int] = {}
@@ -244,11 +290,14 @@ class SeriesChecker:
         if not rules:
             return
         images = {path: (pre or None, post) for path, (pre, post, _a, _g) in self._images.items()}
+        if self._summaries is None or self._summaries._root != tree.root:
+            self._summaries = Summaries(tree.root, self._last)
         found, errors = introduced_tree_findings(tree.root, images, rules, config=self.settings.config,
                                                  simulate=self.settings.simulate, cache=self.settings.cache,
                                                  cache_dir=self.settings.cache_dir, jobs=self.settings.jobs,
                                                  lines={path: added | gaps for path, (_p, _q, added, gaps)
-                                                        in self._images.items()})
+                                                        in self._images.items()},
+                                                 summaries=self._summaries)
         mine = [e for e in errors if os.path.relpath(e.path, tree.root) in images]
         self.outcome.result.errors.extend(FileError(display(e.path), display(e.message)) for e in mine)
         if len(errors) > len(mine):  # files elsewhere in the tree: one note, not a line each
@@ -258,7 +307,7 @@ class SeriesChecker:
             mine = [f for f in found if os.path.relpath(f.path, tree.root) == path]
             if not mine:
                 continue
-            mine = in_touched(mine, touched_functions(SourceFile(path, post), added, gaps), added)
+            mine = in_touched(mine, touched_functions(parse(path, post, self._last), added, gaps), added)
             kept = mine if self.settings.show_refuted else [f for f in mine if f.verdict != Verdict.REFUTED]
             self.outcome.result.refuted += len(mine) - len(kept)
             self._report(patch, path, post.decode("utf-8", "replace"), _Introduced(findings=kept))

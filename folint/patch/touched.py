@@ -9,7 +9,7 @@ from folint.source import SourceFile
 def function_lines(src: SourceFile) -> list[tuple[str, int, int]]:
     """(name, first line, last line) of each function definition."""
     return [(fn.name, src.position(fn.node.start_byte)[0], src.position(max(fn.node.end_byte - 1, 0))[0])
-            for fn in src.functions]
+            for fn in src.all_functions]
 
 
 def touched_functions(src: SourceFile, added: set[int], gaps: set[int]) -> set[str]:
