@@ -56,7 +56,7 @@ def _where(src: SourceFile, node: Node) -> str:
 
 
 def _enclosing(src: SourceFile, node: Node):
-    for fn in src.functions:
+    for fn in src.all_functions:
         if fn.node.start_byte <= node.start_byte < fn.node.end_byte:
             return fn
     return None
