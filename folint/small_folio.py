@@ -19,7 +19,10 @@ for the message) when the code makes it visible:
   ``if (!allocated) return ...;``);
 - an earlier statement on every way to the node leaves for a large folio
   (``if (folio_test_large(F)) return ...;``, ``if (WARN_ON_ONCE(folio_test_large(F)))
-  goto out;``) or asserts it is small (``VM_BUG_ON_FOLIO(folio_test_large(F), F)``).
+  goto out;``) or asserts it is small (``VM_BUG_ON_FOLIO(folio_test_large(F), F)``):
+  every large folio, so ``if (folio_test_large(F) || x) return;`` counts and
+  ``if (folio_test_large(F) && x) return;`` does not (``forces``: what a condition
+  says when true is not what it says when false).
 
 Anything else is "it can be large".  The simulator (nr = 4) sees the same
 guards; this module lets the static check stay quiet about them too.
