@@ -339,10 +339,11 @@ class FolioRangeWrongConvention(Rule):
                     chosen = _chosen(path, args)
                     return confirmed(f"with {chosen}: {evidence}" if chosen else evidence, trace_of(path))
             if iterations is None:
-                tried.append(", ".join(f"{k} = {v}" for k, v in args.items()) +
-                             "".join(f"{', ' if args or i else ''}{k} = {v} where it is unknown"
-                                     for i, (k, v) in enumerate(local.items()))
-                             or "no integer parameter or local bound")
+                chosen = sorted({c for path in ex.paths for c in _chosen(path, args).split(", ") if c})
+                tried.append(", ".join(chosen) or "no integer parameter or local bound")
+                if not ex.feasible and ex.paths:
+                    stopped = next((p.reason for p in ex.paths if p.status == "infeasible"), "")
+                    tried[-1] += f" (every path stops before the call: {stopped})"
             if not args and not local:
                 break
         return inconclusive(f"simulation: with {' and with '.join(tried)} no explored path reaches the call with "

@@ -751,3 +751,25 @@ long f(struct thing *t)
 	return 7;
 }""")
     assert p.returned == 7
+
+
+def test_bug_on_a_true_condition_ends_the_path_as_infeasible():
+    code = """
+int f(struct req *r, unsigned int off)
+{
+	if (r->direct)
+		return 1;
+	BUG_ON(off != 0);
+	VM_BUG_ON(off != 0);
+	consume(off);
+	return 0;
+}"""
+    ex = simulate(code, args={"off": 4})
+    assert ex.complete and [p.returned for p in ex.feasible] == [1]
+    stopped = next(p for p in ex.paths if p.status == "infeasible")
+    assert "BUG_ON(off != 0) is true" in stopped.reason
+    # a false condition, or VM_BUG_ON (compiled out without CONFIG_DEBUG_VM), goes on
+    ex = simulate(code, args={"off": 0})
+    assert sorted(p.returned for p in ex.feasible) == [0, 1]
+    ex = simulate(code.replace("\tBUG_ON(off != 0);\n", ""), args={"off": 4})
+    assert sorted(p.returned for p in ex.feasible) == [0, 1]

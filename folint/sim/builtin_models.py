@@ -284,6 +284,19 @@ def no_op(c: ModelCall):
     return 0
 
 
+def bug_on(c: ModelCall):
+    """``BUG_ON(cond)`` with a condition known to be true: the kernel stops there, so the
+    path goes no further (it is not an execution that reaches the code after it).  An
+    unknown condition is taken to be false, as before.  (``VM_BUG_ON`` is compiled out
+    without CONFIG_DEBUG_VM: it stays a no-op.)"""
+    from folint.sim.state import Infeasible
+
+    v = c.path.resolve(c.args[-1]) if c.args else None
+    if isinstance(v, int) and v != 0:
+        raise Infeasible(f"line {c.line}: BUG_ON({c.arg_text[-1] if c.arg_text else ''}) is true: the kernel stops")
+    return 0
+
+
 def _ints(c: ModelCall, n: int):
     vals = c.args[-n:] if len(c.args) >= n else []
     return vals if len(vals) == n and all(isinstance(v, int) for v in vals) else None
@@ -355,7 +368,7 @@ MODELS = {
     "WARN_ON": warn_on, "WARN_ON_ONCE": warn_on, "WARN": warn_on, "WARN_ONCE": warn_on,
     "VM_WARN_ON": warn_on, "VM_WARN_ON_ONCE": warn_on, "VM_WARN_ON_FOLIO": warn_on,
     "VM_WARN_ON_ONCE_FOLIO": warn_on, "VM_WARN_ON_ONCE_PAGE": warn_on,
-    "BUG_ON": no_op, "VM_BUG_ON": no_op, "VM_BUG_ON_FOLIO": no_op, "VM_BUG_ON_PAGE": no_op,
+    "BUG_ON": bug_on, "VM_BUG_ON": no_op, "VM_BUG_ON_FOLIO": no_op, "VM_BUG_ON_PAGE": no_op,
     "cond_resched": no_op, "might_sleep": no_op, "might_fault": no_op, "barrier": no_op,
     "smp_wmb": no_op, "smp_rmb": no_op, "smp_mb": no_op, "lockdep_assert_held": no_op,
     "min": min_model, "max": max_model, "min_t": min_model, "max_t": max_model,
