@@ -21,6 +21,11 @@ more than the file (an unreadable file, a verdict cut short by the simulator's
 time limit, the tree index's summary when the index cache no longer holds it) are
 not taken from here.
 
+The same database keeps the verdicts of the tree rules' findings (FOL003), which
+follow from more than one file: each under a hash of the fingerprint, the finding and
+the bytes of the files its simulation ran on (``folint.index.verify.verdict_key``), so
+a warm run simulates no unchanged tree finding again (~15 s of CPU on 6.12).
+
 Records are pickled (findings carry rule-private data that JSON would not keep
 exactly); a database file that the current user does not own is never read.
 One SQLite file next to the tree index cache; any problem with it turns the
@@ -49,6 +54,7 @@ DB_NAME = "results-v1.sqlite3"
 RACY_SECONDS = 2.0
 WRITE_BATCH = 2000  # results are written in batches, so the main process holds few
 LOOKUP_BATCH = 500
+VERDICTS_KEPT = 20000  # tree findings' verdicts (a whole 6.12 run has ~35)
 
 
 def _canonical(value):
@@ -174,6 +180,7 @@ class ResultCache:
                     db.execute("PRAGMA journal_mode=WAL")
                     db.execute("CREATE TABLE IF NOT EXISTS results (path TEXT PRIMARY KEY, fp TEXT, dev INTEGER,"
                                " ino INTEGER, size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER, data BLOB)")
+                    db.execute("CREATE TABLE IF NOT EXISTS verdicts (key TEXT PRIMARY KEY, fp TEXT, data BLOB)")
                 db.execute("SELECT 1 FROM results LIMIT 1")
                 return db
             except sqlite3.DatabaseError as e:
@@ -239,6 +246,41 @@ class ResultCache:
         except sqlite3.Error:
             self.readonly = True  # a full disk, a lock held too long: stop writing, keep checking
 
+    def verdicts(self, keys: list[str]) -> dict[str, tuple]:
+        """The stored (verdict, evidence, trace) of each of ``keys`` this fingerprint has
+        (``folint.index.verify``: tree findings, keyed by the contents they were judged on)."""
+        out: dict[str, tuple] = {}
+        if self._db is None:
+            return out
+        for i in range(0, len(keys), LOOKUP_BATCH):
+            batch = keys[i:i + LOOKUP_BATCH]
+            try:
+                rows = self._db.execute(f"SELECT key, data FROM verdicts WHERE fp = ? AND key IN "
+                                        f"({','.join('?' * len(batch))})", (self.fp, *batch)).fetchall()
+            except sqlite3.Error:  # an old database without the table, a lock: no verdicts
+                return out
+            for key, data in rows:
+                try:
+                    out[key] = pickle.loads(data)
+                except Exception:  # an unreadable record is a miss
+                    pass
+        return out
+
+    def store_verdicts(self, verdicts: dict[str, tuple]) -> None:
+        if self._db is None or self.readonly or not verdicts:
+            return
+        """Keep ``verdicts`` (key -> (verdict, evidence, trace)); not one the simulator's time
+        limit decided.  Stored again on a hit, so the newest VERDICTS_KEPT rows are the ones kept."""
+        rows = [(k, self.fp, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, v in verdicts.items()
+                if TIME_LIMIT not in v[1]]
+        try:
+            with self._db:
+                self._db.executemany("INSERT OR REPLACE INTO verdicts (key, fp, data) VALUES (?, ?, ?)", rows)
+                self._db.execute("DELETE FROM verdicts WHERE rowid <= (SELECT MAX(rowid) FROM verdicts) - ?",
+                                 (VERDICTS_KEPT,))
+        except sqlite3.Error:
+            self.readonly = True
+
     def close(self) -> None:
         if self._db is None:
             return
@@ -249,6 +291,7 @@ class ResultCache:
                 with self._db:
                     code = self.fp.partition(":")[0]
                     self._db.execute("DELETE FROM results WHERE fp NOT LIKE ?", (code + ":%",))
+                    self._db.execute("DELETE FROM verdicts WHERE fp NOT LIKE ?", (code + ":%",))
             except sqlite3.Error:
                 pass
         self._db.close()

@@ -166,10 +166,10 @@ def run(targets: list[str], config: Config, options: RunOptions) -> RunResult:
             bar.update()
     if bar:
         bar.close()
+    if tree.wanted:
+        tree.finish(result, files=found.files, simulate=options.simulate, jobs=jobs, verdicts=cache)
     if cache is not None:
         cache.close()
-    if tree.wanted:
-        tree.finish(result, files=found.files, simulate=options.simulate, jobs=jobs)
     caller_context.refute_in_run(result.findings, targets, jobs=jobs)  # callers across the tree (FOL009)
     _drop_refuted(result, options.show_refuted)
     result.finish(started)

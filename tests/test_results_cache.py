@@ -111,3 +111,42 @@ def test_a_verdict_cut_short_by_the_time_limit_is_not_stored():
     assert not results._cacheable(FileResult("a.c", findings=[f], parsed=True))
     f.evidence = "confirmed on a path"
     assert results._cacheable(FileResult("a.c", findings=[f], parsed=True))
+
+
+def _tree_run(tree, cache, monkeypatch):
+    """FOL003 over ``tree`` with the simulator and the cache: (findings, the findings simulated)."""
+    from folint.config import Config
+    from folint.index import verify
+    from folint.runner import RunOptions, run
+
+    judged = []
+    real = verify._verify
+
+    def spy(findings, *args):
+        judged.extend((f.path, f.line) for f in findings)
+        return real(findings, *args)
+
+    monkeypatch.setattr(verify, "_verify", spy)
+    done = run([str(tree)], Config(), RunOptions(select=["FOL003"], jobs=1, simulate=True, cache=True,
+                                                 cache_dir=str(cache)))
+    return [(f.path, f.line, f.message, f.verdict, f.evidence, f.trace) for f in done.findings], judged
+
+
+def test_a_warm_run_takes_the_verdicts_of_tree_findings_judged_on_the_same_bytes(monkeypatch, tmp_path):
+    import shutil
+
+    from conftest import FIXTURES
+
+    tree, cache = tmp_path / "tree", tmp_path / "cache"
+    shutil.copytree(FIXTURES / "FOL003", tree)
+    cold, judged = _tree_run(tree, cache, monkeypatch)
+    assert len(judged) == len(cold) > 2 and {f[3] for f in cold} - {"unverified"}
+    warm, judged = _tree_run(tree, cache, monkeypatch)
+    assert warm == cold and judged == []
+    # one file changes (a comment): only the findings simulated on it are judged again
+    changed = cold[0][0]
+    with open(changed, "a") as f:
+        f.write("/* changed */\n")
+    again, judged = _tree_run(tree, cache, monkeypatch)
+    assert again == cold and 0 < len(judged) < len(cold)
+    assert {(p, line) for p, line, *_ in cold if p == changed} <= set(judged)

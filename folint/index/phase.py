@@ -53,8 +53,10 @@ class TreePhase:
             self.stats["misses"] += 1
             self._new[key] = fr.summary
 
-    def finish(self, result, *, files: list[str] | None = None, simulate: bool = False, jobs: int = 1) -> None:
-        """Store new summaries, build the index and add the tree rules' findings."""
+    def finish(self, result, *, files: list[str] | None = None, simulate: bool = False, jobs: int = 1,
+               verdicts=None) -> None:
+        """Store new summaries, build the index and add the tree rules' findings.
+        ``verdicts``: the results cache, which keeps the tree findings' verdicts."""
         from folint.facts.tree import root_for_targets
         from folint.index.targeted import names_with_outside_callers
         from folint.index.two_stage import SecondStage, all_outside_files, candidates, outside_files
@@ -94,7 +96,7 @@ class TreePhase:
         index.discovery = (list(self.targets), list(self.config.exclude), self.config.root)
         result.index = index
         result.findings.extend(run_tree_rules(self.rules, index, result.errors, simulate=simulate, jobs=jobs,
-                                              only=mine if top is not None else None))
+                                              only=mine if top is not None else None, verdicts=verdicts))
         self.stats.update(stage.stats, tree_top=str(top) if top is not None else None,
                           seconds=round(time.perf_counter() - started, 3))
         result.index_stats = dict(self.stats)
@@ -102,7 +104,7 @@ class TreePhase:
 
 def run_tree_rules(rules, index: TreeIndex, errors: list[FileError], *, simulate: bool = False,
                    focus: set[str] | None = None, sources: dict[str, bytes] | None = None,
-                   jobs: int = 1, only: set[str] | None = None) -> list[Finding]:
+                   jobs: int = 1, only: set[str] | None = None, verdicts=None) -> list[Finding]:
     """Each tree rule's findings; a rule bug becomes one error line, not a crash.
 
     ``focus``: paths a patch touched; rules may then also report at call sites there,
@@ -110,6 +112,7 @@ def run_tree_rules(rules, index: TreeIndex, errors: list[FileError], *, simulate
     ``sources``: in-memory text of files (a patch's images) to read suppressions from.
     ``only``: keep the findings in these paths (a run over a folder whose index also
     holds files of the rest of its tree).
+    ``verdicts``: where verdicts judged before are kept (``folint.index.verify``).
     """
     from folint.index.suppress import suppress
 
@@ -130,5 +133,5 @@ def run_tree_rules(rules, index: TreeIndex, errors: list[FileError], *, simulate
     if simulate and out:
         from folint.index.verify import verify_tree_findings
 
-        verify_tree_findings(out, {r.code: r for r in rules}, index, errors, sources, jobs=jobs)
+        verify_tree_findings(out, {r.code: r for r in rules}, index, errors, sources, jobs=jobs, store=verdicts)
     return out
