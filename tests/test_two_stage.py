@@ -182,3 +182,49 @@ def test_a_warm_run_searches_and_parses_nothing_again_and_finds_the_same(tmp_pat
     assert cold.index_stats["named"] > 0 and cold.index_stats["parsed"] > 0
     assert (warm.index_stats["searched"], warm.index_stats["parsed"]) == (0, 0)
     assert _verdicts(warm.findings) == _verdicts(cold.findings)
+
+
+SETTLED = {
+    # helper(): a plain-page caller in a file that mentions folio settles it, so its
+    # definition and other callers (in files without folio) are not looked for
+    "mm/a.c": "void a_user(struct folio *folio)\n{\n\thelper(&folio->page);\n\twrapped(&folio->page);\n}\n\n"
+              "void a_plain(struct page *page)\n{\n\thelper(page);\n\tlocal_one(page);\n}\n",
+    "lib/helper.c": "void helper(struct page *page)\n{\n\tset_page_dirty(page);\n}\n\n"
+                    "void helper_user(struct page *page)\n{\n\thelper(page);\n}\n",
+    # wrapped(): its one caller holds the folio: flagged, found by the name search
+    "lib/w.c": "void wrapped(struct page *page)\n{\n\tset_page_dirty(page);\n}\n",
+    # a static local_one() reached from its own file only: a_plain() calls another one
+    "mm/b.c": "static void local_one(struct page *page)\n{\n\tset_page_dirty(page);\n}\n\n"
+              "void b_user(struct folio *folio)\n{\n\tlocal_one(&folio->page);\n}\n",
+    "lib/local.c": "void local_one(struct page *page)\n{\n\tset_page_dirty(page);\n}\n",
+    # own(): the plain-page call in mm/c.c reaches c.c's static own(), not lib/own.c's
+    "mm/c.c": "static void own(struct page *page)\n{\n\tset_page_dirty(page);\n}\n\n"
+              "void c_user(struct folio *folio, struct page *page)\n{\n\town(page);\n}\n",
+    "mm/d.c": "void d_user(struct folio *folio)\n{\n\town(&folio->page);\n}\n",
+    "lib/own.c": "void own(struct page *page)\n{\n\tset_page_dirty(page);\n}\n",
+}
+
+
+@pytest.mark.parametrize("threshold", [1.0, 0.3])
+def test_names_settled_by_the_files_at_hand_are_not_searched_and_the_findings_stay(tmp_path, monkeypatch,
+                                                                                 threshold):
+    from folint.index.phase import run_tree_rules
+    from folint.runner import RunOptions, run
+
+    top = tmp_path / "linux"
+    _kernel_tree(top, SETTLED)
+    monkeypatch.chdir(top)
+    config = Config(rule_options={"FOL003": {"threshold": threshold}})
+    rules = build_rules(config, ["FOL003"], None)
+    full = build_index(["."], config, cache=False, jobs=1)
+    want = run_tree_rules(rules, full, [], simulate=True)
+    result = run(["."], config, RunOptions(select=["FOL003"], jobs=1, simulate=True, show_refuted=True))
+    assert not result.errors, [str(e) for e in result.errors]
+    assert _verdicts(result.findings) == _verdicts(want)
+    flagged = {f.function for f in result.findings}
+    stats = result.index_stats
+    if threshold == 1.0:
+        assert flagged == {"wrapped", "local_one", "own"}
+        assert stats["settled"] == 2 and stats["named"] == 2  # helper, local_one settled; w.c, own.c named
+    else:  # one caller of three is enough: nothing is settled, helper() is flagged
+        assert {"wrapped", "local_one", "own", "helper"} <= flagged and stats["settled"] == 0

@@ -59,7 +59,7 @@ class TreePhase:
         ``verdicts``: the results cache, which keeps the tree findings' verdicts."""
         from folint.facts.tree import root_for_targets
         from folint.index.targeted import names_with_outside_callers
-        from folint.index.two_stage import SecondStage, all_outside_files, candidates, outside_files
+        from folint.index.two_stage import SecondStage, all_outside_files, candidates, outside_files, unflaggable
 
         started = time.perf_counter()
         files = files if files is not None else sorted(result.summaries)
@@ -71,6 +71,8 @@ class TreePhase:
         whole = covers_whole_tree(self.targets, self.config.root)
         top = None if whole else root_for_targets(self.targets)
         names = candidates(result.summaries.values())
+        settled = unflaggable(result.summaries, names, self.rules)
+        names -= settled
         stage = SecondStage(self.cache, self.config.max_file_size, jobs, result.errors)
         found = stage.run(names, self.deferred, [])  # the run's own files first ...
         inside = dict(stage.stats)
@@ -97,7 +99,7 @@ class TreePhase:
         result.index = index
         result.findings.extend(run_tree_rules(self.rules, index, result.errors, simulate=simulate, jobs=jobs,
                                               only=mine if top is not None else None, verdicts=verdicts))
-        self.stats.update(stage.stats, tree_top=str(top) if top is not None else None,
+        self.stats.update(stage.stats, settled=len(settled), tree_top=str(top) if top is not None else None,
                           seconds=round(time.perf_counter() - started, 3))
         result.index_stats = dict(self.stats)
 

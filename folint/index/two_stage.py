@@ -7,7 +7,8 @@ So a run does not summarise every file with ``page`` in it:
 1. *Stage 1*, in the workers while the file rules run: files that mention ``folio``
    (or whose summary the cache holds) are summarised; the others are *deferred*.
    The candidates are the functions some stage-1 caller hands a folio's page to and
-   the functions whose body only turns its page back into a folio.
+   the functions whose body only turns its page back into a folio; those the stage-1
+   summaries already settle (a plain-page caller, see ``unflaggable``) are dropped.
 2. *Stage 2*, here: the other callers, prototypes, callback uses and exports of only
    those candidates.  They can only be in files naming a candidate as a whole word, so
    one byte search over the deferred files (``folint.index.targeted.files_naming``)
@@ -48,6 +49,47 @@ def candidates(summaries: Iterable[dict]) -> set[str]:
             if d.uses and any(u.roundtrip for u in d.uses.values()):
                 out.add(d.name)
     return out
+
+
+def unflaggable(summaries: dict[str, dict], names: set[str], rules) -> set[str]:
+    """The names among ``names`` FOL003 cannot flag whatever the files not summarised yet
+    hold, so stage 2 need not look for them (most candidates: ``page_address()``,
+    ``put_page()`` ... have plain-page callers in the files stage 1 read).
+
+    FOL003 with its default judgement (``threshold`` 1.0, ``roundtrip-always`` off) flags
+    a page parameter only when every caller that reaches the definition passes a folio's
+    page there (``&folio->page``, ``folio_page(folio, 0)``; any page of the folio with
+    ``subpages``), no macro calls it and its name is not used as a value.  A file-local
+    (``static``, in a ``.c``) definition is reached from its own file only, which for a
+    definition that can be flagged is a stage-1 file (it mentions a folio), so stage 2
+    adds nothing to it; every other definition is reached from each file that defines no
+    file-local one of that name.  So a name is settled by the (complete) summaries at
+    hand when, in files defining no file-local one, a macro calls it, it is used as a
+    value, or no parameter position gets a folio's page from every call there.  Other
+    options, or tree rules besides FOL003: nothing is settled."""
+    if [r.code for r in rules] != ["FOL003"]:
+        return set()
+    opts = rules[0].options
+    try:
+        threshold = float(opts.get("threshold", 1.0))
+    except (TypeError, ValueError):
+        threshold = 1.0  # as the rule reads it
+    if threshold < 1.0 or opts.get("roundtrip-always"):
+        return set()
+    subpages = bool(opts.get("subpages"))
+    allowed: dict[str, set[int]] = {}  # name -> positions every reaching call so far passes a folio's page at
+    for path, s in summaries.items():
+        if not s:
+            continue
+        local = set() if path.endswith(".h") else {d["name"] for d in s.get("defs", ()) if d.get("static")}
+        for c in summary_calls(s):
+            if c.callee in names and c.callee not in local:
+                ok = {i for i, a in enumerate(c.args) if isinstance(a, FolioPage) and (subpages or a.first_page)}
+                allowed[c.callee] = allowed[c.callee] & ok if c.callee in allowed else ok
+        for name in [m[0] for m in s.get("macro_calls", ())] + list(s.get("refs", ())):
+            if name in names and name not in local:
+                allowed[name] = set()
+    return {n for n, ok in allowed.items() if not ok}
 
 
 def _stat_key(path: str) -> tuple | None:
