@@ -208,15 +208,17 @@ def refute_by_callers(findings: list, root: str | None, *, jobs: int = 1,
     return done
 
 
-def refute_in_run(findings: list, targets: list[str], *, jobs: int = 1) -> int:
+def refute_in_run(findings: list, targets: list[str], *, jobs: int = 1, images: dict[str, bytes] | None = None) -> int:
     """``refute_by_callers`` for a run over ``targets``: the tree is the kernel tree
-    holding them (``folint.facts.tree``), if any."""
+    holding them (``folint.facts.tree``), if any.  ``images``: files whose text is not
+    the disk's (C read from stdin under its ``--stdin-filename``)."""
     if not any(f.data.get(PARAM_KEY) is not None for f in findings):
         return 0
     from folint.facts.tree import root_for_targets
 
     root = root_for_targets(targets)
-    return refute_by_callers(findings, str(root) if root is not None else None, jobs=jobs)
+    texts = {os.path.realpath(p): t for p, t in (images or {}).items()}
+    return refute_by_callers(findings, str(root) if root is not None else None, jobs=jobs, images=texts)
 
 
 def refute_in_patch(result, label: str, tree, images: dict[str, bytes | None], *, show_refuted: bool,

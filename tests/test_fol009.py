@@ -160,3 +160,18 @@ def test_the_callers_are_asked_again_when_the_file_comes_from_the_results_cache(
                                         "\treturn demo_raw_in_huge(page) ? -EHWPOISON : 0;\n}\n")
     (f,) = run([str(tree / "mm")], Config(), opts).findings  # memory-failure.c unchanged: its result is cached
     assert f.verdict != "refuted"
+
+
+def test_stdin_named_inside_a_tree_asks_the_callers_there(capsys, monkeypatch, tmp_path):
+    import io
+    import sys
+
+    from folint.cli import main
+
+    tree = _callers_tree(tmp_path)
+    name = str(tree / "mm" / "memory-failure.c")
+    plain = "int demo_any(struct page *page)\n{\n\treturn demo_raw_in_huge(page) ? -EHWPOISON : 0;\n}\n"
+    for text, found in ((CALLEE, 0), (CALLEE + plain, 1)):  # the text on stdin, not the disk's, is read
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+        assert main(["-", "--stdin-filename", name, "--select", "FOL009", "--format", "json", "--no-simulate"]) == found
+        assert len(json.loads(capsys.readouterr().out)["findings"]) == found

@@ -7,7 +7,7 @@ import os
 import sys
 import time
 
-from folint import runner
+from folint import caller_context, runner
 from folint.commands.common import add_fix_options, add_report_options, emit, emit_fixes
 from folint.config import ConfigError, config_for
 from folint.discovery import _excluded
@@ -76,6 +76,8 @@ def scan_stdin(args) -> tuple[runner.RunResult, dict]:
         got = within_budget(Budget.of(config), len(raw), one,
                             over=lambda why: FileResult(name, errors=[FileError(name, why)]))
         result.findings, result.errors, result.parsed = got.findings, got.errors, int(got.parsed)
+        if args.stdin_filename:  # its callers across the tree holding it (folint.caller_context)
+            caller_context.refute_in_run(result.findings, [name], jobs=args.jobs, images={name: raw})
         runner._drop_refuted(result, args.show_refuted)
     result.finish(started)
     return result, {name: raw.decode("utf-8", "replace")}
