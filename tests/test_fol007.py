@@ -1,5 +1,6 @@
 """FOL007 err-ptr-lookup-checked-for-null: the facts decide, the fix, a 6.12 function with the bug put back."""
 
+import json
 from pathlib import Path
 
 from conftest import planted_copy, rule_report, FIXTURES
@@ -67,3 +68,27 @@ def test_the_oracle_confirms_on_the_error_pointer_reaching_a_dereference():
     assert first.trace[-1] == {"line": 12, "event": "use ERR_PTR(-2 (-ENOENT)): ->index"}
     assert second.verdict == "confirmed" and "line 22 dereferences it" in second.evidence
     assert "fails (injected): ERR_PTR(-2 (-ENOENT))" in second.trace[0]["event"]
+
+
+def test_stdin_and_kbuild_read_the_facts_of_the_tree_the_file_is_in(capsys, monkeypatch):
+    """A 6.1 file checked through stdin (an editor) or kbuild (make C=1) is judged by its
+    tree's facts, as a file check is: its filemap_lock_folio()/filemap_get_folio() NULL tests
+    are right (both were flagged from the built-in 6.12 table: 6.1 fs/ext4/inode.c:5460
+    ext4_wait_for_tail_page_commit), read_mapping_folio()'s NULL test is still found."""
+    import io
+    import re
+
+    from folint.cli import main
+
+    lookups = FAKE_61 / "fs" / "lookups.c"
+    expected, _, _ = expectations("facts/tree-6.1/fs")
+    want = sorted(line for (path, line, _code) in expected if path == "lookups.c")
+    assert want, "the fake 6.1 tree lost its FOL007 look-alike"
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(lookups.read_bytes())))
+    code = main(["-", "--stdin-filename", str(lookups), "--select", "FOL007", "--format", "json", "--no-cache"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 1 and sorted(f["line"] for f in data["findings"]) == want, data["findings"]
+    assert all("from include/linux/pagemap.h" in f["message"] for f in data["findings"])
+    code = main(["kbuild", "-D__KERNEL__", "--select=FOL007", "--no-simulate", str(lookups)])
+    err = capsys.readouterr().err
+    assert code == 0 and sorted(int(n) for n in re.findall(r"lookups\.c:(\d+):\d+: warning", err)) == want, err

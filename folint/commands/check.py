@@ -50,8 +50,11 @@ def scan(args) -> runner.RunResult:
 
 
 def scan_stdin(args) -> tuple[runner.RunResult, dict]:
-    """Check the C on stdin as one file named ``--stdin-filename``; returns (result, sources)."""
+    """Check the C on stdin as one file named ``--stdin-filename``; returns (result, sources).
+    The API facts are those of the tree that name is in, as for a file on disk (an editor
+    checking a 6.1 file through stdin must not get 6.12's lookups)."""
     from folint.checker import BINARY_SNIFF, FileResult, check_source
+    from folint.facts.engine import facts_for_targets
     from folint.finding import FileError
     from folint.guard import Budget, within_budget
     from folint.selection import build_rules
@@ -71,8 +74,9 @@ def scan_stdin(args) -> tuple[runner.RunResult, dict]:
     elif b"\0" in raw[:BINARY_SNIFF]:  # like a file; a NUL further on is one error line (check_source)
         result.errors.append(FileError(name, "skipped: binary input (NUL bytes), not C source"))
     else:
-        one = functools.partial(check_source, name, raw, build_rules(config, args.select, args.ignore),
-                                simulate=args.simulate)
+        rules = build_rules(config, args.select, args.ignore, facts=facts_for_targets(
+            [args.stdin_filename or "."], cache=args.cache, cache_dir=args.cache_dir))
+        one = functools.partial(check_source, name, raw, rules, simulate=args.simulate)
         got = within_budget(Budget.of(config), len(raw), one,
                             over=lambda why: FileResult(name, errors=[FileError(name, why)]))
         result.findings, result.errors, result.parsed = got.findings, got.errors, int(got.parsed)

@@ -134,6 +134,7 @@ def build_config(args: KbuildArgs) -> tuple[BuildConfig, list[str]]:
 def check(args: KbuildArgs):
     """The findings for each file, checked under the build's configuration."""
     from folint.checker import FileResult, check_path
+    from folint.facts.engine import facts_for_targets
     from folint.finding import FileError
     from folint.guard import Budget, within_budget
     from folint.selection import build_rules
@@ -142,7 +143,8 @@ def check(args: KbuildArgs):
         raise ConfigError("no C file given; kbuild runs `$(CHECK) $(CHECKFLAGS) $(c_flags) FILE.c`")
     config, _ = build_config(args)
     settings = config_for(args.files, args.config)
-    rules = build_rules(settings, args.select, args.ignore)
+    # The facts of the tree being built (kbuild runs in it), as a plain check reads them.
+    rules = build_rules(settings, args.select, args.ignore, facts=facts_for_targets(args.files))
     budget = Budget.of(settings)
     results = []
     with use(config):
