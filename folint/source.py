@@ -45,9 +45,15 @@ class Function:
     name: str
     node: Node
     body: Node
-    params: list[tuple[str, str]]  # (name, type text such as "struct folio *")
+    given_params: list[tuple[str, str]] | None = None  # None: read from the definition when first asked
     loops: list[Node] = field(default_factory=list)  # every loop statement in the body
     calls: list[Node] = field(default_factory=list)  # every call of a named function in the body
+
+    @functools.cached_property
+    def params(self) -> list[tuple[str, str]]:
+        """(name, type text such as "struct folio *") of each parameter (read when first
+        asked: a file's parse makes every Function, a check reads a few)."""
+        return self.given_params if self.given_params is not None else _function_params(self.node)
 
     @functools.cached_property
     def writes(self) -> dict[str, list[Node]]:
@@ -197,7 +203,7 @@ class SourceFile:
             name = _function_name(defn)
             body = defn.child_by_field_name("body")
             if name and body is not None:
-                out.append(Function(name, defn, body, _function_params(defn)))
+                out.append(Function(name, defn, body))
         starts = [fn.body.start_byte for fn in out]
         for kind, attr in (("loop", "loops"), ("call", "calls"), ("decl", "declarations")):
             for node in self._index.get(kind, ()):

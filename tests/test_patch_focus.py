@@ -124,19 +124,17 @@ def _mail(n: int, before: list[str], after: list[str]) -> str:
             f"---\ndiff --git a/s.c b/s.c\n{diff}\n")
 
 
-def random_series(tmp_path, n: int, seed: int) -> str:
-    """A tree with one file made of rule fixtures (bad code and good, many functions),
-    and ``n`` patches of random edits on it, each on the text the previous one left:
-    lines copied from elsewhere in the file (which can bring a finding into another
-    function, or a call, or a whole function), deleted or swapped; a few are sent twice."""
-    rng = random.Random(seed)
+def _fixture_text(rng) -> str:
+    """One file made of rule fixtures (bad code and good, many functions)."""
     picked = [p for p in C_FIXTURES if "FOL0" in str(p) and not p.name.endswith(".fixed.c")]
-    text = "".join(p.read_text() for p in rng.sample(picked, 12))
-    (tmp_path / "tree").mkdir()
-    (tmp_path / "tree" / "s.c").write_text(text)
-    lines = text.splitlines(keepends=True)
-    mails = []
-    for k in range(n):
+    return "".join(p.read_text() for p in rng.sample(picked, 12))
+
+
+def random_edits(rng, lines: list[str], n: int):
+    """``n`` random edits of ``lines``, each on what the previous one left: lines copied
+    from elsewhere in the file (which can bring a finding into another function, or a
+    call, or a whole function), deleted or swapped.  Yields each new list of lines."""
+    for _ in range(n):
         new = list(lines)
         for _ in range(rng.choice((1, 1, 2, 3))):
             at = rng.randrange(len(new))
@@ -149,11 +147,24 @@ def random_series(tmp_path, n: int, seed: int) -> str:
             else:
                 i, j = sorted(rng.sample(range(len(new)), 2))
                 new[i], new[j] = new[j], new[i]
-        if new == lines:
-            continue
+        if new != lines:
+            yield new
+            lines = new
+
+
+def random_series(tmp_path, n: int, seed: int) -> str:
+    """A tree with one file made of rule fixtures and a mailbox of ``n`` patches of
+    ``random_edits`` on it; a few are sent twice (one note, their findings once)."""
+    rng = random.Random(seed)
+    text = _fixture_text(rng)
+    (tmp_path / "tree").mkdir()
+    (tmp_path / "tree" / "s.c").write_text(text)
+    lines = text.splitlines(keepends=True)
+    mails = []
+    for k, new in enumerate(random_edits(rng, lines, n)):
         mails.append(_mail(k, lines, new))
         if rng.random() < 0.05:
-            mails.append(mails[-1])  # sent twice: one note, its findings once
+            mails.append(mails[-1])
         lines = new
     (tmp_path / "series.mbox").write_text("".join(mails))
     return str(tmp_path / "series.mbox")
@@ -167,3 +178,47 @@ def test_a_long_random_series_gives_what_the_whole_file_check_gave(seed, n, simu
     assert new == old
     code, out, _err = new
     assert out.count("introduced by:") >= 3, out  # the edits did bring findings in
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_a_summary_made_with_the_memo_of_the_last_one_is_the_whole_summary(seed, monkeypatch):
+    import folint.index.summary as summary
+
+    rng = random.Random(seed)
+    lines = _fixture_text(rng).splitlines(keepends=True)
+    texts = ["".join(lines).encode(), *("".join(new).encode() for new in random_edits(rng, lines, 40))]
+    assert len(texts) > 30
+    memo: dict = {}
+    looked_at = []
+    real = summary._definition
+    monkeypatch.setattr(summary, "_definition", lambda src, fn: looked_at.append(fn.name) or real(src, fn))
+    functions = 0
+    for text in texts:
+        src = SourceFile("s.c", text)
+        with monkeypatch.context() as m:
+            m.setattr(summary, "_definition", real)
+            whole = summary.summarise(SourceFile("s.c", text))
+        assert summary.summarise(src, memo) == whole
+        assert len(memo) == len(src.all_functions) or len({f.name for f in src.all_functions}) < len(src.all_functions)
+        functions += len(src.all_functions)
+    # the first text in full, then the functions each patch changed or moved (an edit moves
+    # every function after it: about half of them on random edits)
+    assert len(looked_at) < functions * 0.8, (len(looked_at), functions)
+
+
+def test_after_an_edit_that_moves_nothing_only_the_changed_function_is_summarised_again(monkeypatch):
+    import folint.index.summary as summary
+
+    text = "".join(f"void demo_{k}(struct page *page)\n{{\n\tput_page(page);\n\tdemo_{k + 1}(page);\n}}\n\n"
+                   for k in range(20))
+    memo: dict = {}
+    first = summary.summarise(SourceFile("s.c", text.encode()), memo)
+    looked_at = []
+    real = summary._definition
+    monkeypatch.setattr(summary, "_definition", lambda src, fn: looked_at.append(fn.name) or real(src, fn))
+    edited = text.replace("demo_8(page);", "demo_9(page);").encode()
+    got = summary.summarise(SourceFile("s.c", edited), memo)
+    assert looked_at == ["demo_7"]
+    with monkeypatch.context() as m:
+        m.setattr(summary, "_definition", real)
+        assert got == summary.summarise(SourceFile("s.c", edited)) != first

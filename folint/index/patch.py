@@ -25,9 +25,11 @@ from folint.index.summary import summarise
 from folint.index.tree import TreeIndex
 
 
-def summaries_of(files: dict[str, bytes | None], errors: list[FileError], parse=None) -> dict[str, dict | None]:
+def summaries_of(files: dict[str, bytes | None], errors: list[FileError], summarise_file=None
+                 ) -> dict[str, dict | None]:
     """path -> summary (None: deleted or unreadable; {}: nothing to summarise).
-    ``parse(path, raw)``: the SourceFile of ``raw`` (check-patch's series has it parsed)."""
+    ``summarise_file(path, raw)``: one file's summary (default ``summarise(SourceFile(path,
+    raw))``; check-patch's series summarises from its parses, function by function)."""
     from folint.source import SourceFile
 
     out: dict[str, dict | None] = {}
@@ -36,7 +38,7 @@ def summaries_of(files: dict[str, bytes | None], errors: list[FileError], parse=
             out[path] = None if raw is None else {}
             continue
         try:
-            out[path] = summarise(parse(path, raw) if parse is not None else SourceFile(path, raw))
+            out[path] = summarise_file(path, raw) if summarise_file is not None else summarise(SourceFile(path, raw))
         except Exception as e:  # one bad file must not end the check
             errors.append(FileError(path, f"tree index: {type(e).__name__}: {e}; file left out"))
             out[path] = None

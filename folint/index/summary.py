@@ -37,21 +37,52 @@ _REF_PARENTS = frozenset({"initializer_pair", "initializer_list", "argument_list
                           "conditional_expression", "assignment_expression", "init_declarator"})
 
 
-def summarise(src: SourceFile) -> dict:
-    """The summary of ``src`` (see the module docstring for the shapes)."""
+def summarise(src: SourceFile, memo: dict | None = None) -> dict:
+    """The summary of ``src`` (see the module docstring for the shapes).
+
+    ``memo``: each function's part of the summary last made with it, by all that the
+    part is made of (``_part_key``): a function found there unchanged is not looked at
+    again, and ``memo`` then holds this summary's parts (check-patch on a series:
+    patch k+1 changes a few functions of the text patch k left)."""
     out: dict = {"defs": [], "protos": [], "calls": [], "macro_calls": [], "refs": [], "exports": []}
     file_types = _file_level_types(src)
     refs: set[str] = set()
     ref_nodes, top_refs = _refs_by_function(src)
+    types = repr(sorted(file_types.items())) if memo is not None else ""
+    parts: dict = {}
     for i, fn in enumerate(src.functions):
-        record = _definition(src, fn)
+        key = _part_key(src, fn, types) if memo is not None else None
+        part = memo.get(key) if key is not None else None
+        if part is None:
+            calls: list = []
+            fn_refs: set[str] = set()
+            _calls_and_refs(src, fn, file_types, calls, ref_nodes[i], fn_refs)
+            part = (_definition(src, fn), calls, fn_refs)
+        if key is not None:
+            parts[key] = part
+        record, calls, fn_refs = part
         if record is not None:
             out["defs"].append(record)
-        _calls_and_refs(src, fn, file_types, out["calls"], ref_nodes[i], refs)
+        out["calls"].extend(calls)
+        refs |= fn_refs
+    if memo is not None:
+        memo.clear()
+        memo.update(parts)
     _top_level(src, out, top_refs, refs)
     out["exports"] = sorted({m.group(1).decode() for m in _EXPORT.finditer(src.raw)})
     out["refs"] = sorted(refs)
     return out
+
+
+def _part_key(src: SourceFile, fn: Function, types: str) -> tuple:
+    """What a function's part of the summary is made of: the whole lines it spans (raw
+    and kernelized) and where they start (every position in the part follows), its
+    parse, and the file-level types (``types``) its calls' arguments may have."""
+    start = src.raw.rfind(b"\n", 0, fn.node.start_byte) + 1
+    end = src.raw.find(b"\n", fn.node.end_byte)
+    end = len(src.raw) if end < 0 else end
+    return (start, src.position(start)[0], fn.node.start_byte, src.raw[start:end], src.code[start:end],
+            str(fn.node), types)
 
 
 def names_in(summary: dict) -> set[str]:

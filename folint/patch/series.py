@@ -29,6 +29,7 @@ from folint.patch.model import FileChange, Patch, decode, display, encode
 from folint.patch.paths import UnsafePath, check_relative
 from folint.patch.touched import touched_functions
 from folint.patch.trees import Overlay, Tree
+from folint.prefilter import ByteScan
 from folint.reading import nul_as_space
 from folint.rule import Rule
 from folint.runner import RunResult
@@ -84,18 +85,28 @@ class LastChecked:
     KEEP = 2
 
     def __init__(self):
-        self._last: dict[str, list[tuple[bytes, SourceFile]]] = {}
+        # path -> [(digest, parse, the prefilter's scan of its bytes)], newest after-text first
+        self._last: dict[str, list[tuple[bytes, SourceFile, ByteScan]]] = {}
+
+    def _entry(self, path: str, text: bytes):
+        digest = _digest(text)
+        return next((e for e in self._last.get(path, ()) if e[0] == digest), None)
 
     def source(self, path: str, text: bytes) -> SourceFile | None:
-        digest = _digest(text)
-        return next((src for d, src in self._last.get(path, ()) if d == digest), None)
+        got = self._entry(path, text)
+        return got[1] if got is not None else None
+
+    def scan(self, path: str, text: bytes) -> ByteScan | None:
+        """The prefilter's scan of ``text`` (needles it found are not searched again)."""
+        got = self._entry(path, text)
+        return got[2] if got is not None else None
 
     def remember(self, path: str, text: bytes, src: SourceFile, after: bool = True) -> None:
         """``after``: a patch's after-text, the next one's before-text (kept first); else
         a before-text that was not kept (the first patch's), kept behind it."""
         digest = _digest(text)
-        kept = [(d, s) for d, s in self._last.get(path, ()) if d != digest]
-        entry = (digest, src)
+        kept = [e for e in self._last.get(path, ()) if e[0] != digest]
+        entry = (digest, src, ByteScan(src.raw))
         self._last[path] = [entry, *kept][:self.KEEP] if after else [*kept[:self.KEEP - 1], entry]
 
 
@@ -117,11 +128,14 @@ def parse(path: str, text: bytes, last: LastChecked | None = None, after: bool =
 class Summaries:
     """The tree-index summaries of a series' files (``summaries_of``), the newest of
     each path kept by content digest: patch k+1's before-text is the text patch k
-    left, summarised then; an after-text is summarised from its parse in ``last``."""
+    left, summarised then; an after-text is summarised from its parse in ``last``,
+    and only its functions that the patch changed are looked at (``summarise``'s memo
+    of the path's last summary)."""
 
     def __init__(self, root: str, last: LastChecked):
         self._root, self._last = root, last
         self._kept: dict[str, tuple[bytes, dict | None]] = {}
+        self._memos: dict[str, dict] = {}
 
     def __call__(self, files: dict[str, bytes | None], errors: list[FileError]) -> dict[str, dict | None]:
         from folint.index.patch import summaries_of
@@ -133,15 +147,19 @@ class Summaries:
                 out[path] = kept[1]
             else:
                 todo[path] = raw
-        for path, summary in summaries_of(todo, errors, parse=self._parse).items():
+        for path, summary in summaries_of(todo, errors, summarise_file=self._summarise).items():
             out[path] = summary
             if todo[path] is not None:
                 self._kept[path] = (_digest(todo[path]), summary)
         return out
 
-    def _parse(self, path: str, raw: bytes) -> SourceFile:
+    def _summarise(self, path: str, raw: bytes) -> dict:
+        from folint.index.summary import summarise
+
         src = self._last.source(os.path.relpath(path, self._root), raw)
-        return src if src is not None and src.raw == raw else SourceFile(path, raw)  # (a NUL: as the index reads it)
+        if src is None or src.raw != raw:  # (a NUL: parsed as the index reads it)
+            src = SourceFile(path, raw)
+        return summarise(src, self._memos.setdefault(path, {}))
 
 
 def introduced(path: str, pre: bytes, post: bytes, added: set[int], gaps: set[int],
@@ -154,13 +172,15 @@ def introduced(path: str, pre: bytes, post: bytes, added: set[int], gaps: set[in
     out = _Introduced()
     post_src = parse(path, post, last)
     touched = touched_functions(post_src, added, gaps) if added or gaps else set()
-    after = check_source(path, post, settings.rules, simulate=settings.simulate, src=post_src, focus=touched)
+    scan = last.scan if last is not None else lambda _path, _text: None
+    after = check_source(path, post, settings.rules, simulate=settings.simulate, src=post_src, focus=touched,
+                         scan=scan(path, post))
     out.errors = after.errors
     out.parsed = after.parsed
     if not in_touched(after.findings, touched, added):  # what is left below is a subset of these
         return out
-    before = check_source(path, pre, settings.rules, src=parse(path, pre, last, after=False),
-                          focus=touched).findings if pre else []
+    before = check_source(path, pre, settings.rules, src=parse(path, pre, last, after=False), focus=touched,
+                          scan=scan(path, pre)).findings if pre else []
     candidates = in_touched(unmatched(before, after.findings, added), touched, added)
     out.refuted = sum(f.verdict == Verdict.REFUTED for f in candidates)
     out.findings = candidates if settings.show_refuted else [f for f in candidates if f.verdict != Verdict.REFUTED]
