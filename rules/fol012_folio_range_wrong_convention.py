@@ -284,14 +284,23 @@ class FolioRangeWrongConvention(Rule):
                 return size - int(size * fraction)
             return None
 
+        call = next((c for c in sim.function.calls if c.start_byte == byte), None)
+        call_args = cnodes.call_args(call) if call is not None else []
+        used = _names_reaching(sim.function, [call_args[i] for i in (s_i, r_i) if i < len(call_args)])
+
         def bindings(fraction):
-            """(parameters, locals whose initial value the simulator cannot know) -> ints."""
+            """(parameters, locals the range's start or length/end is computed from, whose
+            initial value the simulator cannot know) -> ints."""
             params = {name for name, _t in sim.function.params}
             args, local = {}, {}
             for name, t in sim.function.var_types.items():
                 v = value_for(name, t, fraction)
-                if v is not None:
-                    (args if name in params else local)[name] = v
+                if v is None:
+                    continue
+                if name in params:
+                    args[name] = v
+                elif name in used:
+                    local[name] = v
             return args, local
 
         def bound(e):
@@ -348,6 +357,21 @@ class FolioRangeWrongConvention(Rule):
                 break
         return inconclusive(f"simulation: with {' and with '.join(tried)} no explored path reaches the call with "
                             f"values that show the range wrong (other values may)")
+
+
+def _names_reaching(fn, nodes, depth: int = 4) -> set[str]:
+    """The variables ``nodes`` are computed from: their identifiers, and those of every
+    value assigned to them, a few assignments deep."""
+    seen: set[str] = set()
+    todo = [n for n in nodes if n is not None]
+    for _ in range(depth + 1):
+        names = set().union(*(cnodes.identifiers(n) for n in todo)) - seen if todo else set()
+        if not names:
+            break
+        seen |= names
+        todo = [v for name in names for w in fn.writes.get(name, ())
+                if (v := cnodes.written_value(w) or w.child_by_field_name("right")) is not None]
+    return seen
 
 
 def _chosen(path, args: dict) -> str:
