@@ -83,8 +83,8 @@ array's element ``k`` is what the function stored there, else (first read) an
 unknown that becomes page 0 of a folio of its own ("folio of pages[k]") where it
 is used as a page, so a NULL test on it still forks; ``pages + n`` is a view of
 the same elements.  A local of that type set from an unknown, and a field named
-for its pages (``req->pages``, ``eb->folios``; not ``nr_pages``), are page
-arrays too.  A call event keeps a snapshot of a page array (and of a local array
+for its pages where it is indexed (``req->pages[i]``, ``eb->folios[k]``; not
+``nr_pages``), are page arrays too.  A call event keeps a snapshot of a page array (and of a local array
 of up to 64 items) as it was at the call.  An unknown assigned to
 a ``struct folio *`` / ``struct page *`` / ``swp_entry_t`` variable, or
 passed to a folio API, becomes a fresh model folio (page, entry).

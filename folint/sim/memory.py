@@ -268,14 +268,7 @@ class Memory:
         return c
 
     def eval_field(self, n: N):
-        value = self.resolve(self.lvalue(n).get())
-        if isinstance(value, Unknown) and value.uid not in self.pointer_kinds:
-            # a field the simulator has no type for: ``req->pages``, ``eb->folios`` hold
-            # pages or folios by their name (``folint.vocab.is_page_array_name``)
-            fname = n.f["field"].text if n.f.get("field") is not None else ""
-            if fname.endswith(("pages", "folios")) and not fname.startswith("nr"):
-                self.pointer_kinds[value.uid] = ("folios" if fname.endswith("folios") else "pages", short(n.source()))
-        return value
+        return self.resolve(self.lvalue(n).get())
 
     def eval_subscript(self, n: N):
         base = self.resolve(self.eval(n.f["argument"]))
@@ -371,6 +364,8 @@ class Memory:
         """``base[idx]`` (both evaluated) as a location."""
         if isinstance(base, Array) and isinstance(idx, int) and 0 <= idx < len(base.items):
             return _IndexLoc(base, idx)
+        if isinstance(base, Unknown) and base.uid not in self.pointer_kinds:
+            self.array_by_name(base, n.f.get("argument"))
         base = self.as_model(base)
         if isinstance(base, PageArray):
             key = base.key(idx)
@@ -378,6 +373,15 @@ class Memory:
                 return _SlotLoc(self, base, key, short(n.source()))
         self.use(base, n, "index", subscript=idx)
         return _HeapLoc(self, ("index", ident(base), ident(idx)), short(n.source()))
+
+    def array_by_name(self, value: Unknown, node: N | None) -> None:
+        """A field the simulator has no type for, indexed: ``req->pages[i]``, ``eb->folios[k]``
+        hold pages or folios by the field's name (as ``folint.vocab.is_page_array_name``)."""
+        if node is None or node.type != "field_expression" or node.f.get("field") is None:
+            return
+        fname = node.f["field"].text.lstrip("_")
+        if fname.endswith(("pages", "folios")) and not fname.startswith("nr"):
+            self.pointer_kinds[value.uid] = ("folios" if fname.endswith("folios") else "pages", short(node.source()))
 
     def pointee_field(self, base, fname: str, desc: str, n: N) -> _Loc:
         base = self.as_model(base)

@@ -126,7 +126,9 @@ class PageArray:
     (when first read) a page of a model folio of its own, "folio of pages[k]" (a folio,
     "pages[k]", for ``kind == "folio"``).  ``pages + n`` is a view of the same ``slots``
     from ``base + n``; ``aid`` tells arrays apart (a view keeps it, so does
-    :meth:`snapshot`, the copy an event keeps of what the array held at the call)."""
+    :meth:`snapshot`, the copy an event keeps of what the array held at the call).
+    Elements at different indexes, or at an unknown index (``pages[i]``) and a known one,
+    are taken to be different pages: the simulator does not alias them."""
 
     aid: int
     label: str
