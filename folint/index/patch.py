@@ -56,11 +56,15 @@ def tree_findings_for_files(index: TreeIndex, files: dict[str, bytes | None], ru
     return [f for f in found if f.path in files], errors
 
 
-def asked_about(summaries, lines: set[int] | None = None, raw: bytes | None = None) -> set[str]:
+def asked_about(summaries, lines: set[int] | None = None, raw: bytes | None = None, *,
+                subpages: bool = False) -> set[str]:
     """The functions a change's tree findings can be about: those its files define
-    with a page parameter, and those they hand a folio's page to.  With ``lines``
-    (the changed lines of ``raw``, whose summary is the only one given), only the
-    definitions and calls on those lines: check-patch reports nothing elsewhere."""
+    with a page parameter, and those they hand a folio's first page to (any page of
+    it with FOL003's ``subpages``: without it a caller passing ``folio_page(folio, i)``
+    counts against flagging the callee and never gets a finding of its own, so its
+    callee need not be searched for).  With ``lines`` (the changed lines of ``raw``,
+    whose summary is the only one given), only the definitions and calls on those
+    lines: check-patch reports nothing elsewhere."""
     from folint.index.records import FolioPage, summary_calls, summary_defs
 
     out: set[str] = set()
@@ -71,7 +75,8 @@ def asked_about(summaries, lines: set[int] | None = None, raw: bytes | None = No
             if lines is None or any(d.line <= ln <= raw.count(b"\n", 0, d.body[1]) + 1 for ln in lines):
                 out.add(d.name)
         for c in summary_calls(s):
-            if any(isinstance(a, FolioPage) for a in c.args) and (lines is None or c.line in lines):
+            if any(isinstance(a, FolioPage) and (subpages or a.first_page) for a in c.args) \
+                    and (lines is None or c.line in lines):
                 out.add(c.callee)
     return out
 
@@ -144,10 +149,12 @@ def introduced_tree_findings(tree: str, images: dict[str, tuple[bytes | None, by
     pre = {os.path.join(tree, rel): old for rel, (old, _new) in images.items()}
     post = {os.path.join(tree, rel): new for rel, (_old, new) in images.items()}
     pre_s, post_s = summaries(pre, errors), summaries(post, errors)
+    subpages = any(r.code == "FOL003" and r.options.get("subpages") for r in rules)
     if lines is None:
-        names = asked_about((*pre_s.values(), *post_s.values()))
+        names = asked_about((*pre_s.values(), *post_s.values()), subpages=subpages)
     else:
-        names = set().union(*(asked_about([post_s.get(os.path.join(tree, rel))], changed, images[rel][1] or b"")
+        names = set().union(*(asked_about([post_s.get(os.path.join(tree, rel))], changed, images[rel][1] or b"",
+                                          subpages=subpages)
                               for rel, changed in lines.items() if rel in images))
     if not names:
         return [], errors
