@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from folint import cnodes
+from folint.guard import Failed, run_check
 from folint.source import SourceFile
 from folint.special_folios import hugetlb_at, special_code
 from folint.vocab import page_expr
@@ -152,11 +153,11 @@ def parse_files(paths: Iterable[str], images: dict[str, bytes | None] | None = N
     return out
 
 
-def in_tree(root: str, wanted: dict[str, int], *, jobs: int = 1,
-            images: dict[str, bytes | None] | None = None) -> dict[str, Callers]:
+def in_tree(root: str, wanted: dict[str, int], *, jobs: int = 1, images: dict[str, bytes | None] | None = None,
+            errors: list | None = None) -> dict[str, Callers]:
     """The answer for each function ``name -> parameter index`` of ``wanted`` from the
     whole tree at ``root`` (``images``: paths under it whose text replaces the disk's);
-    a name missing from the result could not be searched."""
+    a name missing from the result could not be searched or read (``errors`` gets why)."""
     from folint.index.tree_search import grep_tree
 
     if not wanted:
@@ -173,7 +174,11 @@ def in_tree(root: str, wanted: dict[str, int], *, jobs: int = 1,
     out = {}
     for name, index in wanted.items():
         mine = [s for s in sources if words[name].search(s.raw)]
-        out[name] = judge(name, index, mine)
+        got = run_check(judge, name, index, mine, path="<tree>", errors=errors if errors is not None else [],
+                        what=f"callers of {name}()", too_deep="code nested too deeply to read the callers; "
+                                                              "the finding stays")
+        if not isinstance(got, Failed):
+            out[name] = got
     return out
 
 
@@ -183,7 +188,7 @@ PARAM_KEY = "callers_page_param"
 
 
 def refute_by_callers(findings: list, root: str | None, *, jobs: int = 1,
-                      images: dict[str, bytes | None] | None = None) -> int:
+                      images: dict[str, bytes | None] | None = None, errors: list | None = None) -> int:
     """Mark refuted (with the callers as evidence) each finding that carries PARAM_KEY
     and whose function's callers across the tree at ``root`` all pass a page of a
     hugetlb or small folio; how many.  Without a tree (``root`` None) nothing changes:
@@ -198,7 +203,7 @@ def refute_by_callers(findings: list, root: str | None, *, jobs: int = 1,
     for f in asked:
         if wanted.setdefault(f.function, f.data[PARAM_KEY]) != f.data[PARAM_KEY]:
             wanted[f.function] = -1  # two functions of one name disagree: no answer
-    answers = in_tree(root, {n: i for n, i in wanted.items() if i >= 0}, jobs=jobs, images=images)
+    answers = in_tree(root, {n: i for n, i in wanted.items() if i >= 0}, jobs=jobs, images=images, errors=errors)
     done = 0
     for f in asked:
         got = answers.get(f.function)
@@ -208,7 +213,8 @@ def refute_by_callers(findings: list, root: str | None, *, jobs: int = 1,
     return done
 
 
-def refute_in_run(findings: list, targets: list[str], *, jobs: int = 1, images: dict[str, bytes] | None = None) -> int:
+def refute_in_run(findings: list, targets: list[str], *, jobs: int = 1, images: dict[str, bytes] | None = None,
+                  errors: list | None = None) -> int:
     """``refute_by_callers`` for a run over ``targets``: the tree is the kernel tree
     holding them (``folint.facts.tree``), if any.  ``images``: files whose text is not
     the disk's (C read from stdin under its ``--stdin-filename``)."""
@@ -218,7 +224,8 @@ def refute_in_run(findings: list, targets: list[str], *, jobs: int = 1, images: 
 
     root = root_for_targets(targets)
     texts = {os.path.realpath(p): t for p, t in (images or {}).items()}
-    return refute_by_callers(findings, str(root) if root is not None else None, jobs=jobs, images=texts)
+    return refute_by_callers(findings, str(root) if root is not None else None, jobs=jobs, images=texts,
+                             errors=errors)
 
 
 def refute_in_patch(result, label: str, tree, images: dict[str, bytes | None], *, show_refuted: bool,
@@ -231,7 +238,7 @@ def refute_in_patch(result, label: str, tree, images: dict[str, bytes | None], *
 
     mine = [f for f in result.findings if f.patch == label]
     texts = {**getattr(tree, "changed", {}), **images}
-    if not refute_by_callers(mine, tree.root, jobs=jobs, images=texts):
+    if not refute_by_callers(mine, tree.root, jobs=jobs, images=texts, errors=result.errors):
         return
     gone = {id(f) for f in mine if f.verdict == Verdict.REFUTED}
     result.refuted += len(gone)

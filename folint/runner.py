@@ -170,7 +170,8 @@ def run(targets: list[str], config: Config, options: RunOptions) -> RunResult:
         tree.finish(result, files=found.files, simulate=options.simulate, jobs=jobs, verdicts=cache)
     if cache is not None:
         cache.close()
-    caller_context.refute_in_run(result.findings, targets, jobs=jobs)  # callers across the tree (FOL009)
+    # FOL009: the callers across the tree holding the targets (folint.caller_context)
+    caller_context.refute_in_run(result.findings, targets, jobs=jobs, errors=result.errors)
     _drop_refuted(result, options.show_refuted)
     result.finish(started)
     return result

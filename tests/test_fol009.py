@@ -175,3 +175,18 @@ def test_stdin_named_inside_a_tree_asks_the_callers_there(capsys, monkeypatch, t
         monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
         assert main(["-", "--stdin-filename", name, "--select", "FOL009", "--format", "json", "--no-simulate"]) == found
         assert len(json.loads(capsys.readouterr().out)["findings"]) == found
+
+
+def test_callers_too_deep_to_read_leave_the_finding_with_one_error_line(tmp_path, monkeypatch):
+    from folint import caller_context
+
+    def too_deep(*_a):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(caller_context, "judge", too_deep)
+    tree = _callers_tree(tmp_path)
+    result = run([str(tree / "mm")], Config(), RunOptions(jobs=1, select=["FOL009"]))
+    (f,) = result.findings
+    assert f.verdict != "refuted"
+    assert [e.message for e in result.errors] == [
+        "callers of demo_raw_in_huge(): code nested too deeply to read the callers; the finding stays"]

@@ -81,7 +81,8 @@ def scan_stdin(args) -> tuple[runner.RunResult, dict]:
                             over=lambda why: FileResult(name, errors=[FileError(name, why)]))
         result.findings, result.errors, result.parsed = got.findings, got.errors, int(got.parsed)
         if args.stdin_filename:  # its callers across the tree holding it (folint.caller_context)
-            caller_context.refute_in_run(result.findings, [name], jobs=args.jobs, images={name: raw})
+            caller_context.refute_in_run(result.findings, [name], jobs=args.jobs, images={name: raw},
+                                        errors=result.errors)
         runner._drop_refuted(result, args.show_refuted)
     result.finish(started)
     return result, {name: raw.decode("utf-8", "replace")}
