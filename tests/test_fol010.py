@@ -45,3 +45,28 @@ def test_the_612_form_is_clean_and_the_mapcount_test_put_back_is_found_and_confi
     (f,) = data["findings"]
     assert f["function"] == "migrate_folio_add" and f["verdict"] == "confirmed"
     assert "use `!folio_likely_mapped_shared(folio)`" in f["message"]
+
+
+def test_61_form_planted_is_found_with_the_61_helper_suggested(capsys, monkeypatch):
+    """6.1 mm/mempolicy.c tests folio_estimated_sharers(folio) == 1; with the mapcount test put
+    back, read through stdin as that file of the 6.1 tree (as an editor checks it), the finding
+    suggests what 6.1 has (its include/linux/mm.h), not 6.12's folio_likely_mapped_shared()."""
+    import io
+    import json
+
+    from folint.cli import main
+    from test_real_tree_triage import tree_61_or_skip
+
+    tree = tree_61_or_skip()
+    text = (tree / MEMPOLICY).read_text()
+    right = "\tif ((flags & MPOL_MF_MOVE_ALL) || folio_estimated_sharers(folio) == 1) {"
+    assert text.count(right) == 1, "6.1 mm/mempolicy.c changed shape; update this test"
+    for body, want in ((text, 0), (text.replace(right, right.replace("folio_estimated_sharers", "folio_mapcount")), 1)):
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(body.encode())))
+        code = main(["-", "--stdin-filename", str(tree / MEMPOLICY), "--select", "FOL010", "--format", "json",
+                     "--no-cache"])
+        found = json.loads(capsys.readouterr().out)["findings"]
+        assert code == want and len(found) == want, found
+    (f,) = found
+    assert f["function"] == "migrate_folio_add" and f["verdict"] == "confirmed"
+    assert "use `folio_estimated_sharers(folio) == 1` (what this tree offers, from include/linux/mm.h:" in f["message"]
