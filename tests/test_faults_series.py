@@ -35,16 +35,21 @@ def _series(tmp_path, n: int, duplicate: int | None = None) -> str:
 def _counting(monkeypatch) -> tuple[list, list]:
     """(texts parsed by the series, the focus of each check) as check-patch runs."""
     parsed, focuses = [], []
-    real_parse, real_check = series.SourceFile, series.check_source
+    real_parse, real_reparse, real_check = series.SourceFile, series.reparsed, series.check_source
 
     def parsing(path, raw, *a, **k):
         parsed.append(raw)
         return real_parse(path, raw, *a, **k)
 
+    def reparsing(before, path, raw):
+        parsed.append(raw)
+        return real_reparse(before, path, raw)
+
     def checking(path, raw, *a, **k):
         focuses.append(k.get("focus"))
         return real_check(path, raw, *a, **k)
     monkeypatch.setattr(series, "SourceFile", parsing)
+    monkeypatch.setattr(series, "reparsed", reparsing)
     monkeypatch.setattr(series, "check_source", checking)
     return parsed, focuses
 

@@ -222,3 +222,69 @@ def test_after_an_edit_that_moves_nothing_only_the_changed_function_is_summarise
     with monkeypatch.context() as m:
         m.setattr(summary, "_definition", real)
         assert got == summary.summarise(SourceFile("s.c", edited)) != first
+
+
+_KEYWORDS = frozenset("auto break case char const continue default do double else enum extern float for goto if "
+                      "inline int long register return short signed sizeof static struct switch typedef union "
+                      "unsigned void volatile while bool".split())
+
+
+def code_edits(rng, text: str, n: int):
+    """``n`` random edits that keep C's syntax (a name put for another, a number
+    changed, a function copied, dropped or moved, a statement line copied after
+    another): what most patches are.  Yields each new text."""
+    import re
+
+    for _ in range(n):
+        what = rng.random()
+        fns = [(f.node.start_byte, f.node.end_byte) for f in SourceFile("s.c", text.encode()).all_functions]
+        raw = text.encode()
+        if what < 0.3:
+            names = [m for m in re.finditer(rb"\b[a-z_]\w*\b", raw) if m.group().decode() not in _KEYWORDS]
+            m, other = rng.choice(names), rng.choice(names).group()
+            raw = raw[:m.start()] + other + raw[m.end():]
+        elif what < 0.45:
+            nums = list(re.finditer(rb"\b\d+\b", raw)) or [re.search(rb"$", raw)]
+            m = rng.choice(nums)
+            raw = raw[:m.start()] + str(rng.randrange(100)).encode() + raw[m.end():]
+        elif what < 0.7 and len(fns) > 2:
+            (a, b), (c, _d) = rng.sample(fns, 2)
+            body = raw[a:b] + b"\n\n"
+            if rng.random() < 0.4:  # copied before another
+                raw = raw[:c] + body + raw[c:]
+            elif c > b:  # moved after another
+                raw = raw[:a] + raw[b:c] + body + raw[c:]
+            else:  # dropped
+                raw = raw[:a] + raw[b:]
+        else:
+            lines = raw.splitlines(keepends=True)
+            stmts = [i for i, ln in enumerate(lines) if ln.startswith(b"\t") and ln.rstrip().endswith(b";")]
+            if stmts:
+                i, j = rng.choice(stmts), rng.choice(stmts)
+                lines[j + 1:j + 1] = [lines[i]]
+            raw = b"".join(lines)
+        if raw.decode() != text:
+            text = raw.decode()
+            yield text
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+def test_a_text_parsed_from_the_parse_before_its_edit_is_what_a_whole_parse_gives(seed):
+    from folint.patch.reparse import edit_span, reparsed
+
+    rng = random.Random(seed)
+    text = _fixture_text(rng)
+    before = SourceFile("s.c", text.encode())
+    reused = 0
+    for new in [*code_edits(rng, text, 30), *("".join(e) for e in random_edits(rng, text.splitlines(True), 10))]:
+        raw = new.encode()
+        got, whole = reparsed(before, "s.c", raw), SourceFile("s.c", raw)
+        assert got.code == whole.code and str(got.root) == str(whole.root)
+        assert [(f.name, f.node.start_byte, f.node.end_byte) for f in got.all_functions] == \
+            [(f.name, f.node.start_byte, f.node.end_byte) for f in whole.all_functions]
+        assert str(before.root) == str(SourceFile("s.c", before.raw).root)  # left as it was
+        reused += not whole.root.has_error
+        before = got
+    assert reused > 20, reused  # (a tree with a syntax error is parsed afresh)
+    assert edit_span(b"abcXdef", b"abcYYdef") == (3, 4, 5) and edit_span(b"aaa", b"aaaa") == (3, 3, 4)
+    assert edit_span(b"same", b"same") == (4, 4, 4) and edit_span(b"ab", b"") == (0, 2, 0)

@@ -27,6 +27,7 @@ from folint.patch.apply import HunkFailed, apply_hunks, reversed_hunks
 from folint.patch.compare import in_touched, unmatched
 from folint.patch.model import FileChange, Patch, decode, display, encode
 from folint.patch.paths import UnsafePath, check_relative
+from folint.patch.reparse import reparsed
 from folint.patch.touched import touched_functions
 from folint.patch.trees import Overlay, Tree
 from folint.prefilter import ByteScan
@@ -114,12 +115,17 @@ def _digest(text: bytes) -> bytes:
     return hashlib.blake2b(text, digest_size=16).digest()
 
 
-def parse(path: str, text: bytes, last: LastChecked | None = None, after: bool = True) -> SourceFile:
+def parse(path: str, text: bytes, last: LastChecked | None = None, after: bool = True,
+          base: bytes | None = None) -> SourceFile:
     """``text`` parsed (as the checker reads it: a NUL byte as a space), or the parse
-    ``last`` holds of that very text (kept there: see ``LastChecked.remember``)."""
+    ``last`` holds of that very text (kept there: see ``LastChecked.remember``).
+    ``base``: a text ``text`` was made from; when ``last`` holds its parse, only
+    what changed is parsed again (``folint.patch.reparse``)."""
     src = last.source(path, text) if last is not None else None
     if src is None:
-        src = SourceFile(path, nul_as_space(text)[0])
+        before = last.source(path, base) if last is not None and base else None
+        raw = nul_as_space(text)[0]
+        src = reparsed(before, path, raw) if before is not None else SourceFile(path, raw)
         if last is not None:
             last.remember(path, text, src, after)
     return src
@@ -170,7 +176,7 @@ def introduced(path: str, pre: bytes, post: bytes, added: set[int], gaps: set[in
     only when that finds something, before.  Each text is parsed once: ``last``
     holds the parse of the text the previous patch left (this one's before-text)."""
     out = _Introduced()
-    post_src = parse(path, post, last)
+    post_src = parse(path, post, last, base=pre)
     touched = touched_functions(post_src, added, gaps) if added or gaps else set()
     scan = last.scan if last is not None else lambda _path, _text: None
     after = check_source(path, post, settings.rules, simulate=settings.simulate, src=post_src, focus=touched,
