@@ -49,3 +49,21 @@ def test_a_second_search_looks_only_at_what_changed_and_sees_new_files(tmp_path)
     stats = {}
     got = files_naming_in_tree(str(tree), NAMES, cache, jobs=1, stats=stats)
     assert got == [str(tree / "mm" / "b.c"), str(tree / "new.h")] and stats["search"] == "changed files"
+
+
+def test_many_names_one_alternation_finds_what_the_byte_search_finds(tmp_path, monkeypatch):
+    """From ALTERNATION_MIN_NAMES names on, grep gets one -E alternation: whole words still."""
+    import folint.index.targeted as targeted
+    from folint.index import tree_search
+
+    names = {f"helper_{i}" for i in range(tree_search.ALTERNATION_MIN_NAMES)} | {"put_page"}
+    (tmp_path / "a.c").write_text("void f(struct page *p) { put_page(p); }\n")
+    (tmp_path / "b.c").write_text("void g(void) { put_pages(); __put_page(); helper_10x(); xhelper_1(); }\n")
+    (tmp_path / "c.h").write_text("#define H helper_11\n")
+    (tmp_path / "d.c").write_text("int helper_3;\n")
+    files = discover([str(tmp_path)]).files
+    by_grep = grep_tree(str(tmp_path), names, jobs=1)
+    monkeypatch.setattr(targeted, "_gnu_grep", lambda: None)  # the byte search in Python
+    want = files_naming(names, files, jobs=1)
+    assert want == [str(tmp_path / n) for n in ("a.c", "c.h", "d.c")]
+    assert by_grep == want

@@ -1,7 +1,7 @@
 """Which files of a whole tree name a few functions: for check-patch and the hook.
 
-Cold, the tree is searched by GNU grep itself (``grep -rlwF``: the walk and the search
-in C, no Python walk of 70,000 files first), shared out over ``jobs`` processes by
+Cold, the tree is searched by GNU grep itself (``grep -rlwF``, or one ``-E``
+alternation for many names: the walk and the search in C, no Python walk of 70,000 files first), shared out over ``jobs`` processes by
 subfolder; discovery's excludes are applied to what it finds.  The answer is kept in
 the cache with the time the search started, so the same question on an unchanged tree
 (the second run of a hook) asks only ``find -newerct`` which files changed since (new
@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -21,6 +22,12 @@ import time
 from folint.discovery import SKIP_DIRS, _excluded
 
 SPLIT_MIN_FILES = 64  # a folder with more entries than this is shared out by its subfolders
+# From this many names on, one ``-E`` alternation (``a|b|c``: GNU grep's DFA) instead of
+# ``-F`` (one fixed string a line: its multi-string matcher), which costs about twice as
+# much on C text for many names: 44 names over 6.12, 4.9 vs 2.6 s user.  Below it the
+# two are close and either can win, by the names (``-E`` given one name a line is ``-F``).
+ALTERNATION_MIN_NAMES = 12
+_IDENT = re.compile(r"[A-Za-z_]\w*\Z", re.ASCII)
 
 
 def _entries(tree: str, jobs: int) -> list[list[str]]:
@@ -78,10 +85,12 @@ def grep_tree(tree: str, names: set[str], *, jobs: int = 0, paths: list[str] | N
         groups = [paths[i::jobs] for i in range(jobs)] if paths else []
     else:
         groups = _entries(tree, jobs)
-    argv = [grep, "-rlwsFZ" if word else "-rlasFZ", "--include=*.c", "--include=*.h", *(f"--exclude-dir={d}" for d in sorted(SKIP_DIRS))]
+    alternation = word and len(names) >= ALTERNATION_MIN_NAMES and all(_IDENT.match(n) for n in names)
+    flags = "-rlwsEZ" if alternation else "-rlwsFZ" if word else "-rlasFZ"
+    argv = [grep, flags, "--include=*.c", "--include=*.h", *(f"--exclude-dir={d}" for d in sorted(SKIP_DIRS))]
     found: set[str] = set()
     with tempfile.NamedTemporaryFile("w", suffix=".names", encoding="utf-8") as pat:
-        pat.write("\n".join(sorted(names)) + "\n")
+        pat.write(("|" if alternation else "\n").join(sorted(names)) + "\n")
         pat.flush()
         chunks = [group[i:i + 2000] for group in groups for i in range(0, len(group), 2000)]  # argv limit
         procs: list = []
