@@ -44,6 +44,7 @@ class RunOptions:
     cache: bool = False  # reuse file summaries from the on-disk tree index cache
     cache_dir: str | None = None  # None: the user cache folder (XDG_CACHE_HOME)
     facts: object | None = None  # folint.facts.Facts; None: read from the targets' kernel tree
+    plan: bool = False  # --candidates: the planner reads the tree index too (no candidate is settled)
 
 
 @dataclass
@@ -138,7 +139,8 @@ def run(targets: list[str], config: Config, options: RunOptions) -> RunResult:
     found = discover(targets, config.exclude, config.root)
     result.errors.extend(found.errors)
     result.files = len(found.files)
-    tree = TreePhase(rules, targets, config, cache=options.cache, cache_dir=options.cache_dir, errors=result.errors)
+    tree = TreePhase(rules, targets, config, cache=options.cache, cache_dir=options.cache_dir, errors=result.errors,
+                     settle=not options.plan)
     index = tree.worker_args if tree.wanted else None
     jobs = job_count(options.jobs)
     bar = _progress(len(found.files), options.progress)

@@ -173,3 +173,15 @@ def test_check_candidates_adds_the_notes(capsys, monkeypatch):
     assert "FOL003" in out and "note: note_page_tags(): 1 of 5 caller(s) (20%)" in out
     code, out, err = run(capsys, "check", "--no-cache", "-j", "1", "--candidates", "--select", "FOL001", ".")
     assert "--candidates needs FOL003" in err
+
+
+def test_check_candidates_sees_every_caller_of_a_candidate_fol003_cannot_flag(tmp_path, capsys, monkeypatch):
+    """f() has a plain caller beside its folio caller (FOL003 cannot flag it, so the run
+    need not look for its other callers), but the planner ranks it: they are looked for."""
+    (tmp_path / "a.c").write_text("void f(struct page *p)\n{\n\tSetPageReferenced(p);\n}\n")
+    (tmp_path / "b.c").write_text("void g(struct folio *folio)\n{\n\tf(&folio->page);\n}\n"
+                                  "void h(struct page *p)\n{\n\tf(p);\n}\n")
+    (tmp_path / "c.c").write_text("void k(struct page *p)\n{\n\tf(p);\n}\n")  # no folio: deferred
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "check", "--no-cache", "-j", "1", "--no-simulate", "--candidates", ".")
+    assert "note: f(): 1 of 3 caller(s) (33%)" in out and "./c.c:3 k()" in out, out

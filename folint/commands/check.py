@@ -36,7 +36,7 @@ def _config(args, paths):
 def _options(args) -> runner.RunOptions:
     return runner.RunOptions(select=args.select, ignore=args.ignore, jobs=args.jobs, simulate=args.simulate,
                              progress=True, show_refuted=args.show_refuted,
-                             cache=args.cache, cache_dir=args.cache_dir)
+                             cache=args.cache, cache_dir=args.cache_dir, plan=getattr(args, "candidates", False))
 
 
 def scan(args) -> runner.RunResult:

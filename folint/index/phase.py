@@ -15,8 +15,12 @@ from folint.index.tree import TreeIndex, covers_whole_tree
 class TreePhase:
     """Everything the runner does for the tree index, in the order it does it."""
 
-    def __init__(self, rules, targets: list[str], config, *, cache: bool, cache_dir: str | None, errors: list):
+    def __init__(self, rules, targets: list[str], config, *, cache: bool, cache_dir: str | None, errors: list,
+                 settle: bool = True):
         self.rules = [r for r in rules if r.scope == "tree"]
+        # leave out the candidates FOL003 cannot flag (two_stage.unflaggable); not when the
+        # conversion planner (--candidates) ranks them all on the same index
+        self.settle = settle
         self.targets = targets
         self.config = config
         self.cache = open_cache(cache, cache_dir, targets, errors) if self.rules else None
@@ -71,7 +75,7 @@ class TreePhase:
         whole = covers_whole_tree(self.targets, self.config.root)
         top = None if whole else root_for_targets(self.targets)
         names = candidates(result.summaries.values())
-        settled = unflaggable(result.summaries, names, self.rules)
+        settled = unflaggable(result.summaries, names, self.rules) if self.settle else set()
         names -= settled
         stage = SecondStage(self.cache, self.config.max_file_size, jobs, result.errors)
         found = stage.run(names, self.deferred, [])  # the run's own files first ...
