@@ -30,7 +30,8 @@ def test_excludes_apply_to_what_grep_finds():
     assert got and not any("/arch/" in p for p in got)
 
 
-def test_a_second_search_looks_only_at_what_changed_and_sees_new_files(tmp_path):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_second_search_looks_only_at_what_changed_and_sees_new_files(tmp_path, jobs):
     tree = tmp_path / "tree"
     (tree / "mm").mkdir(parents=True)
     (tree / "mm" / "a.c").write_text("int f(struct page *p) { return arch_prepare_to_swap(p); }\n")
@@ -38,16 +39,16 @@ def test_a_second_search_looks_only_at_what_changed_and_sees_new_files(tmp_path)
     cache = SummaryCache(tmp_path / "cache")
     time.sleep(1.1)  # past the change time's granularity margin: written before the first search
     stats = {}
-    first = files_naming_in_tree(str(tree), NAMES, cache, jobs=1, stats=stats)
+    first = files_naming_in_tree(str(tree), NAMES, cache, jobs=jobs, stats=stats)
     assert first == [str(tree / "mm" / "a.c")] and stats["search"] == "whole tree"
     stats = {}
-    assert files_naming_in_tree(str(tree), NAMES, cache, jobs=1, stats=stats) == first
+    assert files_naming_in_tree(str(tree), NAMES, cache, jobs=jobs, stats=stats) == first
     assert stats["search"] == "changed files" and stats["searched"] == 0
     (tree / "mm" / "b.c").write_text("int g(struct folio *f) { return arch_prepare_to_swap(&f->page); }\n")
     (tree / "new.h").write_text("extern int arch_prepare_to_swap(struct page *page);\n")
     os.remove(tree / "mm" / "a.c")
     stats = {}
-    got = files_naming_in_tree(str(tree), NAMES, cache, jobs=1, stats=stats)
+    got = files_naming_in_tree(str(tree), NAMES, cache, jobs=jobs, stats=stats)
     assert got == [str(tree / "mm" / "b.c"), str(tree / "new.h")] and stats["search"] == "changed files"
 
 
