@@ -93,12 +93,15 @@ def _mention_kind(node: Node) -> str:
     return "other"
 
 
-def judge(name: str, index: int, sources: Iterable[SourceFile]) -> Callers:
+def judge(name: str, index: int, sources: Iterable[SourceFile | None]) -> Callers:
     """Whether every call of ``name`` in ``sources`` passes, as argument ``index``, a
-    page of a hugetlb or small folio (``sources``: every file that names it)."""
+    page of a hugetlb or small folio (``sources``: every file that names it, None for
+    one that cannot be read); it stops at the first call that does not."""
     word = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b")
     sites: list[str] = []
     for src in sources:
+        if src is None:
+            return Callers(False, sites, f"a file naming {name}() could not be read")
         for m in word.finditer(src.raw):
             node = src.tree.root_node.descendant_for_byte_range(m.start(), m.end())
             if node is None or node.type in _INERT or (node.parent is not None and node.parent.type in _INERT):
@@ -132,25 +135,39 @@ def in_file(src: SourceFile, fn, index: int) -> Callers | None:
     return judge(fn.name, index, [src])
 
 
-def parse_files(paths: Iterable[str], images: dict[str, bytes | None] | None = None) -> list[SourceFile] | None:
-    """``paths`` parsed (``images``: path -> text that replaces the file on disk, None for
-    a deleted one); None when one cannot be read (its callers would go unseen)."""
-    from folint.checker import read_source
-    from folint.config import DEFAULT_MAX_FILE_SIZE
+class _Files:
+    """The files naming the names asked about, read and parsed when first needed (a
+    function called from many files is usually answered "no" by one of the first)
+    and once for all the names (``images``: path -> text that replaces the file on
+    disk, None for a deleted one)."""
 
-    out = []
-    images = images or {}
-    for path in paths:
-        if path in images:
-            raw = images[path]
+    def __init__(self, images: dict[str, bytes | None]):
+        self.images = images
+        self._raw: dict[str, bytes | None] = {}
+        self._parsed: dict[str, SourceFile] = {}
+
+    def raw(self, path: str) -> bytes | None:
+        """The text, b"" for a deleted file, None when it cannot be read."""
+        if path not in self._raw:
+            from folint.checker import read_source
+            from folint.config import DEFAULT_MAX_FILE_SIZE
+
+            if path in self.images:
+                self._raw[path] = self.images[path] if self.images[path] is not None else b""
+            else:
+                self._raw[path] = read_source(path, DEFAULT_MAX_FILE_SIZE)[0]
+        return self._raw[path]
+
+    def naming(self, paths: list[str], word: re.Pattern):
+        """The parsed files among ``paths`` that name ``word`` (None for one that cannot be read)."""
+        for path in paths:
+            raw = self.raw(path)
             if raw is None:
-                continue
-        else:
-            raw, err = read_source(path, DEFAULT_MAX_FILE_SIZE)
-            if err is not None:
-                return None
-        out.append(SourceFile(path, raw))
-    return out
+                yield None
+            elif word.search(raw):
+                if path not in self._parsed:
+                    self._parsed[path] = SourceFile(path, raw)
+                yield self._parsed[path]
 
 
 def in_tree(root: str, wanted: dict[str, int], *, jobs: int = 1, images: dict[str, bytes | None] | None = None,
@@ -168,15 +185,14 @@ def in_tree(root: str, wanted: dict[str, int], *, jobs: int = 1, images: dict[st
     images = {os.path.join(root, p) if not os.path.isabs(p) else p: t for p, t in (images or {}).items()}
     words = {n: re.compile(rb"\b" + re.escape(n.encode()) + rb"\b") for n in wanted}
     extra = [p for p, t in images.items() if t is not None and any(w.search(t) for w in words.values())]
-    sources = parse_files(sorted(set(named) | set(extra)), images)
-    if sources is None:
-        return {}
+    # hugetlb code last: a caller elsewhere is the likelier "no"
+    paths = sorted(set(named) | set(extra), key=lambda p: (bool(special_code(p, ("hugetlb",))), p))
+    files = _Files(images)
     out = {}
     for name, index in wanted.items():
-        mine = [s for s in sources if words[name].search(s.raw)]
-        got = run_check(judge, name, index, mine, path="<tree>", errors=errors if errors is not None else [],
-                        what=f"callers of {name}()", too_deep="code nested too deeply to read the callers; "
-                                                              "the finding stays")
+        got = run_check(judge, name, index, files.naming(paths, words[name]), path="<tree>",
+                        errors=errors if errors is not None else [], what=f"callers of {name}()",
+                        too_deep="code nested too deeply to read the callers; the finding stays")
         if not isinstance(got, Failed):
             out[name] = got
     return out
