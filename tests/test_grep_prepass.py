@@ -96,3 +96,26 @@ def test_files_named_on_the_command_line_keep_the_python_path(tmp_path):
         files.append(str(tmp_path / f"p{i}.c"))
     free, todo = grep_prepass.split(files, files, build_rules(Config(), None, None), Config(), summaries=True, jobs=1)
     assert free == [] and todo == files
+
+
+@needs_grep
+def test_an_oversize_file_without_needles_is_skipped_by_grep_as_the_python_path_skips_it(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / ".folint.toml").write_text("max-file-size = 64\n")
+    for i in range(20):
+        (src / f"plain{i}.c").write_bytes(b"int x;\n")
+    (src / "big_free.h").write_bytes(b"#define REG_X 0x1\n" * 10)  # over 64, within 8x: no needle
+    (src / "big_needle.h").write_bytes(b"struct folio;\n" + b"#define REG_X 0x1\n" * 10)  # error line
+    (src / "huge_free.h").write_bytes(b"#define REG_X 0x1\n" * 40)  # over 8x: not scanned, error line
+    files = sorted(str(p) for p in src.iterdir() if p.suffix in (".c", ".h"))
+    config = Config(max_file_size=64)
+    free, todo = grep_prepass.split(files, [str(src)], build_rules(config, None, None), config, summaries=True,
+                                    jobs=1)
+    big = [os.path.basename(fr.path) for fr in free if fr.oversize_skipped]
+    assert big == ["big_free.h"] and len(free) == 21
+    assert sorted(os.path.basename(p) for p in todo) == ["big_needle.h", "huge_free.h"]
+    outs = [_json([str(src)], env) for env in ({}, {"FOLINT_NO_GREP": "1"})]
+    assert outs[0] == outs[1]
+    assert outs[0][1]["summary"]["oversize_skipped"] == 1
+    assert sorted(os.path.basename(e["path"]) for e in outs[0][1]["errors"]) == ["big_needle.h", "huge_free.h"]
