@@ -8,8 +8,9 @@
    old definition takes a ``struct page *`` and whose new definition takes a
    ``struct folio *`` where the old one took a page (fewer page parameters, more
    folio parameters).  The new definition is found by the same name, or else by
-   a folio-named successor: the old name with ``page`` -> ``folio`` (``pages`` ->
-   ``folios``), or ``X_page`` -> ``folio_X``; a successor counts only when the old
+   a folio-named successor: the old name with its ``page`` components -> ``folio``
+   (``pages`` -> ``folios`` or ``folio``, ``readpage`` -> ``read_folio``; a word
+   holding ``page``, as ``mpage``, stays), or ``X_page`` -> ``folio_X``; a successor counts only when the old
    tree defines no function of that name and the new tree defines no page-taking
    function of the old name.  A ``static`` function of a ``.c`` file is matched in
    the file of the same relative path only.  Definitions come from parsing
@@ -114,10 +115,21 @@ def scan_definitions(tree: str, names: set[str], jobs: int) -> dict[str, list[De
     return out
 
 
+# a name component and what it became in folio names (``readpage`` -> ``read_folio``: the
+# address_space operation's rename in 5.19)
+_COMPONENTS = {"page": ("folio",), "pages": ("folios", "folio"), "readpage": ("read_folio",)}
+
+
 def successors(name: str) -> list[str]:
+    """Folio-named successors of ``name``: its ``page``/``pages``/``readpage`` components
+    renamed (``mpage_process_page`` -> ``mpage_process_folio``, not ``mfolio_...``:
+    ``mpage`` is a word of its own), or ``X_page`` -> ``folio_X``."""
     out = []
-    if "page" in name:
-        out.append(name.replace("pages", "folios").replace("page", "folio"))
+    parts = name.split("_")
+    if any(p in _COMPONENTS for p in parts):
+        for k in range(max(len(_COMPONENTS[p]) for p in parts if p in _COMPONENTS)):
+            out.append("_".join(_COMPONENTS[p][min(k, len(_COMPONENTS[p]) - 1)] if p in _COMPONENTS else p
+                                for p in parts))
     m = re.fullmatch(r"(\w+?)_pages?", name)
     if m:
         out.append(f"folio_{m.group(1)}")
