@@ -4,6 +4,7 @@
     python bench/faults.py -k fifo         # only the cases whose name contains "fifo"
     python bench/faults.py --tree DIR      # whole-tree figures: time, peak RSS (main, summed tree), errors
     python bench/faults.py --series 1000   # check-patch on 1,000 patches of the long-series row's shape
+    python bench/faults.py --series 250 --grow  # the same, each patch adding a line (later functions move)
 
 Each case builds its inputs in a temporary folder (FIFOs, links to /dev/zero,
 hostile functions, truncated patches, a scratch git repository, a corrupt
@@ -456,10 +457,13 @@ def c_sym_scan(d: Path):
     return ok_line(p, "not followed", rc=(0,)) and "FOL001" not in p.text(), p.brief()
 
 
-def series_mailbox(d: Path, n: int, funcs: int = 200, duplicate: int | None = None) -> Path:
+def series_mailbox(d: Path, n: int, funcs: int = 200, duplicate: int | None = None, grow: bool = False) -> Path:
     """A tree with one file of ``funcs`` functions (each with a FOL001) and a mailbox of
     ``n`` patches, each changing the return of one function as the previous patches left
-    it (so each introduces a finding); ``duplicate``: the number of a patch sent twice."""
+    it (so each introduces a finding); ``duplicate``: the number of a patch sent twice;
+    ``grow``: each patch also adds a line before the return (every later function moves)."""
+    if grow:
+        return _growing_series(d, n, funcs)
     vals = [1000 * k for k in range(funcs)]  # no two functions alike: a hunk applies at one place only
 
     def func(k: int) -> str:
@@ -484,8 +488,35 @@ def series_mailbox(d: Path, n: int, funcs: int = 200, duplicate: int | None = No
     return d / "series.mbox"
 
 
-@case("12", "long-series-250", "250 patches on one 1,800-line file, one sent twice: one check a patch "
-                               "(the issue: 23 s), the duplicate one note, its finding once")
+def _growing_series(d: Path, n: int, funcs: int) -> Path:
+    import difflib
+
+    vals = [1000 * k for k in range(funcs)]
+    lines = []
+    for k in range(funcs):
+        lines += [f"int demo_save_{k}(struct folio *folio)\n", "{\n", "\tlong i, nr = folio_nr_pages(folio);\n",
+                  "\n", "\tfor (i = 0; i < nr; i++)\n",
+                  f"\t\treturn demo_save_tags(folio_page(folio, i), {vals[k]});\n", "\treturn 0;\n", "}\n", "\n"]
+    (d / "tree").mkdir()
+    (d / "tree" / "s.c").write_text("".join(lines))
+    mails = []
+    for p in range(n):
+        k = (p * 7) % funcs
+        at = lines.index(f"\t\treturn demo_save_tags(folio_page(folio, i), {vals[k]});\n")
+        vals[k] += 1
+        new = [*lines[:at - 1], f"\tdemo_note(folio, {p});\n", lines[at - 1],  # before the loop
+               f"\t\treturn demo_save_tags(folio_page(folio, i), {vals[k]});\n", *lines[at + 1:]]
+        diff = "".join(difflib.unified_diff(lines, new, "a/s.c", "b/s.c", n=3))
+        mails.append(f"From {p:040x} Mon Sep 17 00:00:00 2001\nFrom: T <t@example.org>\n"
+                     f"Subject: [PATCH] demo {p}\n\n---\ndiff --git a/s.c b/s.c\n{diff}\n")
+        lines = new
+    (d / "series.mbox").write_text("".join(mails))
+    return d / "series.mbox"
+
+
+@case("12", "long-series-250", "250 patches on one 1,800-line file, one sent twice: each patch's text parsed "
+                               "from the last one's parse, only the functions it touches checked (the issue: "
+                               "23 s), the duplicate one note, its finding once")
 def c_series(d: Path):
     series_mailbox(d, 250, duplicate=100)
     p = folint(["check-patch", "-j", "1", "--no-simulate", "--tree", "tree", "series.mbox"], d, timeout=300)
@@ -696,15 +727,16 @@ def tree_figures(tree: str, extra: list[str]) -> None:
         print("    " + ln[:200])
 
 
-def series_figures(n: int) -> None:
+def series_figures(n: int, grow: bool = False) -> None:
     """check-patch on ``n`` patches of the long-series row's shape (no duplicate): CPU seconds,
-    wall seconds, findings (each patch introduces one)."""
+    wall seconds, findings (each patch introduces one).  ``grow``: each patch adds a line too."""
     d = Path(tempfile.mkdtemp(prefix="folint-series-"))
     try:
-        series_mailbox(d, n)
+        series_mailbox(d, n, grow=grow)
         p = folint(["check-patch", "-j", "1", "--no-simulate", "--tree", "tree", "series.mbox"], d,
                    timeout=3600)
-        print(f"{n} patches: {p.brief()}, {p.out.decode().count('[FOL001]')} findings")
+        print(f"{n} patches{' (each adds a line)' if grow else ''}: {p.brief()}, "
+              f"{p.out.decode().count('[FOL001]')} findings")
     finally:
         shutil.rmtree(d, ignore_errors=True)
 
@@ -725,9 +757,11 @@ def main() -> int:
     ap.add_argument("--tree", action="append", help="measure whole-tree figures on this tree instead")
     ap.add_argument("--args", default="", help="with --tree: extra folint arguments")
     ap.add_argument("--series", type=int, metavar="N", help="time check-patch on a series of N patches instead")
+    ap.add_argument("--grow", action="store_true", help="with --series: each patch also adds a line (the later "
+                                                        "functions move)")
     opts = ap.parse_args()
     if opts.series:
-        return series_figures(opts.series)
+        return series_figures(opts.series, opts.grow)
     if opts.tree:
         for t in opts.tree:
             tree_figures(t, opts.args.split())
