@@ -92,3 +92,23 @@ def test_stdin_and_kbuild_read_the_facts_of_the_tree_the_file_is_in(capsys, monk
     code = main(["kbuild", "-D__KERNEL__", "--select=FOL007", "--no-simulate", str(lookups)])
     err = capsys.readouterr().err
     assert code == 0 and sorted(int(n) for n in re.findall(r"lookups\.c:(\d+):\d+: warning", err)) == want, err
+
+
+def test_paths_in_two_trees_are_one_clear_error(capsys, tmp_path):
+    """One run reads one tree's facts: with a 6.12-style tree named first, the 6.1 tree's
+    right NULL tests were flagged from the 6.12 facts (6.12 mm/ksm.c with 6.1
+    fs/ext4/inode.c).  Two trees are now refused in one line; two paths of one tree are fine."""
+    import shutil
+
+    from folint.cli import main
+
+    other = tmp_path / "other-tree"
+    shutil.copytree(FAKE_61, other)
+    lookups = FAKE_61 / "fs" / "lookups.c"
+    code = main([str(other / "mm"), str(lookups), "--select", "FOL007", "--no-simulate"])
+    _, err = capsys.readouterr()
+    assert code == 2 and err.count("\n") == 1 and "are in two kernel trees" in err
+    assert f"({other} and {FAKE_61})" in err and "check each tree in its own run" in err
+    code = main([str(lookups), str(FAKE_61 / "mm"), "--select", "FOL007", "--no-simulate", "-q"])
+    out, _ = capsys.readouterr()
+    assert code == 1 and out.count("[FOL007]") == 1

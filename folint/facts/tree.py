@@ -50,12 +50,30 @@ def find_tree_root(start: str | Path) -> Path | None:
 
 
 def root_for_targets(targets: list[str]) -> Path | None:
-    """The tree of the first target that is inside one."""
+    """The tree of the first target that is inside one.  Targets in two different trees
+    are a ConfigError: one run reads one tree's API facts and callers, and a 6.1 file
+    judged by 6.12's (filemap_lock_folio() returning an error pointer) gets false findings."""
+    from folint.config import ConfigError
+
+    root, first = None, None
     for t in targets:
-        root = find_tree_root(t)
+        if root is not None and _inside(t, root):
+            continue  # the common case: no walk up for each further target of the same tree
+        other = find_tree_root(t)
+        if other is None or other == root:
+            continue
         if root is not None:
-            return root
-    return None
+            raise ConfigError(f"{first} and {t} are in two kernel trees ({root} and {other}): a run reads one "
+                              f"tree's API facts and callers; check each tree in its own run")
+        root, first = other, t
+    return root
+
+
+def _inside(target: str, root: Path) -> bool:
+    try:
+        return Path(target).resolve().is_relative_to(root)
+    except (OSError, RuntimeError):
+        return False
 
 
 def tree_version(root: Path) -> str | None:
