@@ -201,6 +201,14 @@ def in_tree(root: str, wanted: dict[str, int], *, jobs: int = 1, images: dict[st
 # A finding whose rule would stay quiet for a page of a hugetlb or small folio puts the
 # index of the parameter holding that page here (its function is not file-local).
 PARAM_KEY = "callers_page_param"
+# How the evidence of a finding refuted by its callers begins (the reporters tell it
+# from one the simulation refuted by it).
+EVIDENCE = "callers: "
+
+
+def by_callers(f) -> bool:
+    """``f``'s verdict was given by its callers, not by the simulation."""
+    return f.evidence.startswith(EVIDENCE)
 
 
 def refute_by_callers(findings: list, root: str | None, *, jobs: int = 1,
@@ -224,7 +232,7 @@ def refute_by_callers(findings: list, root: str | None, *, jobs: int = 1,
     for f in asked:
         got = answers.get(f.function)
         if got is not None and got.ok:
-            f.verdict, f.evidence, f.trace = Verdict.REFUTED, f"callers: {got.reason}", []
+            f.verdict, f.evidence, f.trace = Verdict.REFUTED, EVIDENCE + got.reason, []
             done += 1
     return done
 
@@ -253,10 +261,11 @@ def refute_in_patch(result, label: str, tree, images: dict[str, bytes | None], *
     from folint.enums import Verdict
 
     mine = [f for f in result.findings if f.patch == label]
+    before = {id(f) for f in mine if f.verdict == Verdict.REFUTED}  # by the simulation, counted already
     texts = {**getattr(tree, "changed", {}), **images}
     if not refute_by_callers(mine, tree.root, jobs=jobs, images=texts, errors=result.errors):
         return
-    gone = {id(f) for f in mine if f.verdict == Verdict.REFUTED}
+    gone = {id(f) for f in mine if f.verdict == Verdict.REFUTED} - before
     result.refuted += len(gone)
     if not show_refuted:
         result.findings = [f for f in result.findings if id(f) not in gone]

@@ -25,7 +25,8 @@ def add_report_options(p: argparse.ArgumentParser, formats=FORMATS) -> None:
     p.add_argument("--jobs", "-j", type=int, default=0, metavar="N", help="worker processes (default: all cores)")
     p.add_argument("--no-simulate", dest="simulate", action="store_false",
                    help="static checks only: do not confirm findings on a model folio")
-    p.add_argument("--show-refuted", action="store_true", help="also show findings the simulation proved wrong")
+    p.add_argument("--show-refuted", action="store_true",
+                   help="also show findings the simulation or the callers across the tree proved wrong")
     p.add_argument("-v", "--verbose", action="store_true", help="text: show each finding's simulation trace")
     p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     p.add_argument("--no-cache", dest="cache", action="store_false",

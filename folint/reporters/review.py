@@ -29,6 +29,10 @@ def verdict_sentence(f) -> str:
     if f.verdict == Verdict.CONFIRMED:
         return f"Confirmed by simulation: {evidence}." if evidence else "Confirmed by simulation."
     if f.verdict == Verdict.REFUTED:
+        from folint.caller_context import EVIDENCE, by_callers
+
+        if by_callers(f):
+            return f"Its callers refute this, so it may be a false positive: {evidence[len(EVIDENCE):]}."
         return f"The simulation refutes this, so it may be a false positive: {evidence}." if evidence \
             else "The simulation refutes this, so it may be a false positive."
     if f.verdict == Verdict.INCONCLUSIVE:

@@ -68,6 +68,24 @@ def render_errors(result) -> str:
     return "".join(f"{printable(e.path)}: error: {printable(e.message)}\n" for e in result.errors)
 
 
+def _refuted(result) -> str:
+    """The summary's words on refuted findings: those shown (--show-refuted) by what
+    refuted them, those hidden counted (a hidden one's reason is not kept)."""
+    shown = [f for f in result.findings if f.verdict == Verdict.REFUTED]
+    hidden = result.refuted - len(shown)
+    out = ""
+    if shown:
+        from folint.caller_context import by_callers
+
+        callers = sum(map(by_callers, shown))
+        kinds = [(n, what) for n, what in ((len(shown) - callers, "simulation"), (callers, "the callers")) if n]
+        out += f"; {len(shown)} refuted by {kinds[0][1]}" if len(kinds) == 1 else \
+            f"; {len(shown)} refuted ({', '.join(f'{n} by {what}' for n, what in kinds)})"
+    if hidden > 0:
+        out += f"; {hidden} refuted by simulation or by the callers (hidden; --show-refuted shows them)"
+    return out
+
+
 def render(result, *, colour: bool = False, verbose: bool = False, sources: dict | None = None,
            summary: bool = True) -> str:
     """``sources`` maps a path to its text when it is not on disk (check-patch).
@@ -99,8 +117,7 @@ def render(result, *, colour: bool = False, verbose: bool = False, sources: dict
     n = len(result.findings)
     tail = f"{n} finding{'s' * (n != 1)} in {result.files} file{'s' * (result.files != 1)} " \
            f"({result.parsed} parsed, {result.seconds:.2f}s)"
-    if result.refuted:
-        tail += f"; {result.refuted} refuted by simulation (hidden; --show-refuted shows them)"
+    tail += _refuted(result)
     skipped = result.oversize_skipped
     if skipped:
         tail += f"; {skipped} file{'s' * (skipped != 1)} over the size limit skipped (none of the rules' needles)"
