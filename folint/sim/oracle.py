@@ -115,28 +115,26 @@ class Simulation:
 
     def in_loop(self, byte: int) -> bool:
         """The code at ``byte`` is inside a loop of the function."""
-        node = self.src.root.descendant_for_byte_range(byte, byte + 1)
+        return self._loop_around(self.src.root.descendant_for_byte_range(byte, byte + 1))
+
+    def _loop_around(self, node) -> bool:
+        """``node`` is a loop of the function or inside one."""
         while node is not None and node.id != self.function.node.id:
-            if node.type in ("for_statement", "while_statement", "do_statement"):
+            if node.type in cnodes.LOOP_TYPES:
                 return True
             node = node.parent
         return False
 
     def _loop_node(self, loop_start: int):
-        return self.src.node_at(loop_start, ("for_statement", "while_statement", "do_statement"))
+        return self.src.node_at(loop_start, cnodes.LOOP_TYPES)
 
     def outermost_loop(self, loop_start: int) -> bool:
         """True if the loop at ``loop_start`` is not inside another loop and no
         backward goto can re-run it: its first run is its only run, so
         ``run(stop_after_loop=loop_start)`` may end each path once it is past the loop."""
         node = self._loop_node(loop_start)
-        if node is None:
+        if node is None or self._loop_around(node.parent):
             return False
-        p = node.parent
-        while p is not None and p.id != self.function.node.id:
-            if p.type in ("for_statement", "while_statement", "do_statement"):
-                return False
-            p = p.parent
         return not _backward_gotos(self.function.body, loop_start)
 
     def judge_loop(self, loop_start: int, witness: Callable, refutation: Callable[[Exploration], str]) -> Judgement:
