@@ -36,8 +36,23 @@ def new_rule(tmp_path, monkeypatch):
 
 def test_the_guide_names_the_files_it_asks_for():
     for needle in ("rules/_template.py", "fixtures/FOL0NN/<case>.c", "/* expect: FOL0NN */",
-                   "python -m folint.ruledoc README.md", "tests/test_rule_contract.py"):
+                   "python -m folint.ruledoc README.md", "tests/test_rule_contract.py",
+                   "/* todo-expect: FOL0NN */", "/* todo-ok: FOL0NN */", "src.all_functions"):
         assert needle in GUIDE, needle
+
+
+def test_the_guide_names_what_exists():
+    """The modules, attributes and tests the guide points a rule author to are there."""
+    import importlib
+
+    from folint.source import SourceFile
+
+    for module in re.findall(r"`(folint\.[a-z_.]+)`", GUIDE):
+        importlib.import_module(module if module != "folint.source.SourceFile" else "folint.source")
+    for path in set(re.findall(r"`?((?:tests|rules|bench|folint)/[\w/]+\.py)", GUIDE)):
+        assert "NN" in path or (ROOT / path).exists(), path
+    assert hasattr(SourceFile, "focused") and hasattr(SourceFile, "all_functions")
+    assert isinstance(importlib.import_module("folint.caller_context").PARAM_KEY, str)
 
 
 def test_following_the_guide_adds_a_working_rule(new_rule, tmp_path):
