@@ -201,12 +201,14 @@ def test_a_summary_made_with_the_memo_of_the_last_one_is_the_whole_summary(seed,
         assert summary.summarise(src, memo) == whole
         assert len(memo) == len(src.all_functions) or len({f.name for f in src.all_functions}) < len(src.all_functions)
         functions += len(src.all_functions)
-    # the first text in full, then the functions each patch changed or moved (an edit moves
-    # every function after it: about half of them on random edits)
-    assert len(looked_at) < functions * 0.8, (len(looked_at), functions)
+    # the first text in full, then the functions each patch changed (a random edit of
+    # the file-level declarations changes the types every function's calls are read with)
+    assert len(looked_at) < functions * 0.4, (len(looked_at), functions)
 
 
-def test_after_an_edit_that_moves_nothing_only_the_changed_function_is_summarised_again(monkeypatch):
+@pytest.mark.parametrize("edit", [("demo_8(page);", "demo_9(page);"), ("demo_8(page);", "demo_9(page);\n\tdemo_9(page);")],
+                         ids=["in-place", "adds-a-line"])
+def test_after_an_edit_only_the_changed_function_is_summarised_again_the_later_ones_moved(edit, monkeypatch):
     import folint.index.summary as summary
 
     text = "".join(f"void demo_{k}(struct page *page)\n{{\n\tput_page(page);\n\tdemo_{k + 1}(page);\n}}\n\n"
@@ -216,7 +218,7 @@ def test_after_an_edit_that_moves_nothing_only_the_changed_function_is_summarise
     looked_at = []
     real = summary._definition
     monkeypatch.setattr(summary, "_definition", lambda src, fn: looked_at.append(fn.name) or real(src, fn))
-    edited = text.replace("demo_8(page);", "demo_9(page);").encode()
+    edited = text.replace(*edit).encode()
     got = summary.summarise(SourceFile("s.c", edited), memo)
     assert looked_at == ["demo_7"]
     with monkeypatch.context() as m:

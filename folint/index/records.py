@@ -61,6 +61,14 @@ def arg_from_json(data: list | None) -> Arg:
     return cls(*data[1:]) if cls is not None else None
 
 
+def arg_json_moved(data: list | None, delta: int) -> list | None:
+    """``arg_to_json``'s list for the same argument ``delta`` bytes further on in its file."""
+    arg = arg_from_json(data)
+    if isinstance(arg, FolioPage):
+        return arg_to_json(arg._replace(start=arg.start + delta, end=arg.end + delta))
+    return data
+
+
 def passes_page(arg: Arg) -> bool:
     return isinstance(arg, (FolioPage, PlainPage))
 

@@ -21,7 +21,8 @@ from tree_sitter import Node, QueryCursor
 
 from folint import cnodes
 from folint.parsing import captures, query
-from folint.index.records import Arg, FolioPage, FolioValue, ParamUses, PlainPage, arg_to_json, passes_page
+from folint.index.records import (Arg, FolioPage, FolioValue, ParamUses, PlainPage, arg_json_moved, arg_to_json,
+                                  passes_page)
 from folint.source import Function, SourceFile, declared_names
 from folint.vocab import is_folio_pointer_type, is_page_pointer_type
 
@@ -41,9 +42,10 @@ def summarise(src: SourceFile, memo: dict | None = None) -> dict:
     """The summary of ``src`` (see the module docstring for the shapes).
 
     ``memo``: each function's part of the summary last made with it, by all that the
-    part is made of (``_part_key``): a function found there unchanged is not looked at
-    again, and ``memo`` then holds this summary's parts (check-patch on a series:
-    patch k+1 changes a few functions of the text patch k left)."""
+    part is made of but where it is (``_part_key``): a function found there unchanged
+    is not looked at again, only moved (``_moved``), and ``memo`` then holds this
+    summary's parts (check-patch on a series: patch k+1 changes a few functions of the
+    text patch k left, and moves those after them)."""
     out: dict = {"defs": [], "protos": [], "calls": [], "macro_calls": [], "refs": [], "exports": []}
     file_types = _file_level_types(src)
     refs: set[str] = set()
@@ -51,15 +53,17 @@ def summarise(src: SourceFile, memo: dict | None = None) -> dict:
     types = repr(sorted(file_types.items())) if memo is not None else ""
     parts: dict = {}
     for i, fn in enumerate(src.functions):
-        key = _part_key(src, fn, types) if memo is not None else None
-        part = memo.get(key) if key is not None else None
-        if part is None:
+        key, at = _part_key(src, fn, types) if memo is not None else (None, None)
+        kept = memo.get(key) if key is not None else None
+        if kept is not None:
+            part = _moved(kept[1], at[0] - kept[0][0], at[1] - kept[0][1])
+        else:
             calls: list = []
             fn_refs: set[str] = set()
             _calls_and_refs(src, fn, file_types, calls, ref_nodes[i], fn_refs)
             part = (_definition(src, fn), calls, fn_refs)
         if key is not None:
-            parts[key] = part
+            parts[key] = (at, part)
         record, calls, fn_refs = part
         if record is not None:
             out["defs"].append(record)
@@ -74,15 +78,33 @@ def summarise(src: SourceFile, memo: dict | None = None) -> dict:
     return out
 
 
-def _part_key(src: SourceFile, fn: Function, types: str) -> tuple:
-    """What a function's part of the summary is made of: the whole lines it spans (raw
-    and kernelized) and where they start (every position in the part follows), its
-    parse, and the file-level types (``types``) its calls' arguments may have."""
+def _part_key(src: SourceFile, fn: Function, types: str) -> tuple[tuple, tuple[int, int]]:
+    """(what a function's part of the summary is made of, where it is): the whole lines
+    it spans (raw and kernelized; where in them it starts), its parse, and the
+    file-level types (``types``) its calls' arguments may have; (line, byte) where
+    those lines start (every position in the part follows them: ``_moved``)."""
     start = src.raw.rfind(b"\n", 0, fn.node.start_byte) + 1
     end = src.raw.find(b"\n", fn.node.end_byte)
     end = len(src.raw) if end < 0 else end
-    return (start, src.position(start)[0], fn.node.start_byte, src.raw[start:end], src.code[start:end],
-            str(fn.node), types)
+    return ((fn.node.start_byte - start, src.raw[start:end], src.code[start:end], str(fn.node), types),
+            (src.position(start)[0], start))
+
+
+def _moved(part: tuple, lines: int, delta: int) -> tuple:
+    """A function's part of the summary (definition record, calls, refs) for the same
+    function ``lines`` lines and ``delta`` bytes further on: every line and byte span
+    ``_definition`` and ``_calls_and_refs`` write moves with it (columns do not)."""
+    if not lines and not delta:
+        return part
+    record, calls, refs = part
+    if record is not None:
+        span = lambda s: [s[0] + delta, s[1] + delta] if s else s  # noqa: E731
+        record = {**record, "line": record["line"] + lines, "end_line": record["end_line"] + lines,
+                  "params": [{**p, "span": span(p["span"])} for p in record["params"]],
+                  "uses": {i: {**u, "decl": span(u["decl"])} for i, u in record["uses"].items()},
+                  "body": span(record["body"])}
+    calls = [{**c, "line": c["line"] + lines, "args": [arg_json_moved(a, delta) for a in c["args"]]} for c in calls]
+    return record, calls, refs
 
 
 def names_in(summary: dict) -> set[str]:
