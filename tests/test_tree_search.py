@@ -68,3 +68,29 @@ def test_many_names_one_alternation_finds_what_the_byte_search_finds(tmp_path, m
     want = files_naming(names, files, jobs=1)
     assert want == [str(tmp_path / n) for n in ("a.c", "c.h", "d.c")]
     assert by_grep == want
+
+
+def test_split_folder_never_hands_grep_a_fifo_or_a_link_out(tmp_path):
+    """A folder with more entries than SPLIT_MIN_FILES is shared out by its entries,
+    each named on grep's command line: a FIFO named x.c must not be opened (it hung the
+    search), and a symlink to a folder outside the tree must not be followed."""
+    import os
+
+    from folint.index import tree_search
+
+    if tree_search._gnu_grep() is None:
+        pytest.skip("GNU grep not installed")
+    tree = tmp_path / "tree"
+    big = tree / "big"
+    big.mkdir(parents=True)
+    for i in range(tree_search.SPLIT_MIN_FILES + 6):
+        (big / f"f{i}.c").write_text("void g(void) { wanted(); }\n" if i == 0 else "int x;\n")
+    os.mkfifo(big / "fifo.c")
+    os.mkfifo(tree / "top.c")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "o.c").write_text("void h(void) { wanted(); }\n")
+    (big / "link").symlink_to(outside, target_is_directory=True)
+    (big / "linked.c").symlink_to(outside / "o.c")
+    got = tree_search.grep_tree(str(tree), {"wanted"}, jobs=2)
+    assert got == [str(big / "f0.c")]

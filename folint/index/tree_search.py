@@ -15,6 +15,7 @@ import functools
 import hashlib
 import os
 import re
+import stat
 import subprocess
 import tempfile
 import time
@@ -28,6 +29,16 @@ SPLIT_MIN_FILES = 64  # a folder with more entries than this is shared out by it
 # two are close and either can win, by the names (``-E`` given one name a line is ``-F``).
 ALTERNATION_MIN_NAMES = 12
 _IDENT = re.compile(r"[A-Za-z_]\w*\Z", re.ASCII)
+
+
+def _walkable(e: os.DirEntry) -> bool:
+    """An entry grep may be handed by name: a folder or a ``.c``/``.h`` regular file,
+    never a symlink (grep follows a link named on its command line, out of the tree) nor a
+    FIFO or device (grep would open and wait on it)."""
+    try:
+        return e.is_dir(follow_symlinks=False) or (e.name.endswith((".c", ".h")) and e.is_file(follow_symlinks=False))
+    except OSError:
+        return False
 
 
 def _entries(tree: str, jobs: int) -> list[list[str]]:
@@ -46,9 +57,9 @@ def _entries(tree: str, jobs: int) -> list[list[str]]:
             except OSError:
                 inner = []
             if len(inner) > SPLIT_MIN_FILES:
-                out.extend(x.path for x in inner if x.name not in SKIP_DIRS)
+                out.extend(x.path for x in inner if x.name not in SKIP_DIRS and _walkable(x))
                 continue
-        if e.is_dir(follow_symlinks=False) or e.name.endswith((".c", ".h")):
+        if _walkable(e):
             out.append(e.path)
     return [out[i::jobs] for i in range(jobs)] if jobs > 1 else [out]
 
@@ -87,7 +98,7 @@ def grep_tree(tree: str, names: set[str], *, jobs: int = 0, paths: list[str] | N
         groups = _entries(tree, jobs)
     alternation = word and len(names) >= ALTERNATION_MIN_NAMES and all(_IDENT.match(n) for n in names)
     flags = "-rlwsEZ" if alternation else "-rlwsFZ" if word else "-rlasFZ"
-    argv = [grep, flags, "--include=*.c", "--include=*.h", *(f"--exclude-dir={d}" for d in sorted(SKIP_DIRS))]
+    argv = [grep, flags, "--devices=skip", "--include=*.c", "--include=*.h", *(f"--exclude-dir={d}" for d in sorted(SKIP_DIRS))]
     found: set[str] = set()
     with tempfile.NamedTemporaryFile("w", suffix=".names", encoding="utf-8") as pat:
         pat.write(("|" if alternation else "\n").join(sorted(names)) + "\n")
@@ -157,6 +168,14 @@ def _prune() -> list[str]:
     return out
 
 
+def _regular(path: str) -> bool:
+    """A regular file that is not a symlink (what grep -r itself would search)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
 def _stat(path: str) -> list | None:
     try:
         st = os.stat(path)
@@ -187,7 +206,7 @@ def files_naming_in_tree(tree: str, names: set[str], cache, *, jobs: int = 0, ex
         if changed is not None:
             keep = [p for p, st in record["files"] if _stat(p) == st]  # gone or changed: searched again if still there
             again = sorted(set(changed) | ({p for p, _st in record["files"]} - set(keep)))
-            again = [p for p in again if os.path.isfile(p)]
+            again = [p for p in again if _regular(p)]
             hits = grep_tree(tree, names, jobs=jobs, paths=again, exclude=exclude, root=root)
             if hits is not None:
                 named = sorted(set(keep) | set(hits))
