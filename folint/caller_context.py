@@ -56,19 +56,12 @@ def _where(src: SourceFile, node: Node) -> str:
     return f"{src.path}:{src.position(node.start_byte)[0]}"
 
 
-def _enclosing(src: SourceFile, node: Node):
-    for fn in src.all_functions:
-        if fn.node.start_byte <= node.start_byte < fn.node.end_byte:
-            return fn
-    return None
-
-
 def _call_context(src: SourceFile, call: Node, index: int) -> str | None:
     """Why the page passed as argument ``index`` of ``call`` is a page of a hugetlb or
     small folio, or None."""
     from folint.small_folio import small_at
 
-    fn = _enclosing(src, call)
+    fn = src.function_at(call)
     if special_code(src.path, ("hugetlb",)):
         return "hugetlb code"
     args = cnodes.call_args(call)
@@ -120,7 +113,7 @@ def judge(name: str, index: int, sources: Iterable[SourceFile | None]) -> Caller
             if why is None:
                 return Callers(False, sites, f"{_where(src, call)} calls {name}() with a page that can be "
                                              f"of a large non-hugetlb folio")
-            caller = _enclosing(src, call)
+            caller = src.function_at(call)
             sites.append(f"{_where(src, call)} ({caller.name + '(), ' if caller else ''}{why})")
     if not sites:
         return Callers(False, sites, f"no call of {name}() seen")

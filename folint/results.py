@@ -267,10 +267,10 @@ class ResultCache:
         return out
 
     def store_verdicts(self, verdicts: dict[str, tuple]) -> None:
-        if self._db is None or self.readonly or not verdicts:
-            return
         """Keep ``verdicts`` (key -> (verdict, evidence, trace)); not one the simulator's time
         limit decided.  Stored again on a hit, so the newest VERDICTS_KEPT rows are the ones kept."""
+        if self._db is None or self.readonly or not verdicts:
+            return
         rows = [(k, self.fp, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, v in verdicts.items()
                 if TIME_LIMIT not in v[1]]
         try:

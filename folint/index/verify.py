@@ -57,7 +57,7 @@ def verify_tree_findings(findings: list[Finding], rules_by_code: dict, index, er
     failed = _judge_all(judged, rules_by_code, errors, sources, jobs)
     if store is not None:
         # the files read again: one changed while it was simulated gets no stored verdict
-        keep = {k: v for k, v in stored.items()}
+        keep = dict(stored)
         for f in judged:
             k = keys[id(f)]
             if k is not None and id(f) not in failed and verdict_key(f, store.fp, sources) == k:
