@@ -390,7 +390,7 @@ def judge_round_trip(plan: TreeSimPlan, sim):
                         f"page_folio() ({where}:{back[0].line}) and uses the page for nothing else")
             return None
 
-        return _sizes(sim, None, witness, f"on every path {name}() uses its page for more than page_folio()")
+        return _sizes(sim, None, witness, f"on every path {name}() uses its page for more than page_folio()", None)
 
     line, col, caller = plan.caller.line, plan.caller.col, plan.caller.function
     byte = sim.src.byte_at(line, col)
@@ -413,7 +413,8 @@ def judge_round_trip(plan: TreeSimPlan, sim):
         return None
 
     verdict = _sizes(sim, inline, witness, f"on every path {caller}() passes {name}() no page of a folio it "
-                                           f"holds, or {name}() does more with the page than the finding says")
+                                           f"holds, or {name}() does more with the page than the finding says",
+                     byte)
     if verdict.verdict == Verdict.REFUTED and not reached:
         from folint.sim.oracle import inconclusive
 
@@ -432,14 +433,15 @@ def judge_round_trip(plan: TreeSimPlan, sim):
 SIM_SIZES = (4, 512, 1)
 
 
-def _sizes(sim, inline, witness, refute_text):
+def _sizes(sim, inline, witness, refute_text, stop_after):
     from folint.sim import Scenario
     from folint.sim.oracle import inconclusive, judge
 
     verdicts = []
     for nr in SIM_SIZES:
         scenario = Scenario(nr=nr, inline=inline) if inline else Scenario(nr=nr)
-        v = judge(sim.run(scenario, until=lambda p: witness(p) is not None), witness,
+        v = judge(sim.run(scenario, until=lambda p: witness(p) is not None, stop_after=stop_after,
+                          fewest_flips=True), witness,
                   refute_evidence=refute_text, kinds=SIM_KINDS)
         if v.verdict == Verdict.CONFIRMED:
             return v

@@ -357,7 +357,10 @@ class PageApiOnFolio(Rule):
                         return f"{scenario.nr}-page folio: {name}() got {render(page)}, {meaning}"
             return None
 
-        ex = sim.run(scenario, until=lambda path: witness(path) is not None)
+        # the witness looks at the call's events only: a path may end once past the call's
+        # statement, and the search tries few changed decisions first (it never refutes)
+        ex = sim.run(scenario, until=lambda path: witness(path) is not None, stop_after=call_byte,
+                     fewest_flips=True)
         for path in ex.paths:
             if path.status != PathStatus.INFEASIBLE and (evidence := witness(path)):
                 return confirmed(evidence, trace_of(path))

@@ -8,6 +8,7 @@ budget runs out (``reason`` says which).
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -186,11 +187,21 @@ class Exploration:
 
 
 def explore(program: Program, fn: SimFunction, scenario: Scenario, *,
-            until: Callable | None = None, focus: tuple[int, int] | None = None) -> Exploration:
+            until: Callable | None = None, focus: tuple[int, int] | None = None,
+            fewest_flips: bool = False) -> Exploration:
+    """Explore the paths of ``fn`` (see the module docstring).  ``fewest_flips``: take
+    the branch choices left open in order of how many non-first options they take
+    (fewest first; among equals, the latest opened first, as depth-first does), not
+    depth-first: a witness search then tries one changed decision anywhere in the
+    function before it tries every combination at the end of a long path.  The order
+    changes only which paths a budget leaves unexplored: an exploration that completes
+    runs the same paths, so it refutes or confirms as the depth-first one does."""
     started = time.process_time()
     deadline = started + scenario.max_seconds
     ex = Exploration(fn.name, scenario)
     stack: list[list[int]] = [[]]
+    if fewest_flips:
+        stack = _FlipOrder(stack)
     steps_left = scenario.max_total_steps
     while stack:
         if len(ex.paths) >= scenario.max_paths:
@@ -223,3 +234,24 @@ def explore(program: Program, fn: SimFunction, scenario: Scenario, *,
             ex.complete = True
     ex.seconds = time.process_time() - started
     return ex
+
+
+class _FlipOrder:
+    """The open branch choices of ``explore(fewest_flips=True)``: ``pop`` gives the prefix
+    with the fewest non-zero choices, the last pushed among equals."""
+
+    def __init__(self, prefixes):
+        self._heap: list = []
+        self._seq = 0
+        self.extend(prefixes)
+
+    def extend(self, prefixes) -> None:
+        for p in prefixes:
+            self._seq += 1
+            heapq.heappush(self._heap, (len(p) - p.count(0), -self._seq, p))
+
+    def pop(self) -> list[int]:
+        return heapq.heappop(self._heap)[2]
+
+    def __len__(self) -> int:
+        return len(self._heap)

@@ -63,14 +63,15 @@ class Simulation:
 
     def run(self, scenario: Scenario | None = None, *, function: str | None = None,
             until: Callable | None = None, stop_after_loop: int | None = None,
-            stop_after: int | None = None) -> Exploration:
+            stop_after: int | None = None, fewest_flips: bool = False) -> Exploration:
         """Explore ``function`` (default: this one) under ``scenario``.  ``stop_after_loop``:
         end each path once it leaves or passes the loop starting at that byte (only if
         ``outermost_loop`` says so), and bound other loops on unknowns more tightly.
         ``stop_after``: end each path once it is past the statement holding that byte of
         this function (see ``past_statement``); for an oracle whose witness and
         refutation look at nothing after the finding, so branches after it are not
-        explored one by one."""
+        explored one by one.  ``fewest_flips``: the order of the paths (see
+        ``folint.sim.explore.explore``), for a witness search in a long function."""
         scenario = scenario or Scenario()
         fn = self.sim_function(function)
         if fn is None:
@@ -82,10 +83,10 @@ class Simulation:
         elif stop_after is not None and function in (None, self.function.name):
             end = self.past_statement(stop_after)
             focus = (self.function.node.start_byte, end) if end is not None else None
-        key = (scenario.key(), fn.start_byte, fn.name, focus)
+        key = (scenario.key(), fn.start_byte, fn.name, focus, fewest_flips)
         if until is None and key in self._cache:
             return self._cache[key]
-        ex = explore(self.program, fn, scenario, until=until, focus=focus)
+        ex = explore(self.program, fn, scenario, until=until, focus=focus, fewest_flips=fewest_flips)
         if until is None:
             self._cache[key] = ex
         return ex
@@ -103,7 +104,7 @@ class Simulation:
         return None if _backward_gotos(self.function.body, end) else end
 
     def search(self, witness: Callable, scenario: Scenario | None = None, *,
-               stop_after: int | None = None) -> Exploration:
+               stop_after: int | None = None, fewest_flips: bool = False) -> Exploration:
         """Explore until ``witness(path)`` gives evidence, within ``SEARCH_PATHS`` paths
         (fewer when ``scenario.max_paths`` is lower): an exploration that fits is complete and
         can refute; one that does not ends inconclusive, as it would at any budget."""

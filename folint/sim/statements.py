@@ -242,7 +242,7 @@ class Statements:
         cond = n.f.get("condition")
         body = n.f.get("body")
         bound = self.loop_bound()
-        if self.focus is not None and not self.focus[0] <= n.start < self.focus[1]:
+        if self.focus is not None and len(self.frames) == 1 and not self.focus[0] <= n.start < self.focus[1]:
             bound = OTHER_LOOP_BOUND
         try:
             if kind == "for_statement":
