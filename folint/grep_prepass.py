@@ -18,6 +18,14 @@ headers of 6.12, ~3 s of CPU for Python's scan); the others keep today's path, a
 files named on the command line.  A grep that is not GNU, fails, or
 could not read a file: every file keeps today's path.  ``FOLINT_NO_GREP=1`` turns the
 pass off.
+
+A second search, of the files listed only (``read_pattern``, one ``grep -E``), keeps
+from the workers what they would read for nothing: ~9.3k files of 6.12 hold ``page``,
+but the loop rules want only those that could hold a loop (the loop question asked as
+grep can ask it, ``folint.prefilter.grep_question``) and the two-stage tree index
+summarises only those with ``folio`` while checking.  The others get the result the
+worker would give them, a deferred one (``folint.index.collect.DEFERRED``, for stage 2
+to search by name) when they hold ``page``: on 6.12, 4.05k files are read, not 9.35k.
 """
 
 from __future__ import annotations
@@ -27,9 +35,10 @@ import stat
 
 from folint.checker import OVERSIZE_SCAN, FileResult
 from folint.guard import Budget
+from folint.index.collect import DEFERRED
 from folint.index.summary import NEEDLES as SUMMARY_NEEDLES
-from folint.index.tree_search import grep_tree
-from folint.prefilter import covering_needles
+from folint.index.tree_search import ere_escape, grep_tree, minimal_needles
+from folint.prefilter import LOOP_PATTERNS, covering_needles, grep_question
 from folint.results import key_of
 
 OFF_ENV = "FOLINT_NO_GREP"
@@ -43,14 +52,44 @@ def needles_for(rules, summaries: bool) -> set[str] | None:
     if covering is None:
         return None
     needles = set(covering) | (set(SUMMARY_NEEDLES) if summaries else set())
-    if any(b"\n" in n or not n.isascii() for n in needles) or b"" in needles:
-        return None  # grep -f reads one pattern a line; an empty one matches everything anyway
-    return {n.decode("ascii") for n in needles} | {"\0"}
+    if not _plain(needles):
+        return None
+    return minimal_needles({n.decode("ascii") for n in needles} | {"\0"})
+
+
+def _plain(needles) -> bool:
+    """grep -f reads one pattern a line; an empty one matches everything anyway."""
+    return not any(b"\n" in n or not n.isascii() for n in needles) and b"" not in needles
+
+
+def read_pattern(rules, summarised: tuple[bytes, ...], narrower: bool) -> str | None:
+    """One GNU grep -E pattern that every file the workers must read answers: a file rule
+    may want it (``folint.prefilter.grep_question``: the loop question asked as grep asks
+    it, not ``page``), it holds one of ``summarised`` (the tree index summarises it while
+    checking) or a NUL byte; None when that is the files the needles list (``narrower``
+    off: ``summarised`` is all the summary needles, and no loop question)."""
+    question = grep_question([r for r in rules if r.scope == "file"])
+    if question is None:
+        return None
+    needles, loop = question
+    if not loop and not narrower:
+        return None  # the file rules' needles, as the first search asked
+    needles = set(needles) | set(summarised)
+    if not _plain(needles):
+        return None
+    alts = [ere_escape(n) for n in sorted(minimal_needles({n.decode("ascii") for n in needles} | {"\0"}))]
+    return "|".join(alts + (list(LOOP_PATTERNS) if loop else []))
 
 
 def split(files: list[str], targets: list[str], rules, config, *, summaries: bool,
-          jobs: int) -> tuple[list[FileResult], list[str]]:
-    """(results of the files grep found no needle in, files still to check)."""
+          jobs: int, deferred: tuple[bytes, ...] = ()) -> tuple[list[FileResult], list[str]]:
+    """(results of the files grep found no needle in, files still to check).
+
+    ``deferred``: the tree index is two-stage (``folint.index.two_stage``) and summarises
+    in stage 1 only files holding one of these; a file no file rule wants, without them
+    and without a NUL byte is then not read either: holding a summary needle, its result
+    is the deferred one the worker would give it (``DEFERRED``, no content hash: stage 2
+    searches it by name, and the results cache keeps it deferred), else the empty one."""
     if os.environ.get(OFF_ENV) or len(files) < MIN_FILES or not any(os.path.isdir(t) for t in targets):
         return [], files
     names = needles_for(rules, summaries)
@@ -77,6 +116,20 @@ def split(files: list[str], targets: list[str], rules, config, *, summaries: boo
     hits = set(listed)
     free = [FileResult(path, stat_key=key, oversize_skipped=path in oversize) for path, key in keys.items()
             if path not in hits]
+    # the files grep listed that no worker needs to read: a second search, of those only
+    summarised = (deferred or SUMMARY_NEEDLES) if summaries else ()
+    pattern = read_pattern(rules, summarised, narrower=bool(summaries and deferred))
+    asked = [p for p in listed if p not in oversize] if pattern is not None else []
+    read = grep_tree("", set(), jobs=jobs, paths=asked, pattern=pattern, strict=True) if asked else None
+    if read is not None:
+        rest = sorted(set(asked) - set(read))
+        left = [n.decode("ascii") for n in SUMMARY_NEEDLES if n not in summarised] if summaries else []
+        holding = grep_tree("", set(left), jobs=jobs, paths=rest, word=False, strict=True) if rest and left else []
+        if holding is not None:
+            holding = set(holding)
+            free += [FileResult(path, stat_key=keys[path], summary_key=DEFERRED if path in holding else None)
+                     for path in rest]
+            hits -= set(rest)
     return free, [path for path in files if path not in keys or path in hits]  # in the order found
 
 

@@ -15,6 +15,8 @@ the words that hold ``page``/``folio`` is cheaper than either.
 
 from __future__ import annotations
 
+import functools
+
 from folint.rule import Rule
 from folint.vocab import PAGE_LOOP_NEEDLES, page_loop_tokens
 
@@ -82,3 +84,68 @@ def covering_needles(rules: list[Rule]) -> frozenset[bytes] | None:
         else:
             return None
     return frozenset(out)
+
+
+# -- the same questions as GNU grep can ask them (folint.grep_prepass) ---------------------
+# ``page_loop_tokens`` is true only for a text that holds one of these words (a count, size,
+# order or selection called by name, ``nth_page``) or answers one of these patterns (lines
+# of GNU grep -E, C locale): an array of pages or folios subscripted (``pages[``, or
+# ``pages`` at a line's end, the ``[`` on the next), or ``struct page`` / ``struct folio``
+# declared (on one line, or ``struct`` ending one).  Most files that mention ``page`` (a
+# ``struct page *`` only, ``PAGE_SIZE``) answer none of them: grep tells them apart without
+# Python reading them.  Exact only for the ``page_loop_tokens`` it was written against:
+# when its code changes (``_loop_code``), the plain needles stand in for it again.
+LOOP_PATTERNS = (r"(pages|folios)[[:space:]]*(\[|$)",
+                 r"struct[[:space:]]+(page|folio)([^[:alnum:]_]|$)",
+                 r"struct[[:space:]]*$")
+LOOP_CODE = "d95988b24da0300e2771"  # _loop_code() of the page_loop_tokens LOOP_PATTERNS follow
+
+
+@functools.lru_cache(maxsize=1)
+def _loop_code() -> str:
+    """A hash of what ``vocab.page_loop_tokens`` answers by: its code and its patterns."""
+    import hashlib
+    import inspect
+
+    from folint import vocab
+
+    h = hashlib.blake2b(digest_size=10)
+    h.update(inspect.getsource(vocab.page_loop_tokens).encode())
+    for value in (vocab.PAGE_LOOP_NEEDLES, [p.pattern for p in vocab._WORDS_FROM], vocab._CALLED.pattern,
+                  vocab._SUBSCRIPTED.pattern, vocab._STRUCT_BEFORE.pattern):
+        h.update(repr(value).encode())
+    return h.hexdigest()
+
+
+def loop_words() -> frozenset[bytes]:
+    """The words ``LOOP_PATTERNS`` leave to a plain search (see there)."""
+    from folint import vocab
+
+    return frozenset({b"nth_page", *vocab._COUNTS, *vocab._SIZES, *vocab._ORDERS,
+                      *(n.encode() for n in vocab.PAGE_SELECT_CALLS)})
+
+
+def grep_question(rules: list[Rule]) -> tuple[frozenset[bytes], bool] | None:
+    """(needles, loop): every file ``wanted_rules`` passes for ``rules`` holds one of
+    ``needles`` or, when ``loop``, answers one of ``LOOP_PATTERNS``; narrower than
+    ``covering_needles``: a rule that needs the loop tokens and no needle of its own
+    beyond the loop model's is asked the loop question, not for ``page``.  None: a rule
+    may want any file."""
+    code_ok = _loop_code() == LOOP_CODE
+    out: set[bytes] = set()
+    loop = False
+    for rule in rules:
+        own = set(rule.needles) if rule.needles else set()
+        if rule.uses_page_loops and code_ok and own <= set(PAGE_LOOP_NEEDLES):
+            loop = True
+        elif own:
+            out |= own
+        elif rule.gate:
+            out.update(rule.gate)
+        elif rule.uses_page_loops:
+            out.update(PAGE_LOOP_NEEDLES)
+        else:
+            return None
+    if loop:
+        out |= loop_words()
+    return frozenset(out), loop

@@ -20,7 +20,7 @@ from folint.discovery import discover
 from folint.finding import FileError, Finding
 from folint.guard import Budget, within_budget
 from folint.index.cache import default_cache_dir, inside
-from folint.index.collect import IndexWorker, is_deferred, wants_summary
+from folint.index.collect import STAGE1_NEEDLES, IndexWorker, is_deferred, wants_summary
 from folint.index.phase import TreePhase
 from folint.index.summary import NEEDLES as SUMMARY_NEEDLES
 from folint.pool import job_count, parallel_map
@@ -153,7 +153,8 @@ def run(targets: list[str], config: Config, options: RunOptions) -> RunResult:
             tree.collect(fr)
             if bar:
                 bar.update()
-    free, todo = grep_prepass.split(todo, targets, rules, config, summaries=tree.wanted, jobs=jobs)
+    free, todo = grep_prepass.split(todo, targets, rules, config, summaries=tree.wanted, jobs=jobs,
+                                    deferred=STAGE1_NEEDLES if tree.wanted and tree.worker_args[1] else ())
     checked = parallel_map(_check, todo, jobs=jobs, initializer=_init_worker,
                            initargs=(config, options, index), ordered=False,
                            chunksize=_chunksize(len(todo), jobs), serial_below=PARALLEL_MIN_FILES)

@@ -119,3 +119,114 @@ def test_an_oversize_file_without_needles_is_skipped_by_grep_as_the_python_path_
     assert outs[0] == outs[1]
     assert outs[0][1]["summary"]["oversize_skipped"] == 1
     assert sorted(os.path.basename(e["path"]) for e in outs[0][1]["errors"]) == ["big_needle.h", "huge_free.h"]
+
+
+# -- the second search: files no file rule wants and stage 1 does not summarise ------------
+
+LOOP_TEXTS = [  # each passes vocab.page_loop_tokens; grep must list it by the loop question
+    b"int f(struct page *p, int n) { while (n--) p++; }",
+    b"void f(void) { struct\n  page *p = a; p += 2; }",
+    b"void f(void) { struct page\n*p = a; g(p + i); }",
+    b"void f(struct page **pp) { for (;;) g(pp[i]); }",
+    b"x = nr_pages\n  [i];",
+    b"x = req->ring_folios [idx];",
+    b"n = compound_nr(p);",
+    b"n = thp_nr_pages(p);",
+    b"q = nth_page(p, 1);",
+    b"n = 1UL << compound_order(p);",
+    b"n = page_size(p) >> PAGE_SHIFT;",
+    b"void f(void) { struct\tpage *p; ++p; }",
+]
+
+
+def _loop_listed(tmp_path, texts):
+    from folint.index.tree_search import ere_escape
+    from folint.prefilter import LOOP_PATTERNS, loop_words
+
+    paths = []
+    for i, text in enumerate(texts):
+        (tmp_path / f"t{i}.c").write_bytes(text)
+        paths.append(str(tmp_path / f"t{i}.c"))
+    pattern = "|".join([ere_escape(w.decode()) for w in sorted(loop_words())] + list(LOOP_PATTERNS))
+    return paths, set(grep_tree("", set(), paths=paths, pattern=pattern, strict=True))
+
+
+@needs_grep
+def test_the_loop_question_as_grep_asks_it_lists_every_file_page_loop_tokens_passes(tmp_path):
+    from folint.prefilter import LOOP_CODE, _loop_code
+    from folint.vocab import page_loop_tokens
+
+    if _loop_code() != LOOP_CODE:  # grep_question then asks for the plain needles (safe, slower)
+        pytest.skip("vocab.page_loop_tokens changed: check prefilter.LOOP_PATTERNS still follows it, "
+                    "then set prefilter.LOOP_CODE to prefilter._loop_code()")
+    assert all(page_loop_tokens(t) for t in LOOP_TEXTS)
+    fixtures = [open(p, "rb").read() for p in FILES]
+    texts = LOOP_TEXTS + [t for t in fixtures if page_loop_tokens(t)]
+    (tmp_path / "loops").mkdir()
+    paths, listed = _loop_listed(tmp_path / "loops", texts)
+    assert listed == set(paths)
+    # and it is narrower than "page": a struct page only, PAGE_SIZE, page_address() are not loops
+    plain = [b"void f(void *v) { g(virt_to_page(v)); }", b"x = PAGE_SIZE;", b"p = page_address(pg);",
+             b"void f(struct pagevec *pv);"]
+    assert not any(page_loop_tokens(t) for t in plain)
+    (tmp_path / "plain").mkdir()
+    assert _loop_listed(tmp_path / "plain", plain)[1] == set()
+
+
+def test_a_changed_loop_model_turns_the_loop_question_off(monkeypatch):
+    from folint import prefilter
+
+    rules = build_rules(Config(), ["FOL001"], None)
+    assert prefilter.grep_question(rules)[1] is (prefilter._loop_code() == prefilter.LOOP_CODE)
+    monkeypatch.setattr(prefilter, "LOOP_CODE", "something else")
+    needles, loop = prefilter.grep_question(rules)
+    assert not loop and b"page" in needles
+
+
+PAGE_ONLY = {  # hold "page" but no folio, no loop and no other rule's needle: not read by Python
+    "fs/plain.c": "void fs_plain(void *v)\n{\n\tlock_wrapper(virt_to_page(v));\n}\n",
+    "drivers/size.c": "int sz(void)\n{\n\treturn PAGE_SIZE;\n}\n",
+}
+
+
+@needs_grep
+def test_a_run_reads_no_file_only_the_tree_index_would_defer_and_finds_the_same(tmp_path, monkeypatch):
+    import folint.index.collect as collect
+    from folint.runner import RunOptions, run
+
+    sys.path.insert(0, os.path.dirname(__file__))
+    from test_two_stage import WRAPPERS, _kernel_tree
+
+    files = {**WRAPPERS, **PAGE_ONLY, **{f"lib/filler{i}.c": f"int filler{i};\n" for i in range(20)}}
+    del files["fs/other.c"]  # fs/plain.c, never read, is lock_wrapper()'s plain-page caller now
+    top = tmp_path / "linux"
+    _kernel_tree(top, files)
+    for p in top.rglob("*"):
+        os.utime(p, (1e9, 1e9))  # not just written: the results cache keeps them (folint.results.RACY_SECONDS)
+    monkeypatch.chdir(top)
+    read = []
+    real = collect.read_source
+    monkeypatch.setattr(collect, "read_source", lambda path, size: (read.append(path), real(path, size))[1])
+
+    def findings(env=None, cache=None):
+        if env:
+            monkeypatch.setenv(grep_prepass.OFF_ENV, "1")
+        else:
+            monkeypatch.delenv(grep_prepass.OFF_ENV, raising=False)
+        read.clear()
+        result = run(["."], Config(), RunOptions(jobs=1, simulate=True, show_refuted=True, cache=cache is not None,
+                                                 cache_dir=cache))
+        assert not result.errors, [str(e) for e in result.errors]
+        return sorted((f.code, f.path, f.line, f.function, f.message, str(f.verdict)) for f in result.findings), \
+            result.index_stats
+
+    without, stats_off = findings(env=True)
+    assert {os.path.normpath(p) for p in read} >= set(PAGE_ONLY)
+    cold, stats = findings(cache=str(tmp_path / "cache"))
+    assert not {os.path.normpath(p) for p in read} & set(PAGE_ONLY)  # grep stood in for them
+    assert cold == without and stats["deferred"] == stats_off["deferred"]
+    assert stats["named"] >= 1  # fs/plain.c, deferred unread, named lock_wrapper and was parsed in stage 2
+    assert not any(f[3] == "lock_wrapper" for f in cold)  # its plain-page caller was seen
+    assert any(f[3] == "mark_wrapper" for f in cold)
+    warm, _ = findings(cache=str(tmp_path / "cache"))
+    assert warm == cold and read == []

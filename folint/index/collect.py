@@ -16,8 +16,9 @@ def wants_summary(scan: ByteScan) -> bool:
 # Stage 1 of the two-stage index (folint.index.two_stage): only files with these bytes are
 # summarised while checking; the other files with the index needles are deferred.
 STAGE1_NEEDLES = (b"folio",)
-# A deferred file's FileResult.summary_key: the prefix, then its content hash.  Kept in
-# the key so a result stored by the per-file results cache (folint.results) stays deferred.
+# A deferred file's FileResult.summary_key: the prefix, then its content hash (nothing
+# when the grep pre-pass stood in for reading it, folint.grep_prepass; no one reads the
+# hash).  Kept in the key so a result stored by the results cache (folint.results) stays deferred.
 DEFERRED = "deferred:"
 
 
