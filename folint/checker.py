@@ -1,4 +1,5 @@
-"""Check one file: read it safely, prefilter, parse, run the rules, apply suppressions.
+"""Check one file: read it safely, prefilter, blank the functions no rule wants, parse,
+run the rules, apply suppressions.
 
 This runs inside worker processes; it never raises.  Every problem becomes a
 ``FileError`` line and the rest of the file (and the run) goes on.
@@ -6,17 +7,21 @@ This runs inside worker processes; it never raises.  Every problem becomes a
 
 from __future__ import annotations
 
+import bisect
 import functools
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from folint.finding import FileError, Finding
 from folint.guard import Failed, run_check
+from folint.kernel_c.bodies import Body, blank_bodies, find_bodies
+from folint.parsing import parse_kernel_c
 from folint.prefilter import ByteScan, wanted_rules
 from folint.reading import ReadError, nul_as_space, read_regular
 from folint.rule import Rule
-from folint.vocab import PAGE_LOOP_NEEDLES
+from folint.vocab import PAGE_LOOP_NEEDLES, may_hold_page_loop
 from folint.source import SourceFile
 from folint.suppressions import apply_suppressions
 
@@ -125,7 +130,11 @@ def check_source(path: str, raw: bytes, rules: list[Rule], *, prefilter: bool = 
     (a series keeps the parse of the text the previous patch left).  ``focus``: the
     names of the only functions to check (``SourceFile.focused``); the rules see the
     whole file but report in those functions only, what the whole check reports
-    there.  The simulator and ``summarise`` always get the whole file."""
+    there.  The simulator and ``summarise`` always get the whole file.
+
+    Without ``summarise``, ``src`` or ``focus``, the bodies of the functions no wanted
+    rule can report in are blanked before parsing (``blank_unneeded_bodies``); a file
+    with findings to verify is then parsed whole again for the simulator."""
     result = FileResult(path)
     raw, nul = nul_as_space(raw)  # before the prefilter: a NUL can split a needle
     if nul is not None:
@@ -140,8 +149,21 @@ def check_source(path: str, raw: bytes, rules: list[Rule], *, prefilter: bool = 
         line = raw.count(b"\n", 0, e.start) + 1
         result.errors.append(FileError(path, f"line {line}: not valid UTF-8 (byte 0x{raw[e.start]:02x}); "
                                              f"checked anyway, messages may show replacement characters"))
-    if src is None or src.raw != raw:  # (a NUL read as a space: parsed again)
-        src = SourceFile(path, raw)
+    blanked = None
+    if src is None and focus is None and summarise is None:
+        try:
+            blanked = blank_unneeded_bodies(raw, active)
+        except Exception:  # a shortcut only: on any trouble the file is parsed whole
+            blanked = None
+    whole = None  # the parse of the whole text, once one is made
+    if blanked is not None:
+        src = SourceFile(path, raw, parsed=parse_kernel_c(blanked[0]))
+        if not parsed_as_blanked(src, blanked[1]):
+            src = whole = SourceFile(path, raw)  # the parser did not take a body as one: the whole file
+    elif src is None or src.raw != raw:  # (a NUL read as a space: parsed again)
+        src = whole = SourceFile(path, raw)
+    else:
+        whole = src
     result.parsed = True
     checked = src if focus is None else src.focused(focus)
     findings: list[Finding] = []
@@ -156,7 +178,9 @@ def check_source(path: str, raw: bytes, rules: list[Rule], *, prefilter: bool = 
     if simulate and findings:
         from folint.sim.verify import verify_findings
 
-        verify_findings(src, findings, {r.code: r for r in active}, result.errors)
+        if whole is None:  # the simulator sees the whole file, never a blanked one
+            whole = SourceFile(path, raw)
+        verify_findings(whole, findings, {r.code: r for r in active}, result.errors)
     if summarise is not None:
         summary = run_check(summarise, src, path=path, errors=result.errors, what="tree index",
                             too_deep="code nested too deeply; file left out of the index",
@@ -164,6 +188,82 @@ def check_source(path: str, raw: bytes, rules: list[Rule], *, prefilter: bool = 
         result.summary = None if isinstance(summary, Failed) else summary
     result.findings = findings
     return result
+
+
+def blank_unneeded_bodies(raw: bytes, active: list[Rule]) -> tuple[bytes, list[Body]] | None:
+    """``raw`` with the bodies blanked of the top-level functions none of ``active``'s
+    file rules can report in, and those bodies; None when none is (or may be) blanked.
+
+    Only when every file rule wanted is ``function_local``: a finding in a function
+    then needs that function's code to hold one of the rule's needles (its gate when it
+    has none) and, for a page-loop rule, the page-loop tokens.  A function whose code
+    (``Body.start`` to its closing brace, masked: comments and strings do not count)
+    holds that for no rule has its body blanked (``folint.kernel_c.bodies``: same
+    length, same lines).  A file whose braces are not clear is never blanked."""
+    rules = [r for r in active if r.scope == "file"]
+    if not rules or not all(r.function_local for r in rules):
+        return None
+    layout = find_bodies(raw)
+    if layout is None:
+        return None
+    mask = layout.mask
+    found: dict[bytes, list[int]] = {}  # needle -> where it starts in the masked text
+
+    def holds(needles, body: Body) -> bool:
+        """The body's code holds one of ``needles`` (any code does when there are none)."""
+        if not needles:
+            return True
+        for n in needles:
+            at = found.get(n)
+            if at is None:
+                at = found[n] = _starts(mask, n)
+            i = bisect.bisect_left(at, body.start)
+            if i < len(at) and at[i] + len(n) <= body.close + 1:
+                return True
+        return False
+
+    plain = [r.needles or r.gate for r in rules if not r.uses_page_loops]
+    loops = [r.needles or r.gate for r in rules if r.uses_page_loops]
+    blank = []
+    for body in layout.bodies:
+        if any(holds(needles, body) for needles in plain):
+            continue
+        if loops and holds(PAGE_LOOP_NEEDLES, body) and any(holds(needles, body) for needles in loops) \
+                and may_hold_page_loop(mask[body.start:body.close + 1]):
+            continue
+        blank.append(body)
+    if not blank:
+        return None
+    return blank_bodies(raw, blank), blank
+
+
+def _starts(text: bytes, needle: bytes) -> list[int]:
+    """Every offset where ``needle`` starts in ``text`` (overlapping ones too)."""
+    if any(needle.endswith(needle[:k]) for k in range(1, len(needle))):  # can overlap itself
+        out, at = [], text.find(needle)
+        while at != -1:
+            out.append(at)
+            at = text.find(needle, at + 1)
+        return out
+    return [m.start() for m in re.finditer(re.escape(needle), text)]
+
+
+def parsed_as_blanked(src: SourceFile, bodies: list[Body]) -> bool:
+    """Each blanked body is the body of a function definition in ``src``'s parse (else
+    the parser read the file otherwise than ``find_bodies`` did: it is parsed whole)."""
+    root = src.root
+    for body in bodies:
+        node = root.descendant_for_byte_range(body.open, body.close + 1)
+        while node is not None and (node.start_byte, node.end_byte) == (body.open, body.close + 1) \
+                and node.type != "compound_statement":
+            node = node.parent
+        if node is None or node.type != "compound_statement" or node.start_byte != body.open \
+                or node.end_byte != body.close + 1:
+            return False
+        parent = node.parent
+        if parent is None or parent.type != "function_definition" or parent.child_by_field_name("body") != node:
+            return False
+    return True
 
 
 def _findings(rule: Rule, src: SourceFile) -> list[Finding]:

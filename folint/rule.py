@@ -45,6 +45,14 @@ class Rule:
     # True if the rule looks only inside per-page loops: the file must then also
     # contain a page-loop token (folint.prefilter), checked once for all such rules.
     uses_page_loops: ClassVar[bool] = False
+    # True if a finding in a function f depends on f's own definition only (and on what
+    # lies outside every function body: declarations, types, macros), and f's code (its
+    # header and body, comments and strings left out) then holds one of ``needles`` (or,
+    # with none, of ``gate``) and, for a page-loop rule, the page-loop tokens
+    # (vocab.may_hold_page_loop).  When every file rule a file needs says so, the bodies
+    # of its other functions are blanked before parsing (folint.kernel_c.bodies).  False
+    # for a rule that reads other functions of the file: callers, callees, constants.
+    function_local: ClassVar[bool] = False
     # Options settable under [rules.CODE] in .folint.toml, with their defaults.
     default_options: ClassVar[dict] = {}
     # "file": check() runs per file in a worker.  "tree": needs the tree index.

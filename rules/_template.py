@@ -35,6 +35,9 @@ class ExampleRuleName(Rule):
     summary = "example_page_api() is given a page of a folio"
     # A file is parsed for this rule only if it holds one of these byte strings.
     needles = (b"example_page_api",)
+    # A finding in a function needs the call, in that function's own code: the other
+    # functions' bodies may be blanked before parsing (CONTRIBUTING.md, "function_local").
+    function_local = True
 
     def check(self, src):
         for fn in src.functions:

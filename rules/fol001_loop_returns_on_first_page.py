@@ -40,6 +40,7 @@ class LoopReturnsOnFirstPage(Rule):
     code = "FOL001"
     name = "loop-returns-on-first-page"
     summary = "every path through a per-page loop's body leaves the loop in the first iteration"
+    function_local = True  # a finding is a per-page loop of the function (folint.loops reads the function only)
     uses_page_loops = True
 
     def check(self, src):

@@ -46,6 +46,7 @@ class SwapEntryNotAdvanced(Rule):
     name = "swap-entry-not-advanced"
     summary = "a swap entry passed with each page of a per-page loop is never advanced"
     needles = (b"swp_entry_t", b"->swap")
+    function_local = True  # the loop and the swap entry (a local, a parameter or folio->swap) are the function's own
     uses_page_loops = True
 
     def check(self, src):

@@ -124,6 +124,7 @@ class PageApiWithFolioCallers(Rule):
     name = "page-api-with-folio-callers"
     summary = "a function takes a struct page * but its callers hold a folio (or it turns the page back into one)"
     needles = (b"page",)
+    function_local = False  # a tree rule: it reads the index, not the file's parse
     scope = "tree"
     default_options = {"threshold": 1.0, "subpages": False, "roundtrip-always": False}
 

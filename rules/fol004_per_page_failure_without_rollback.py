@@ -136,6 +136,7 @@ class PerPageFailureWithoutRollback(Rule):
     name = "per-page-failure-without-rollback"
     summary = "a per-page loop leaves on a failure without undoing the pages already done"
     needles = PAGE_LOOP_NEEDLES
+    function_local = True  # the loop, its exits and the undo calls are read in the function only
     uses_page_loops = True
     default_options = {"undo": {}}
 

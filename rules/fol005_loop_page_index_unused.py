@@ -41,6 +41,7 @@ class LoopPageIndexUnused(Rule):
     code = "FOL005"
     name = "loop-page-index-unused"
     summary = "a per-page loop passes the same page to a page API on every iteration"
+    function_local = True  # the loop and the calls in it are the function's own
     uses_page_loops = True
 
     def check(self, src):

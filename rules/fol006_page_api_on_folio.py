@@ -265,6 +265,7 @@ class PageApiOnFolio(Rule):
     name = "page-api-on-folio"
     summary = "a page API is called on a folio's page where a folio API exists"
     needles = (b"folio",)
+    function_local = True  # the call and the page's origin (a local write, a parameter's type) are in the function
     default_options = {"maybe-tail": True}
 
     def __init__(self, options=None, config=None):

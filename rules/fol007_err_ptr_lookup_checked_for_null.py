@@ -189,6 +189,7 @@ class ErrPtrLookupCheckedForNull(Rule):
     code = "FOL007"
     name = "err-ptr-lookup-checked-for-null"
     summary = "a folio lookup that returns an error pointer is checked for NULL"
+    function_local = False  # reads the calls of the file's other functions (a lookup wrapper's body)
     @property
     def needles(self) -> tuple[bytes, ...]:
         """The error-pointer lookups' own names (a local wrapper calls one of them too)."""

@@ -268,6 +268,7 @@ class EventCountedOncePerFolio(Rule):
     gate = (b"folio",)  # find_counts() needs a folio variable
     needles = (b"count_vm_event", b"count_memcg_", b"count_objcg_events", b"_page_state", b"_node_state",
                b"_zone_state", b"_lruvec_state", b"memcg_state", b"stat_mod_folio")
+    function_local = False  # small_folio.small_at reads the callers and callees in the file
 
     def check(self, src):
         table = counter_table()

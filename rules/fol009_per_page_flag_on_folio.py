@@ -181,6 +181,7 @@ class PerPageFlagOnFolio(Rule):
     summary = "a page flag kept per page is tested or set on the folio (its head page) while a page is in hand"
 
     gate = (b"folio",)  # a folio accessor, or a page accessor on &folio->page / folio_page()
+    function_local = False  # caller_context and small_folio read the callers in the file
 
     @property
     def needles(self) -> tuple[bytes, ...]:

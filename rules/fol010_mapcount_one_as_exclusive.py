@@ -94,6 +94,7 @@ class MapcountOneAsExclusive(Rule):
     summary = "a mapcount compared with one decides whether a folio that can be large is mapped by one process"
     gate = (b"folio",)  # folio_mapcount(folio), or page_mapcount() of &folio->page / folio_page(folio, 0)
     needles = (b"_mapcount(",)
+    function_local = False  # small_folio.small_at reads the callers and callees in the file
 
     def check(self, src):
         if special_code(src.path):

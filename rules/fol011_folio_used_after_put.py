@@ -337,6 +337,7 @@ class FolioUsedAfterPut(Rule):
     summary = "a folio is used after its reference was dropped, with no new reference"
     gate = (b"folio",)  # what is put and then used is a folio variable
     needles = (b"folio_put", b"folio_release_kmap", b"put_page")
+    function_local = False  # file_constants reads #defines and enumerators anywhere, in other bodies too
 
     def check(self, src):
         for fn in src.functions:

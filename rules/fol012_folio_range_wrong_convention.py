@@ -212,6 +212,7 @@ class FolioRangeWrongConvention(Rule):
     needles = (b"zero_user", b"folio_zero_", b"memzero_page", b"memset_page", b"memcpy_from_", b"memcpy_to_",
                b"folio_fill_tail", b"copy_page_", b"copy_folio_", b"bio_add_", b"sg_set_", b"bvec_set_",
                b"invalidate_folio", b"folio_invalidate", b"new_buffers", b"block_commit_write")
+    function_local = True  # the helper call and its arguments' definitions are in the function
 
     def check(self, src):
         table = range_table(self.facts)

@@ -87,6 +87,7 @@ class KmapOnePageCopyMore(Rule):
     # neither had no finding on all of 6.1 and 6.12: 394 + 397 files checked without the prefilter)
     gate = (b"folio", b"HighMem", b"highmem")
     needles = (b"kmap",)
+    function_local = False  # small_folio.small_at reads the callers and callees in the file
 
     def check(self, src):
         for fn in src.functions:

@@ -178,6 +178,7 @@ class HeadPageWhereSubpageMeant(Rule):
     summary = "a fixed page of a folio is passed with an offset that selects another page of it"
     gate = (b"folio",)  # the page handed on is &folio->page or folio_page(folio, 0)
     needles = (b"->page", b"folio_page")
+    function_local = False  # small_folio.small_at reads the callers and callees in the file
 
     def check(self, src):
         for fn in src.functions:

@@ -1,0 +1,164 @@
+"""The checker blanks the bodies no wanted rule can report in (``Rule.function_local``),
+and that changes no finding and no verdict.
+
+The equivalence is checked on every fixture file, with all the rules and with each
+function-local rule alone (so that more files get blanked), against the same check
+with blanking turned off; the whole 6.12 and 6.1 trees were compared the same way
+(issue 12)."""
+
+import dataclasses
+
+import pytest
+
+import folint.checker as checker
+from conftest import FIXTURES
+from folint.checker import blank_unneeded_bodies, check_source
+from folint.config import Config
+from folint.facts.ranges import HELPERS
+from folint.kernel_c.bodies import find_bodies
+from folint.rule import Rule
+from folint.selection import build_rules, registered_rules
+
+RULES = build_rules(Config(), None, None)
+LOCAL = [r for r in RULES if r.function_local and r.scope == "file"]
+FILES = sorted(p for p in FIXTURES.rglob("*.c") if not p.name.endswith(".fixed.c"))
+
+
+def _seen(result):
+    return [dataclasses.asdict(f) for f in result.findings], [e.message for e in result.errors]
+
+
+def _blanked_bytes(raw, rules):
+    got = blank_unneeded_bodies(raw, [r for r in rules])
+    return 0 if got is None else sum(b.close - b.open - 1 for b in got[1])
+
+
+def _both(monkeypatch, path, raw, rules):
+    with_blanking = check_source(str(path), raw, rules, simulate=True)
+    with monkeypatch.context() as m:
+        m.setattr(checker, "blank_unneeded_bodies", lambda raw, active: None)
+        whole = check_source(str(path), raw, rules, simulate=True)
+    return _seen(with_blanking), _seen(whole)
+
+
+def test_the_function_local_rules():
+    assert {r.code for r in LOCAL} == {"FOL001", "FOL002", "FOL004", "FOL005", "FOL006", "FOL012"}
+
+
+def test_every_rule_declares_whether_it_is_function_local():
+    builtin = {code: cls for code, cls in registered_rules().items() if cls.__module__.startswith("folint_rules.")}
+    assert len(builtin) >= 14
+    for code, cls in builtin.items():
+        assert "function_local" in vars(cls), f"{code} does not say whether it is function_local"
+    assert Rule.function_local is False
+
+
+def test_fol012s_helpers_each_hold_one_of_its_needles():
+    """What makes FOL012 function-local: the flagged call names a helper, and the name holds a needle."""
+    rule = next(r for r in RULES if r.code == "FOL012")
+    assert all(any(n.decode() in helper for n in rule.needles) for helper in HELPERS)
+
+
+@pytest.mark.parametrize("rules", [RULES, *[[r] for r in LOCAL]], ids=["all", *[r.code for r in LOCAL]])
+def test_findings_and_verdicts_with_blanking_equal_those_without(monkeypatch, rules):
+    blanked = 0
+    for path in FILES:
+        raw = path.read_bytes()
+        got, want = _both(monkeypatch, path, raw, rules)
+        assert got == want, path
+        blanked += _blanked_bytes(raw, rules)
+    if len(rules) == 1:
+        assert blanked > 0  # the comparison saw blanked files
+
+
+GAPS = b"""\
+static int unrelated(int a, int b)
+{
+	int i, s = 0;
+
+	for (i = a; i < b; i++)
+		s += i;
+	return s;
+}
+"""
+RANGE = b"""\
+static void zero_tail(struct folio *folio, size_t offset)
+{
+	folio_zero_range(folio, offset, folio_size(folio));
+}
+"""
+
+
+def test_a_blanked_file_keeps_its_finding_and_the_simulator_sees_the_whole_file(monkeypatch):
+    raw = GAPS + RANGE + GAPS.replace(b"unrelated", b"other")
+    rules = [r for r in RULES if r.code == "FOL012"]
+    blanked, bodies = blank_unneeded_bodies(raw, rules)
+    assert len(bodies) == 2 and b"s += i" not in blanked and b"folio_zero_range" in blanked
+    seen = []
+    import folint.sim.verify as verify
+
+    real = verify.verify_findings
+
+    def spy(src, findings, *a, **kw):
+        seen.append(src.code)
+        return real(src, findings, *a, **kw)
+
+    monkeypatch.setattr(verify, "verify_findings", spy)
+    result = check_source("t.c", raw, rules, simulate=True)
+    assert [(f.code, f.line, f.function, f.verdict.value) for f in result.findings] == \
+        [("FOL012", 11, "zero_tail", "confirmed")]
+    assert len(seen) == 1 and b"s += i" in seen[0]  # parsed whole again for the simulator
+    got, want = _both(monkeypatch, "t.c", raw, rules)
+    assert got == want
+
+
+def test_a_rule_that_is_not_function_local_blanks_nothing():
+    raw = GAPS + RANGE
+    fol012 = [r for r in RULES if r.code == "FOL012"]
+    fol013 = [r for r in RULES if r.code == "FOL013"]
+    assert blank_unneeded_bodies(raw, fol012) is not None
+    assert blank_unneeded_bodies(raw, fol012 + fol013) is None
+    tree_rule = [r for r in RULES if r.scope == "tree"]
+    assert blank_unneeded_bodies(raw, fol012 + tree_rule) is not None  # a tree rule reads the index
+
+
+def test_comments_and_strings_do_not_keep_a_body():
+    raw = b"static void f(void)\n{\n\t/* folio_zero_range() */\n\tputs(\"zero_user\");\n}\n" + RANGE
+    fol012 = [r for r in RULES if r.code == "FOL012"]
+    _, bodies = blank_unneeded_bodies(raw, fol012)
+    assert [raw[b.open:b.close + 1].count(b"\n") for b in bodies] == [3]
+
+
+def test_a_page_loop_rule_keeps_the_functions_its_loop_model_could_read():
+    """The header counts: a page pointer parameter walked in a body that names no page."""
+    walk = b"static void walk(struct page *p, int n)\n{\n\twhile (n--) {\n\t\tclear(p);\n\t\tp++;\n\t}\n}\n"
+    rules = [r for r in RULES if r.code == "FOL005"]
+    assert blank_unneeded_bodies(GAPS + walk, rules)[1] == find_bodies(GAPS + walk).bodies[:1]
+
+
+def test_no_blanking_with_a_summary_a_focus_or_a_parse_given(monkeypatch):
+    calls = []
+    monkeypatch.setattr(checker, "blank_unneeded_bodies", lambda raw, active: calls.append(1))
+    raw = GAPS + RANGE
+    check_source("t.c", raw, RULES, summarise=lambda src: {})
+    check_source("t.c", raw, RULES, focus={"zero_tail"})
+    assert calls == []
+    check_source("t.c", raw, RULES)
+    assert calls == [1]
+
+
+def test_a_body_the_parser_does_not_take_as_one_means_a_whole_parse(monkeypatch):
+    from folint.kernel_c.bodies import Body
+    from folint.source import SourceFile
+
+    raw = b"struct s {\n\tint a;\n};\n" + RANGE
+    src = SourceFile("t.c", raw)
+    open_at = raw.index(b"{")
+    assert not checker.parsed_as_blanked(src, [Body(0, open_at, raw.index(b"}"))])
+    body = src.all_functions[0].body
+    assert checker.parsed_as_blanked(src, [Body(0, body.start_byte, body.end_byte - 1)])
+    # a finder that took the struct for a body: the checker parses the file whole
+    monkeypatch.setattr(checker, "blank_unneeded_bodies",
+                        lambda raw, active: (raw, [Body(0, open_at, raw.index(b"}"))]))
+    result = check_source("t.c", raw, [r for r in RULES if r.code == "FOL012"], simulate=False)
+    assert [f.function for f in result.findings] == ["zero_tail"]
