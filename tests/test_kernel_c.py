@@ -601,3 +601,40 @@ def _walk(node):
         n = stack.pop()
         yield n
         stack.extend(n.children)
+
+
+def test_statement_macro_on_its_own_line() -> None:
+    # A macro loop head the name patterns do not know becomes a loop; a statement
+    # macro with no ";" before another line is blanked.
+    src = b"""
+void walk_ptes(struct range *r)
+{
+	pte_iterate(r, n) {
+		touch(n);
+	}
+	FLUSH_ALL(r)
+	done(r);
+}
+"""
+    out = assert_same_shape(src)
+    assert b"\twhile      (r, n) {" in out
+    assert b"\t" + b" " * len(b"FLUSH_ALL(r)") + b"\n\tdone(r);" in out
+
+
+def test_statement_macro_inside_a_keyword_head() -> None:
+    # The line of "while (" is not a macro's, but the lines its parentheses hold are
+    # still looked at: BAR(y) stands on a line of its own, with no ";" after.
+    src = b"""
+int f(int x, int y, int z)
+{
+	while (x,
+	    BAR(y)
+	    z) {
+		x--;
+	}
+	return x;
+}
+"""
+    out = assert_same_shape(src)
+    assert b"\twhile (x,\n" in out
+    assert b"\n\t    " + b" " * len(b"BAR(y)") + b"\n\t    z) {" in out

@@ -31,6 +31,18 @@ else:  # no possessive quantifiers yet: the lookahead idiom does the same
 """A newline and the indentation after it, taken atomically: masked comments
 leave long runs of blanks, and backtracking into them would be slow."""
 
+
+
+def _atomic(body: bytes, name: bytes) -> bytes:
+    """Group ``name`` matching ``body`` atomically: once matched, never backtracked
+    into.  For a body with one way to match (a balanced argument list), the same
+    matches; a failure after it then costs nothing (a lookahead after a ``_balanced``
+    body would otherwise retry every shorter run inside it before giving up)."""
+    if sys.version_info >= (3, 11):
+        return rb"(?P<" + name + rb">(?>" + body + rb"))"
+    return rb"(?=(?P<" + name + rb">" + body + rb"))(?P=" + name + rb")"
+
+
 _ARGS = re.compile(rb"\(" + _balanced(4) + rb"\)")
 """A balanced parenthesised argument list, matched from its ``(``."""
 

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator
 
 from folint.kernel_c.macros import _C_KEYWORDS
 from folint.kernel_c.scan import (
     _after_space,
+    _atomic,
     _balanced,
     _byte_before,
     _LINE_START,
@@ -150,11 +152,31 @@ def _rewrite_offsetof(text: _Text) -> None:
 # Statement-like macros the name patterns do not catch.
 
 _LINE_MACRO = re.compile(
-    _LINE_START + rb"(?!(?:if|while|for|switch|return|sizeof|else|do|case|goto)\b)"
-    rb"(?P<name>[A-Za-z_]\w*)[ \t]*(?P<args>\(" + _balanced(4) + rb"\))"
-    rb"(?=\s*\{|[ \t]*\n\s*[}A-Za-z_]|\s*\Z)"
+    _LINE_START + rb"(?P<name>[A-Za-z_]\w*)[ \t]*" + _atomic(rb"\(" + _balanced(4) + rb"\)", b"args")
+    + rb"(?=\s*\{|[ \t]*\n\s*[}A-Za-z_]|\s*\Z)"
 )
+"""A line that starts with ``NAME(args)`` and has no ``;`` after it.  The name is a
+whole word (a ``(`` follows it), checked against ``_NOT_LINE_MACROS`` in code."""
+_NOT_LINE_MACROS = frozenset({b"if", b"while", b"for", b"switch", b"return", b"sizeof", b"else", b"do",
+                              b"case", b"goto"})
 _STATEMENT_AFTER = frozenset(b"{}_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _line_macros(mask: bytes) -> Iterator[re.Match]:
+    """``_LINE_MACRO``'s matches, as ``finditer`` would give them had the pattern
+    refused a keyword's line itself: past a keyword's line, the search goes on
+    from the byte after its newline (the lines its parentheses hold are tried)."""
+    pos = 0
+    search = _LINE_MACRO.search
+    while True:
+        m = search(mask, pos)
+        if m is None:
+            return
+        if m.group("name") in _NOT_LINE_MACROS:
+            pos = m.start() + 1
+            continue
+        yield m
+        pos = m.end()
 
 
 def _rewrite_statement_macros(text: _Text) -> None:
@@ -166,7 +188,11 @@ def _rewrite_statement_macros(text: _Text) -> None:
     At file scope, ``module_init(f)`` and the like are blanked.
     """
     mask = bytes(text.mask)
-    for m in _LINE_MACRO.finditer(mask):
+    # The brace depth at each macro, counted on from the last: the rewrites here
+    # touch no brace (a name, and arguments that hold none), so ``mask`` keeps
+    # counting what ``text.mask`` holds.
+    depth = counted = 0
+    for m in _line_macros(mask):
         args = m.span("args")
         after = _after_space(mask, args[1])
         next_byte = mask[after] if after < len(mask) else 0x7D
@@ -178,7 +204,8 @@ def _rewrite_statement_macros(text: _Text) -> None:
         before = _byte_before(mask, start)
         if before >= 0 and before not in b";{}:),":
             continue
-        depth = text.brace_depth(start)
+        depth += mask.count(b"{", counted, start) - mask.count(b"}", counted, start)
+        counted = start
         if next_byte == 0x7B:
             if depth > 0 and before != 0x2C:
                 name_len = m.end("name") - start

@@ -5,9 +5,6 @@ Part of :func:`folint.kernel_c.kernelize` (see the package docstring).
 
 from __future__ import annotations
 
-import bisect
-import itertools
-import re
 
 Span = tuple[int, int]
 
@@ -34,7 +31,6 @@ class _Text:
     def __init__(self, src: bytes) -> None:
         self.out = bytearray(src)
         self.mask = bytearray()
-        self._braces: tuple[list[int], list[int]] | None = None
 
     def blank(self, start: int, end: int) -> None:
         masked = self.mask[start:end]
@@ -45,24 +41,9 @@ class _Text:
             spaces = b" " * len(masked)
             self.out[start:end] = spaces
             self.mask[start:end] = spaces
-        if b"{" in masked or b"}" in masked:
-            self._braces = None
 
     def put(self, pos: int, text: bytes) -> None:
         """Overwrite code at ``pos`` with ``text``, which has its newlines (if
         any) where the code has them and no braces or quotes."""
         self.out[pos:pos + len(text)] = text
         self.mask[pos:pos + len(text)] = text
-
-    def brace_depth(self, pos: int) -> int:
-        """Nesting depth of ``{}`` in the mask at ``pos``."""
-        if self._braces is None:
-            marks = [m.start() for m in _BRACE.finditer(self.mask)]
-            steps = (1 if self.mask[i] == 0x7B else -1 for i in marks)
-            self._braces = (marks, list(itertools.accumulate(steps)))
-        marks, depths = self._braces
-        i = bisect.bisect_left(marks, pos)
-        return depths[i - 1] if i else 0
-
-
-_BRACE = re.compile(rb"[{}]")
