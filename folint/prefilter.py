@@ -75,15 +75,23 @@ def covering_needles(rules: list[Rule]) -> frozenset[bytes] | None:
     none of these and may want any file."""
     out: set[bytes] = set()
     for rule in rules:
-        if rule.needles:
-            out.update(rule.needles)
-        elif rule.gate:
-            out.update(rule.gate)
-        elif rule.uses_page_loops:
-            out.update(PAGE_LOOP_NEEDLES)
-        else:
+        plain = _plain_needles(rule)
+        if plain is None:
             return None
+        out.update(plain)
     return frozenset(out)
+
+
+def _plain_needles(rule: Rule) -> tuple[bytes, ...] | None:
+    """One of these is in every file ``wanted_rules`` passes for ``rule``: its ``needles``,
+    else its ``gate``, else the loop model's needles; None when it asks for none."""
+    if rule.needles:
+        return tuple(rule.needles)
+    if rule.gate:
+        return tuple(rule.gate)
+    if rule.uses_page_loops:
+        return PAGE_LOOP_NEEDLES
+    return None
 
 
 # -- the same questions as GNU grep can ask them (folint.grep_prepass) ---------------------
@@ -138,14 +146,11 @@ def grep_question(rules: list[Rule]) -> tuple[frozenset[bytes], bool] | None:
         own = set(rule.needles) if rule.needles else set()
         if rule.uses_page_loops and code_ok and own <= set(PAGE_LOOP_NEEDLES):
             loop = True
-        elif own:
-            out |= own
-        elif rule.gate:
-            out.update(rule.gate)
-        elif rule.uses_page_loops:
-            out.update(PAGE_LOOP_NEEDLES)
-        else:
+            continue
+        plain = _plain_needles(rule)
+        if plain is None:
             return None
+        out.update(plain)
     if loop:
         out |= loop_words()
     return frozenset(out), loop
