@@ -48,10 +48,10 @@ MIN_FILES = 16  # fewer files are read by Python: a grep process would cost more
 def needles_for(rules, summaries: bool) -> set[str] | None:
     """grep's fixed strings: the prefilter's covering needles, the summary needles when
     the tree index summarises files, and NUL; None when some rule may want any file."""
-    covering = covering_needles(rules)
+    covering = covering_needles(rules, also=SUMMARY_NEEDLES if summaries else ())
     if covering is None:
         return None
-    needles = set(covering) | (set(SUMMARY_NEEDLES) if summaries else set())
+    needles = set(covering)
     if not _plain(needles):
         return None
     return minimal_needles({n.decode("ascii") for n in needles} | {"\0"})

@@ -67,19 +67,46 @@ def wanted_rules(scan: ByteScan, rules: list[Rule]) -> list[Rule]:
             and (not rule.needles or scan.any(rule.needles))]
 
 
-def covering_needles(rules: list[Rule]) -> frozenset[bytes] | None:
+def covering_needles(rules: list[Rule], also=()) -> frozenset[bytes] | None:
     """Byte needles such that every file ``wanted_rules`` passes for ``rules`` holds one
-    of them (a plain substring search, e.g. GNU grep -F, can stand in front of the scan):
-    a rule's ``needles`` if it has them (it needs one), else its ``gate``, else the loop
-    model's needles (``has_page_loop_tokens`` needs one first).  None: a rule asks for
-    none of these and may want any file."""
-    out: set[bytes] = set()
+    of them (a plain substring search, e.g. GNU grep -F, can stand in front of the scan);
+    None: a rule asks for no needle and may want any file.
+
+    A rule's file holds one of its ``needles``, one of its ``gate`` and, for a rule that
+    ``uses_page_loops``, one of the loop model's needles (``has_page_loop_tokens``
+    needs one first): any of these sets covers it.  Each rule gives the set that adds
+    the fewest strings to those already asked for (``also``, which the caller searches
+    anyway and which the result includes, the rules with one set, then the others):
+    ``folio`` already covers a rule
+    gated on it whatever its ten needles, so grep is not given them.  Fewer and longer
+    strings make a faster grep (29 strings: 3.3 s CPU over linux 6.12, 7: 1.9 s)."""
+    options = []
     for rule in rules:
-        plain = _plain_needles(rule)
-        if plain is None:
+        sets = _covering_sets(rule)
+        if not sets:
             return None
-        out.update(plain)
-    return frozenset(out)
+        options.append(sets)
+    chosen: set[bytes] = set(also)
+    for sets in sorted(options, key=len):
+        best = min(sets, key=lambda s: sum(not _covered(n, chosen) for n in s))
+        chosen.update([n for n in best if not _covered(n, chosen)])
+    return frozenset(chosen)
+
+
+def _covering_sets(rule: Rule) -> list[tuple[bytes, ...]]:
+    """The needle sets one of which every file ``wanted_rules`` passes for ``rule``
+    holds, narrowest first."""
+    sets = [tuple(rule.needles)] if rule.needles else []
+    if rule.gate:
+        sets.append(tuple(rule.gate))
+    if rule.uses_page_loops:
+        sets.append(PAGE_LOOP_NEEDLES)
+    return sets
+
+
+def _covered(needle: bytes, chosen) -> bool:
+    """A text holding ``needle`` holds one of ``chosen``."""
+    return any(c in needle for c in chosen)
 
 
 def _plain_needles(rule: Rule) -> tuple[bytes, ...] | None:

@@ -230,3 +230,41 @@ def test_a_run_reads_no_file_only_the_tree_index_would_defer_and_finds_the_same(
     assert any(f[3] == "mark_wrapper" for f in cold)
     warm, _ = findings(cache=str(tmp_path / "cache"))
     assert warm == cold and read == []
+
+
+class _Rule:
+    """A stand-in for a Rule: only what the prefilter reads."""
+
+    def __init__(self, needles=(), gate=(), loops=False):
+        self.needles, self.gate, self.uses_page_loops = needles, gate, loops
+
+
+def test_covering_needles_take_the_set_already_asked_for():
+    from folint.prefilter import covering_needles
+
+    gated = _Rule(needles=(b"count_vm_event", b"_node_state"), gate=(b"folio",))
+    plain = _Rule(needles=(b"folio",))
+    # the gate is covered by the other rule's needle: the ten needles are not asked for
+    assert covering_needles([gated, plain]) == {b"folio"}
+    # alone, the set of fewest strings; on a tie the narrowest (the needles)
+    assert covering_needles([gated]) == {b"folio"}
+    assert covering_needles([_Rule(needles=(b"kmap",), gate=(b"folio",))]) == {b"kmap"}
+    # what the caller searches anyway counts as asked for, and is in the result
+    assert covering_needles([_Rule(needles=(b"kmap",), gate=(b"folio",))], also=(b"page", b"folio")) \
+        == {b"page", b"folio"}
+    # a needle holding an asked-for one is covered by it (a text with '->page' holds 'page')
+    assert covering_needles([_Rule(needles=(b"->page",), gate=(b"x",))], also=(b"page",)) == {b"page"}
+    assert covering_needles([_Rule()]) is None
+
+
+@pytest.mark.parametrize("select", [["FOL008"], ["FOL012"], ["FOL013"], ["FOL002"], None])
+def test_every_rule_set_covers_what_the_prefilter_passes(select):
+    """covering_needles' choice keeps the guarantee for single rules and all of them."""
+    from folint.prefilter import covering_needles
+
+    rules = build_rules(Config(), select, None)
+    for summaries in (False, True):
+        needles = covering_needles(rules, also=(b"page", b"folio") if summaries else ())
+        for path in _passed(rules, summaries):
+            raw = open(path, "rb").read()
+            assert b"\0" in raw or any(n in raw for n in needles), path
