@@ -35,7 +35,10 @@ class ByteScan:
     def has(self, needle: bytes) -> bool:
         found = self._found.get(needle)
         if found is None:
-            found = self._found[needle] = needle in self.raw
+            # a needle holding a loop needle known absent is absent without a pass over the
+            # text ('folio' absent: 'folio_zero_', 'copy_folio_' ... are)
+            found = self._found[needle] = not any(self._found.get(n) is False for n in _inner(needle)) \
+                and needle in self.raw
         return found
 
     def any(self, needles) -> bool:
@@ -48,6 +51,12 @@ class ByteScan:
         if found is None:
             found = self._asked[key] = bool(question(self.raw))
         return found
+
+
+@functools.lru_cache(maxsize=None)
+def _inner(needle: bytes) -> tuple[bytes, ...]:
+    """The loop needles (asked of most files first) that ``needle`` holds, itself aside."""
+    return tuple(n for n in PAGE_LOOP_NEEDLES if n in needle and n != needle)
 
 
 def has_page_loop_tokens(scan: ByteScan) -> bool:
