@@ -268,3 +268,41 @@ def test_every_rule_set_covers_what_the_prefilter_passes(select):
         for path in _passed(rules, summaries):
             raw = open(path, "rb").read()
             assert b"\0" in raw or any(n in raw for n in needles), path
+
+
+def test_vocabulary_answers_as_one_search_per_needle(monkeypatch):
+    """One Aho-Corasick pass gives what a search per needle gives, overlapping needles
+    and needles at the text's ends too; without ahocorasick_rs the same."""
+    import builtins
+
+    from folint.prefilter import Vocabulary
+
+    needles = [b"kmap", b"kmap_local", b"map_lo", b"->page", b"zero_user", b"end", b"absent_one", b"page"]
+    texts = [b"kmap_local_folio(f, 0); zero_user(p, 0, 10); the end", b"", b"x->page", b"page only"]
+    expected = [{n: n in t for n in set(needles) - Vocabulary.COMMON} for t in texts]
+    with_ac = Vocabulary(needles)
+    assert with_ac._automaton is not None
+    assert [with_ac.search(t, {}) for t in texts] == expected
+    real_import = builtins.__import__
+    monkeypatch.setattr(builtins, "__import__", lambda name, *a, **k: (_ for _ in ()).throw(ImportError(name))
+                        if name == "ahocorasick_rs" else real_import(name, *a, **k))
+    without = Vocabulary(needles)
+    assert without._automaton is None
+    assert [without.search(t, {}) for t in texts] == expected
+
+
+def test_primed_scan_gives_the_rules_the_same_files():
+    """wanted_rules primes the scan with the rules' vocabulary; a scan that searches
+    each needle on its own passes the same rules for every fixture."""
+    from folint.prefilter import ByteScan
+
+    class OneByOne(ByteScan):
+        __slots__ = ()
+
+        def prime(self, vocabulary):
+            pass
+
+    rules = build_rules(Config(), None, None)
+    for path in FILES:
+        raw = open(path, "rb").read()
+        assert wanted_rules(ByteScan(raw), rules) == wanted_rules(OneByOne(raw), rules), path
