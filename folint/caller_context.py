@@ -164,15 +164,21 @@ class _Files:
 
 
 def in_tree(root: str, wanted: dict[str, int], *, jobs: int = 1, images: dict[str, bytes | None] | None = None,
-            errors: list | None = None) -> dict[str, Callers]:
+            errors: list | None = None, search=None) -> dict[str, Callers]:
     """The answer for each function ``name -> parameter index`` of ``wanted`` from the
     whole tree at ``root`` (``images``: paths under it whose text replaces the disk's);
-    a name missing from the result could not be searched or read (``errors`` gets why)."""
+    a name missing from the result could not be searched or read (``errors`` gets why).
+    ``search``: a ``folint.index.tree_search.SharedSearch`` that may hold these names."""
     from folint.index.tree_search import grep_tree
 
     if not wanted:
         return {}
-    named = grep_tree(root, set(wanted), jobs=jobs, strict=True)
+    part = search.part(root, wanted) if search is not None else set()
+    named = search.files(part, strict=True) if part else []
+    rest = set(wanted) - part
+    if named is not None and rest:
+        more = grep_tree(root, rest, jobs=jobs, strict=True)
+        named = sorted(set(named) | set(more)) if more is not None else None
     if named is None:
         return {}
     images = {os.path.join(root, p) if not os.path.isabs(p) else p: t for p, t in (images or {}).items()}
@@ -204,23 +210,37 @@ def by_callers(f) -> bool:
     return f.evidence.startswith(EVIDENCE)
 
 
-def refute_by_callers(findings: list, root: str | None, *, jobs: int = 1,
-                      images: dict[str, bytes | None] | None = None, errors: list | None = None) -> int:
-    """Mark refuted (with the callers as evidence) each finding that carries PARAM_KEY
-    and whose function's callers across the tree at ``root`` all pass a page of a
-    hugetlb or small folio; how many.  Without a tree (``root`` None) nothing changes:
-    the callers are not known."""
+def _asked(findings: list) -> list:
+    """The findings whose callers are to be asked."""
     from folint.enums import Verdict
 
-    asked = [f for f in findings if f.data.get(PARAM_KEY) is not None and f.function
-             and f.verdict != Verdict.REFUTED]
-    if root is None or not asked:
-        return 0
+    return [f for f in findings if f.data.get(PARAM_KEY) is not None and f.function
+            and f.verdict != Verdict.REFUTED]
+
+
+def _wanted(asked: list) -> dict[str, int]:
+    """name -> index of the page parameter, for the functions of ``asked`` (two of one
+    name that disagree on it: no answer, left out)."""
     wanted: dict[str, int] = {}
     for f in asked:
         if wanted.setdefault(f.function, f.data[PARAM_KEY]) != f.data[PARAM_KEY]:
-            wanted[f.function] = -1  # two functions of one name disagree: no answer
-    answers = in_tree(root, {n: i for n, i in wanted.items() if i >= 0}, jobs=jobs, images=images, errors=errors)
+            wanted[f.function] = -1
+    return {n: i for n, i in wanted.items() if i >= 0}
+
+
+def refute_by_callers(findings: list, root: str | None, *, jobs: int = 1,
+                      images: dict[str, bytes | None] | None = None, errors: list | None = None,
+                      search=None) -> int:
+    """Mark refuted (with the callers as evidence) each finding that carries PARAM_KEY
+    and whose function's callers across the tree at ``root`` all pass a page of a
+    hugetlb or small folio; how many.  Without a tree (``root`` None) nothing changes:
+    the callers are not known.  ``search``: as ``in_tree`` takes it."""
+    from folint.enums import Verdict
+
+    asked = _asked(findings)
+    if root is None or not asked:
+        return 0
+    answers = in_tree(root, _wanted(asked), jobs=jobs, images=images, errors=errors, search=search)
     done = 0
     for f in asked:
         got = answers.get(f.function)
@@ -230,11 +250,32 @@ def refute_by_callers(findings: list, root: str | None, *, jobs: int = 1,
     return done
 
 
+def shared_search(findings: list, targets: list[str], *, jobs: int = 1):
+    """The run's one search of the kernel tree holding ``targets`` (None when there is
+    none): a ``folint.index.tree_search.SharedSearch`` that already wants the names whose
+    callers ``refute_in_run`` will ask about among ``findings`` (the file rules'); the
+    tree phase adds its own and starts it (``folint.index.phase``)."""
+    from folint.config import ConfigError
+    from folint.facts.tree import root_for_targets
+    from folint.index.tree_search import SharedSearch
+
+    try:
+        root = root_for_targets(targets)
+    except ConfigError:  # targets in two trees: said where the tree is needed
+        return None
+    if root is None:
+        return None
+    search = SharedSearch(str(root), jobs)
+    search.want(_wanted(_asked(findings)))
+    return search
+
+
 def refute_in_run(findings: list, targets: list[str], *, jobs: int = 1, images: dict[str, bytes] | None = None,
-                  errors: list | None = None) -> int:
+                  errors: list | None = None, search=None) -> int:
     """``refute_by_callers`` for a run over ``targets``: the tree is the kernel tree
     holding them (``folint.facts.tree``), if any.  ``images``: files whose text is not
-    the disk's (C read from stdin under its ``--stdin-filename``)."""
+    the disk's (C read from stdin under its ``--stdin-filename``).  ``search``: the run's
+    ``shared_search``, whose answer is taken for the names it holds."""
     if not any(f.data.get(PARAM_KEY) is not None for f in findings):
         return 0
     from folint.facts.tree import root_for_targets
@@ -242,7 +283,7 @@ def refute_in_run(findings: list, targets: list[str], *, jobs: int = 1, images: 
     root = root_for_targets(targets)
     texts = {os.path.realpath(p): t for p, t in (images or {}).items()}
     return refute_by_callers(findings, str(root) if root is not None else None, jobs=jobs, images=texts,
-                             errors=errors)
+                             errors=errors, search=search)
 
 
 def refute_in_patch(result, label: str, tree, images: dict[str, bytes | None], *, show_refuted: bool,

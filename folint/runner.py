@@ -169,12 +169,22 @@ def run(targets: list[str], config: Config, options: RunOptions) -> RunResult:
             bar.update()
     if bar:
         bar.close()
-    if tree.wanted:
-        tree.finish(result, files=found.files, simulate=options.simulate, jobs=jobs, verdicts=cache)
-    if cache is not None:
-        cache.close()
-    # FOL009: the callers across the tree holding the targets (folint.caller_context)
-    caller_context.refute_in_run(result.findings, targets, jobs=jobs, errors=result.errors)
+    # one search of the kernel tree holding the targets for what the tree phase and FOL009's
+    # callers look for outside the run's files (folint.index.tree_search.SharedSearch)
+    search = caller_context.shared_search(result.findings, targets, jobs=jobs)
+    try:
+        if tree.wanted:
+            tree.finish(result, files=found.files, simulate=options.simulate, jobs=jobs, verdicts=cache,
+                        search=search)
+        elif search is not None:
+            search.start()
+        if cache is not None:
+            cache.close()
+        # FOL009: the callers across the tree holding the targets (folint.caller_context)
+        caller_context.refute_in_run(result.findings, targets, jobs=jobs, errors=result.errors, search=search)
+    finally:
+        if search is not None:
+            search.close()
     _drop_refuted(result, options.show_refuted)
     result.finish(started)
     return result

@@ -58,33 +58,46 @@ class TreePhase:
             self._new[key] = fr.summary
 
     def finish(self, result, *, files: list[str] | None = None, simulate: bool = False, jobs: int = 1,
-               verdicts=None) -> None:
+               verdicts=None, search=None) -> None:
         """Store new summaries, build the index and add the tree rules' findings.
-        ``verdicts``: the results cache, which keeps the tree findings' verdicts."""
+        ``verdicts``: the results cache, which keeps the tree findings' verdicts.
+        ``search``: the run's ``folint.index.tree_search.SharedSearch`` of the kernel
+        tree holding the targets (or None), which wants FOL009's callers: started here,
+        in a run over the whole tree at once (its greps run while stage 2 and the tree
+        rules do), in a folder run once the names to look for in the rest of the tree
+        are known and added to it (one search of the tree for both)."""
         from folint.facts.tree import root_for_targets
         from folint.index.targeted import names_with_outside_callers
+        from folint.index.tree_search import record_key
         from folint.index.two_stage import SecondStage, all_outside_files, candidates, outside_files, unflaggable
 
         started = time.perf_counter()
         files = files if files is not None else sorted(result.summaries)
-        if self.cache is not None:
-            try:
-                self.cache.put_many(self._new)
-            except CacheError as e:
-                result.errors.append(FileError(str(self.cache.path), str(e)))
         whole = covers_whole_tree(self.targets, self.config.root)
         top = None if whole else root_for_targets(self.targets)
         names = candidates(result.summaries.values())
         settled = unflaggable(result.summaries, names, self.rules) if self.settle else set()
         names -= settled
+        if search is not None and top is None:
+            search.start()  # nothing to add: FOL009's callers are searched for meanwhile
+        if self.cache is not None:
+            try:
+                self.cache.put_many(self._new)
+            except CacheError as e:
+                result.errors.append(FileError(str(self.cache.path), str(e)))
         stage = SecondStage(self.cache, self.config.max_file_size, jobs, result.errors)
         found = stage.run(names, self.deferred, [])  # the run's own files first ...
         inside = dict(stage.stats)
         # ... then the rest of the tree, for only the names defined here and reachable from it
         wanted = names_with_outside_callers(names, {**result.summaries, **found}) if top is not None else set()
+        if search is not None and top is not None:
+            # searched for with FOL009's callers, unless the cache answers (tree_search.files_naming_in_tree)
+            if wanted and (self.cache is None or self.cache.searched_record(record_key(str(top), wanted)) is None):
+                search.want(wanted)
+            search.start()
         if wanted:
             outside, outside_named = [], []
-            got = outside_files(str(top), wanted, files, self.config, self.cache, jobs)
+            got = outside_files(str(top), wanted, files, self.config, self.cache, jobs, shared=search)
             if got is None:
                 outside = all_outside_files(str(top), files, self.config)
             else:

@@ -105,59 +105,166 @@ def grep_tree(tree: str, names: set[str], *, jobs: int = 0, paths: list[str] | N
     as well when a file could not be read (the caller must not take it as searched).
     ``pattern``: instead of ``names``, one GNU extended regular expression (one line,
     matched within lines, ``-a``), searched as ``word=False`` searches."""
-    grep = _gnu_grep()
-    if grep is None:
-        return None
     if not names and pattern is None:
-        return []
-    jobs = max(1, jobs or os.cpu_count() or 1)
-    if paths is not None:
-        groups = [paths[i::jobs] for i in range(jobs)] if paths else []
-    else:
-        groups = _entries(tree, jobs)
-    if pattern is not None:
-        word, text, flags = False, pattern, "-rlasEZ"
-    elif word:
-        alternation = len(names) >= ALTERNATION_MIN_NAMES and all(_IDENT.match(n) for n in names)
-        text = ("|" if alternation else "\n").join(sorted(names))
-        flags = "-rlwsEZ" if alternation else "-rlwsFZ"
-    elif len(names) >= FIXED_ALTERNATION_MIN_NAMES:
-        text, flags = "|".join(ere_escape(n) for n in sorted(names)), "-rlasEZ"
-    else:
-        text, flags = "\n".join(sorted(names)), "-rlasFZ"
-    if "\n" in text and flags.endswith("EZ"):
-        return None  # an alternation is one line
-    argv = [grep, flags, "--devices=skip", "--include=*.c", "--include=*.h", *(f"--exclude-dir={d}" for d in sorted(SKIP_DIRS))]
-    found: set[str] = set()
-    with tempfile.NamedTemporaryFile("w", suffix=".names", encoding="utf-8") as pat:
-        pat.write(text + "\n")
-        pat.flush()
-        chunks = [group[i:i + 2000] for group in groups for i in range(0, len(group), 2000)]  # argv limit
-        procs: list = []
+        return [] if _gnu_grep() is not None else None
+    job = GrepJob(tree, names, jobs=jobs, paths=paths, word=word, pattern=pattern)
+    return job.answer(exclude=exclude, root=root, strict=strict)
 
-        def collect(p) -> bool:
-            out, _ = p.communicate()
-            found.update(x.decode("utf-8", "surrogateescape") for x in out.split(b"\0") if x)
-            return p.returncode in ((0, 1) if strict else (0, 1, 2))  # 2: a file could not be read
 
+class GrepJob:
+    """One ``grep_tree`` search, started when made: the greps (at most ``jobs`` at a
+    time) run in the background, their output going to unnamed temporary files, while
+    the caller does other work; ``answer()`` waits and gives what ``grep_tree`` gives."""
+
+    def __init__(self, tree: str, names: set[str], *, jobs: int = 0, paths: list[str] | None = None,
+                 word: bool = True, pattern: str | None = None):
+        self.started = time.time()
+        self._found: set[str] = set()
+        self._failed = False      # grep is not there, could not run, or failed
+        self._unreadable = False  # some file could not be read (grep's status 2)
+        self._procs: list = []    # (process, its output file)
+        self._chunks: list = []   # argument lists not started yet
+        self._pat = None
+        self._argv: list[str] = []
+        self._done = False
+        grep = _gnu_grep()
+        if grep is None:
+            self._failed = self._done = True
+            return
+        self.jobs = jobs = max(1, jobs or os.cpu_count() or 1)
+        if paths is not None:
+            groups = [paths[i::jobs] for i in range(jobs)] if paths else []
+        else:
+            groups = _entries(tree, jobs)
+        if pattern is not None:
+            text, flags = pattern, "-rlasEZ"
+        elif word:
+            alternation = len(names) >= ALTERNATION_MIN_NAMES and all(_IDENT.match(n) for n in names)
+            text = ("|" if alternation else "\n").join(sorted(names))
+            flags = "-rlwsEZ" if alternation else "-rlwsFZ"
+        elif len(names) >= FIXED_ALTERNATION_MIN_NAMES:
+            text, flags = "|".join(ere_escape(n) for n in sorted(names)), "-rlasEZ"
+        else:
+            text, flags = "\n".join(sorted(names)), "-rlasFZ"
+        if "\n" in text and flags.endswith("EZ"):
+            self._failed = self._done = True  # an alternation is one line
+            return
+        self._pat = tempfile.NamedTemporaryFile("w", suffix=".names", encoding="utf-8")
+        self._pat.write(text + "\n")
+        self._pat.flush()
+        self._argv = [grep, flags, "--devices=skip", "--include=*.c", "--include=*.h",
+                      *(f"--exclude-dir={d}" for d in sorted(SKIP_DIRS)), "-f", self._pat.name, "--"]
+        self._chunks = [group[i:i + 2000] for group in groups for i in range(0, len(group), 2000)]  # argv limit
+        self._chunks.reverse()  # popped from the end: in order
+        self._launch()
+
+    def _launch(self) -> None:
+        """Start greps on the chunks left while fewer than ``jobs`` run."""
+        while self._chunks and len(self._procs) < self.jobs and not self._failed:
+            chunk = self._chunks.pop()
+            out = tempfile.TemporaryFile()
+            try:
+                proc = subprocess.Popen([*self._argv, *chunk], stdout=out, stderr=subprocess.DEVNULL,
+                                        env={**os.environ, "LC_ALL": "C"})
+            except OSError:
+                out.close()
+                self._failed = True
+                return
+            self._procs.append((proc, out))
+
+    def _wait(self) -> None:
         try:
-            for chunk in chunks:  # at most ``jobs`` greps at a time
-                if len(procs) >= jobs and not collect(procs.pop(0)):
-                    return None
-                procs.append(subprocess.Popen([*argv, "-f", pat.name, "--", *chunk],
-                                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                              env={**os.environ, "LC_ALL": "C"}))
-            while procs:
-                if not collect(procs.pop(0)):
-                    return None
-        except OSError:
-            return None
+            while self._procs and not self._failed:
+                proc, out = self._procs.pop(0)
+                with out:
+                    proc.wait()
+                    out.seek(0)
+                    self._found.update(x.decode("utf-8", "surrogateescape") for x in out.read().split(b"\0") if x)
+                if proc.returncode == 2:  # a file could not be read
+                    self._unreadable = True
+                elif proc.returncode not in (0, 1):
+                    self._failed = True
+                self._launch()
         finally:
-            for p in procs:
-                if p.poll() is None:
-                    p.kill()
-                    p.wait()
-    return sorted(p for p in found if not _excluded(p, list(exclude), root))
+            self.close()
+
+    def answer(self, *, exclude=(), root=None, strict: bool = False) -> list[str] | None:
+        """The files found, sorted, less those ``exclude`` leaves out; None when the
+        search failed (or, ``strict``, could not read a file)."""
+        self._wait()
+        if self._failed or (strict and self._unreadable):
+            return None
+        return sorted(p for p in self._found if not _excluded(p, list(exclude), root))
+
+    def close(self) -> None:
+        """Stop what still runs (an answer no longer wanted); the answer, if asked
+        after, is None."""
+        if self._done:
+            return
+        self._done = True
+        if self._procs or self._chunks:
+            self._failed = True
+        for proc, out in self._procs:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            out.close()
+        self._procs, self._chunks = [], []
+        if self._pat is not None:
+            self._pat.close()
+
+
+class SharedSearch:
+    """One search of the kernel tree at ``tree`` for the names several parts of a run
+    want (issue 12): the tree phase's candidates with callers outside a folder run
+    (``folint.index.two_stage``) and FOL009's functions whose callers are asked
+    (``folint.caller_context``).  Each says its names (``want``) before the first
+    ``start()``; the greps then run in the background while the run goes on, and
+    ``files(names)`` gives each its part: what ``grep_tree(tree, names)`` would give
+    (the files found for all the names, searched again for just those when fewer).
+    A part asked for names not said before the start has no answer here (``covers``)."""
+
+    def __init__(self, tree: str, jobs: int = 0):
+        self.tree = tree
+        self.jobs = jobs
+        self.names: set[str] = set()
+        self._job: GrepJob | None = None
+
+    def want(self, names) -> None:
+        if self._job is None:
+            self.names |= set(names)
+
+    @property
+    def started(self) -> float | None:
+        """When the search started (``time.time()``), None before."""
+        return self._job.started if self._job is not None else None
+
+    def start(self) -> None:
+        if self._job is None and self.names:
+            self._job = GrepJob(self.tree, set(self.names), jobs=self.jobs)
+
+    def part(self, tree: str, names) -> set[str]:
+        """Those of ``names`` that ``files`` answers for in ``tree``."""
+        return set(names) & self.names if tree == self.tree else set()
+
+    def files(self, names, *, strict: bool = False, exclude=(), root=None) -> list[str] | None:
+        """The files of the tree naming one of ``names`` (all among ``self.names``) as
+        a whole word, as ``grep_tree`` gives them; None as it does."""
+        names = set(names)
+        if not names <= self.names:
+            raise ValueError(f"not searched for: {sorted(names - self.names)}")
+        self.start()
+        found = self._job.answer(strict=strict)
+        if found is not None and names != self.names:
+            found = grep_tree(self.tree, names, jobs=self.jobs, paths=found, strict=strict)
+        if found is None:
+            return None
+        return [p for p in found if not _excluded(p, list(exclude), root)]
+
+    def close(self) -> None:
+        """Stop the greps if nothing asked for their answer."""
+        if self._job is not None:
+            self._job.close()
 
 
 def changed_since(tree: str, stamp: float, jobs: int = 1) -> list[str] | None:
@@ -222,9 +329,10 @@ def record_key(tree: str, names: set[str]) -> str:
 
 
 def files_naming_in_tree(tree: str, names: set[str], cache, *, jobs: int = 0, exclude=(), root=None,
-                         stats: dict | None = None) -> list[str] | None:
+                         stats: dict | None = None, shared: SharedSearch | None = None) -> list[str] | None:
     """The files of the whole ``tree`` naming ``names``: from the cache's record of the
-    same question plus a search of what changed since, else a search of the tree."""
+    same question plus a search of what changed since, else a search of the tree (its
+    part of ``shared`` when that searches the tree for these names too)."""
     stats = stats if stats is not None else {}
     key = record_key(tree, names)
     started = time.time() - 1.0  # the change time's granularity: a file changed just now is searched again
@@ -243,7 +351,15 @@ def files_naming_in_tree(tree: str, names: set[str], cache, *, jobs: int = 0, ex
                 if not again:
                     return named  # nothing changed: the record stands as it is
     if named is None:
-        named = grep_tree(tree, names, jobs=jobs, exclude=exclude, root=root)
+        part = shared.part(tree, names) if shared is not None else set()
+        if part:  # the shared search's answer, and a search of its own for any other names
+            shared.start()
+            started = min(started, shared.started - 1.0)  # what changed after the greps began is searched again
+            named = shared.files(part, exclude=exclude, root=root)
+            rest = grep_tree(tree, names - part, jobs=jobs, exclude=exclude, root=root) if names - part else []
+            named = sorted(set(named) | set(rest)) if named is not None and rest is not None else None
+        if named is None:
+            named = grep_tree(tree, names, jobs=jobs, exclude=exclude, root=root)
         if named is None:
             return None
         stats.update(search="whole tree")

@@ -107,14 +107,17 @@ def _clean_key(names: set[str]) -> str:
     return "stage2-clean-" + h.hexdigest()
 
 
-def outside_files(top: str, names: set[str], run_files: list[str], config, cache, jobs: int) -> list[str] | None:
+def outside_files(top: str, names: set[str], run_files: list[str], config, cache, jobs: int,
+                  shared=None) -> list[str] | None:
     """The files of the kernel tree at ``top`` that the run did not check and that name
     one of ``names`` (``folint.index.tree_search``: GNU grep over the tree, or only what
-    changed since the same question was last answered), spelled relative to the current
-    folder when they are under it.  None when that search is not possible."""
+    changed since the same question was last answered; ``shared``: a
+    ``tree_search.SharedSearch`` of the tree that may hold these names), spelled relative
+    to the current folder when they are under it.  None when that search is not possible."""
     from folint.index.tree_search import files_naming_in_tree
 
-    named = files_naming_in_tree(top, names, cache, jobs=jobs, exclude=config.exclude, root=config.root)
+    named = files_naming_in_tree(top, names, cache, jobs=jobs, exclude=config.exclude, root=config.root,
+                                 shared=shared)
     if named is None:
         return None
     mine = {os.path.realpath(p) for p in run_files}
@@ -187,14 +190,15 @@ class SecondStage:
         self.stats["named"] = len(named) + len(outside_named)
         known_named = []
         for path in outside_named:
-            skey = _stat_key(path)
+            skey = stat_of[path] = _stat_key(path)
             seen = known.get(os.path.join(cwd, path))
             cached = self.cache.get(seen[3]) if seen is not None and skey is not None and seen[:3] == skey else None
             if cached is not None:
                 out[path] = cached
             else:
                 known_named.append(path)
-        out.update(self._summarise(sorted(named + known_named)))
+        # the biggest files first, one a task: the last to finish is a small one
+        out.update(self._summarise(sorted(named + known_named, key=lambda p: (-(stat_of.get(p) or (0,))[0], p))))
         if self.cache is not None:
             hit = set(named)
             clean |= {(os.path.join(cwd, p), *stat_of[p]) for p in todo if p not in hit and stat_of.get(p)}
@@ -214,7 +218,7 @@ class SecondStage:
         cwd = os.getcwd()
         for path, skey, digest, summary, err, parsed in parallel_map(
                 _summarise_path, paths, jobs=self.jobs, initializer=_init, initargs=(folder, self.max_size),
-                ordered=False, chunksize=8, serial_below=PARALLEL_MIN_FILES // 4):
+                ordered=False, chunksize=1 if len(paths) < 512 else 8, serial_below=PARALLEL_MIN_FILES // 4):
             self.stats["parsed"] += parsed
             if err is not None:
                 self.errors.append(err)
@@ -230,4 +234,4 @@ class SecondStage:
                 self.cache.put_hashes(hashes)
             except CacheError as e:
                 self.errors.append(FileError(str(self.cache.path), str(e)))
-        return out
+        return {p: out[p] for p in sorted(out)}  # in path order, whichever finished first
