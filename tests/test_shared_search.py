@@ -170,3 +170,46 @@ def test_a_folder_run_searches_the_tree_once_and_reports_what_two_searches_repor
     assert shared == apart
     assert {(c, fn, v) for c, _p, _l, fn, v, _e in shared} == {("FOL003", "mm_wrap", "confirmed"),
                                                             ("FOL009", "demo_raw_in_huge", "refuted")}
+
+
+LATE_TREE = {
+    "mm/wrap.c": "void mark_wrapper(struct page *page)\n{\n\tstruct folio *folio = page_folio(page);\n\n"
+                 "\tfolio_mark_accessed(folio);\n}\n\n"
+                 "void mm_user(struct folio *folio)\n{\n\tmark_wrapper(&folio->page);\n}\n",
+    # no folio here: left to stage 2, whose summary shows a plain-page caller
+    "mm/plain.c": "void mm_plain(struct page *page)\n{\n\tmark_wrapper(page);\n}\n",
+    "fs/mark.c": "void fs_mark(struct folio *folio)\n{\n\tmark_wrapper(&folio->page);\n}\n",
+}
+
+
+def test_a_name_the_deferred_files_settle_is_not_searched_for_in_the_rest_of_the_tree(tmp_path, monkeypatch):
+    from folint.runner import RunOptions, run
+
+    top = tmp_path / "linux"
+    _kernel_tree(top, LATE_TREE)
+    monkeypatch.chdir(top)
+    whole = []
+    real = GrepJob.__init__
+
+    def count(self, where, names, **kw):
+        if kw.get("paths") is None:
+            whole.append(set(names))
+        real(self, where, names, **kw)
+
+    monkeypatch.setattr(GrepJob, "__init__", count)
+
+    def report(targets):
+        result = run(targets, Config(), RunOptions(select=["FOL003"], jobs=1, simulate=True, show_refuted=True))
+        assert not result.errors, [str(e) for e in result.errors]
+        return result, sorted((f.path.lstrip("./"), f.line, f.function) for f in result.findings)
+
+    in_mm, got = report(["mm"])
+    assert in_mm.index_stats["candidates"] == 1 and in_mm.index_stats["outside_names"] == 0
+    assert whole == []
+    _, want = report(["."])
+    assert got == [f for f in want if f[0].startswith("mm/")]
+    # with the plain-page caller gone the name is searched for and fs/mark.c's caller seen
+    (top / "mm" / "plain.c").write_text("void mm_plain(struct page *page)\n{\n\tput_page(page);\n}\n")
+    in_mm, got = report(["mm"])
+    assert whole == [{"mark_wrapper"}] and in_mm.index_stats["outside_names"] == 1
+    assert [fn for *_x, fn in got] == ["mark_wrapper"]

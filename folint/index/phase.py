@@ -90,6 +90,12 @@ class TreePhase:
         inside = dict(stage.stats)
         # ... then the rest of the tree, for only the names defined here and reachable from it
         wanted = names_with_outside_callers(names, {**result.summaries, **found}) if top is not None else set()
+        if wanted and found and self.settle:
+            # the deferred files that name a candidate may settle some (a plain-page caller):
+            # those need no search of the rest of the tree either
+            late = unflaggable({**result.summaries, **found}, wanted, self.rules)
+            wanted -= late
+            settled |= late
         if search is not None and top is not None:
             # searched for with FOL009's callers, unless the cache answers (tree_search.files_naming_in_tree)
             if wanted and (self.cache is None or self.cache.searched_record(record_key(str(top), wanted)) is None):
