@@ -213,3 +213,26 @@ def test_a_name_the_deferred_files_settle_is_not_searched_for_in_the_rest_of_the
     in_mm, got = report(["mm"])
     assert whole == [{"mark_wrapper"}] and in_mm.index_stats["outside_names"] == 1
     assert [fn for *_x, fn in got] == ["mark_wrapper"]
+
+
+def test_the_simulator_is_loaded_while_the_greps_of_a_folder_run_search_the_tree(tmp_path, monkeypatch):
+    from folint.index import phase
+    from folint.runner import RunOptions, run
+
+    top = tmp_path / "linux"
+    _kernel_tree(top, FOLDER_TREE)
+    monkeypatch.chdir(top)
+    seen = []
+    searches = []
+    real = SharedSearch.start
+
+    def start(self):
+        searches.append(self)
+        real(self)
+
+    monkeypatch.setattr(SharedSearch, "start", start)
+    monkeypatch.setattr(phase, "_load_simulator", lambda: seen.append([s.started is not None for s in searches]))
+    for simulate in (True, False):
+        result = run(["mm"], Config(), RunOptions(select=["FOL003"], jobs=2, simulate=simulate))
+        assert not result.errors and [f.function for f in result.findings] == ["mm_wrap"]
+    assert seen == [[True]]  # once, with simulation, the greps running

@@ -101,6 +101,8 @@ class TreePhase:
             if wanted and (self.cache is None or self.cache.searched_record(record_key(str(top), wanted)) is None):
                 search.want(wanted)
             search.start()
+            if simulate and wanted:
+                _load_simulator()  # while the tree's greps run
         if wanted:
             outside, outside_named = [], []
             got = outside_files(str(top), wanted, files, self.config, self.cache, jobs, shared=search)
@@ -125,6 +127,20 @@ class TreePhase:
         self.stats.update(stage.stats, settled=len(settled), tree_top=str(top) if top is not None else None,
                           seconds=round(time.perf_counter() - started, 3))
         result.index_stats = dict(self.stats)
+
+
+def _load_simulator() -> None:
+    """Load what each worker that judges the tree findings (``folint.index.verify``) would
+    load for itself, the simulator's modules and the plugins' model registry: the workers,
+    forked after this, start with them."""
+    try:
+        import folint.sim.oracle  # noqa: F401
+        import folint.sim.verify  # noqa: F401
+        from folint.plugins import model_registry
+
+        model_registry()
+    except Exception:  # noqa: BLE001 - each worker meets it again and says so, as before
+        pass
 
 
 def run_tree_rules(rules, index: TreeIndex, errors: list[FileError], *, simulate: bool = False,
