@@ -17,7 +17,8 @@ body, an ``EXPORT_SYMBOL()`` (modules call it), or no call at all: no answer.
 A static function of a ``.c`` file is answered from its own file
 (``in_file``); any other needs the tree (``in_tree``): the files naming it are
 found by ``folint.index.tree_search.grep_tree`` and parsed.  Only callers are
-asked, one level up.
+asked, one level up.  In a run (``refute_in_run``) those files come from the run's one
+search of the tree (``shared_search``), which the tree phase also takes its part of.
 """
 
 from __future__ import annotations

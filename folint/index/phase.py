@@ -63,9 +63,9 @@ class TreePhase:
         ``verdicts``: the results cache, which keeps the tree findings' verdicts.
         ``search``: the run's ``folint.index.tree_search.SharedSearch`` of the kernel
         tree holding the targets (or None), which wants FOL009's callers: started here,
-        in a run over the whole tree at once (its greps run while stage 2 and the tree
-        rules do), in a folder run once the names to look for in the rest of the tree
-        are known and added to it (one search of the tree for both)."""
+        in a run over the whole tree before the tree rules run (its greps run while the
+        findings are judged), in a folder run once the names to look for in the rest of
+        the tree are known and added to it (one search of the tree for both)."""
         from folint.facts.tree import root_for_targets
         from folint.index.targeted import names_with_outside_callers
         from folint.index.tree_search import record_key
@@ -78,8 +78,6 @@ class TreePhase:
         names = candidates(result.summaries.values())
         settled = unflaggable(result.summaries, names, self.rules) if self.settle else set()
         names -= settled
-        if search is not None and top is None:
-            search.start()  # nothing to add: FOL009's callers are searched for meanwhile
         if self.cache is not None:
             try:
                 self.cache.put_many(self._new)
@@ -122,6 +120,10 @@ class TreePhase:
         index.callers_seen = whole or top is not None
         index.discovery = (list(self.targets), list(self.config.exclude), self.config.root)
         result.index = index
+        if search is not None and top is None:
+            # nothing to add: FOL009's callers are searched for while the tree findings are
+            # judged (its workers leave a core idle much of the time; stage 2's greps do not)
+            search.start()
         result.findings.extend(run_tree_rules(self.rules, index, result.errors, simulate=simulate, jobs=jobs,
                                               only=mine if top is not None else None, verdicts=verdicts))
         self.stats.update(stage.stats, settled=len(settled), tree_top=str(top) if top is not None else None,

@@ -19,9 +19,12 @@ a name that is no candidate cannot be flagged, whatever the index holds about it
 
 When the targets lie inside a kernel tree (its top found by ``folint.facts.tree``), stage
 2 also searches the rest of that tree, so a function in ``mm/`` is judged on all its
-callers (issue 10 part 3); the run reports only in its targets.  A file that was searched
-and names no candidate is remembered by its (path, size, mtime, inode) per candidate set,
-so a second run searches only what changed.  When the cache holds every file's summary,
+callers (issue 10 part 3); the run reports only in its targets.  That search is the run's
+one search of the tree (``folint.index.tree_search.SharedSearch``), for these names and the
+functions whose callers FOL009 asks about (``folint.caller_context``) at once; a name the
+summaries of the deferred files settle (``unflaggable`` asked again with them) is left out
+of it.  A file that was searched and names no candidate is remembered by its (path,
+size, mtime, inode) per candidate set, so a second run searches only what changed.  When the cache holds every file's summary,
 nothing is deferred and this is the full index.
 """
 
