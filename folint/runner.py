@@ -243,7 +243,8 @@ def _with_summaries(hits: list[FileResult], tree: TreePhase, todo: list[str]):
 
 
 def _drop_refuted(result: RunResult, show: bool) -> None:
-    """Count findings the simulator proved wrong; hide them unless asked."""
+    """Count the findings proved wrong (by the simulator, or by the callers across the
+    tree for FOL009: ``folint.caller_context``); hide them unless asked."""
     result.refuted = sum(f.verdict == Verdict.REFUTED for f in result.findings)
     if not show:
         result.findings = [f for f in result.findings if f.verdict != Verdict.REFUTED]
