@@ -17,7 +17,7 @@ from folint.sim.lower import N
 from folint.sim.models import NOT_MODELLED, ModelCall
 from folint.sim.state import Cut, Event, EventKind, Frame
 from folint.sim.statements import Break, Continue, Goto, Return
-from folint.sim.values import Array, Cell, Page, PageArray, Ref, Struct, render, short
+from folint.sim.values import Array, Cell, Page, PageArray, Ref, Struct, render
 
 
 class Calls:
@@ -82,7 +82,7 @@ class Calls:
         fnode = n.f.get("function")
         args_node = n.f.get("arguments")
         name = fnode.text if fnode is not None and fnode.type == "identifier" else \
-            short(fnode.source()) if fnode is not None else "?"
+            fnode.brief() if fnode is not None else "?"
         arg_nodes = args_node.kids if args_node is not None else []
         if name in ("sizeof", "typeof", "__builtin_expect") and arg_nodes:
             return self.eval(arg_nodes[0]) if name == "__builtin_expect" else self.eval_sizeof(n)
@@ -92,7 +92,7 @@ class Calls:
             self.use(a, a_node, "arg", name, i)
         registry = self.program.registry
         if fnode is not None and fnode.type == "identifier" and name in registry:
-            call = ModelCall(name, args, n.line, self, self.scenario, [short(a.source()) for a in arg_nodes], n)
+            call = ModelCall(name, args, n.line, self, self.scenario, [a.brief() for a in arg_nodes], n)
             out = registry.call(call)
             if out is not NOT_MODELLED:
                 self.event(EventKind.MODEL, n, f"{name}({_render_args(args)}) = {render(out)}", name=name,
@@ -115,7 +115,8 @@ class Calls:
         text = f"call {name}({_render_args(args)})"
         ev = Event(len(self.events) + 1, EventKind.CALL, n.line, n.start, text, name=name, args=snap,
                    depth=len(self.frames) - 1, function=self.frames[-1].name,
-                   loops=tuple((r.start_byte, r.id, r.iterations) for r in self.loop_stack), node=n)
+                   loops=tuple([(r.start_byte, r.id, r.iterations) for r in self.loop_stack]) if self.loop_stack else (),
+                   node=n)
         sc = self.scenario
         fail = not self.failed and (sc.fail_at == self.calls or (sc.fail_when is not None and sc.fail_when(ev)))
         if fail:

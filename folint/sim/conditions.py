@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from folint.sim.kinds import EventKind
 from folint.sim.lower import N
-from folint.sim.values import Array, ErrPtr, Folio, Page, PageArray, Ref, Str, Struct, Sym, Unknown, ident, short
+from folint.sim.values import Array, ErrPtr, Folio, Page, PageArray, Ref, Str, Struct, Sym, Unknown, ident
 
 CMP_OPS = frozenset({"==", "!=", "<", "<=", ">", ">="})
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
@@ -96,7 +96,9 @@ class Conditions:
         ``prefer``: the outcome of ``n`` to explore first.  Conditions prefer false,
         so the first path skips the usual error checks and leaves a loop on an
         unknown condition early (short, finished paths first); ``!`` flips it."""
-        self.step()
+        s = self.steps = self.steps + 1  # self.step(), inlined
+        if s > self._step_limit or not s & 255:
+            self._step_check()
         if n.has_error:
             self.approximate(n, "partly unparsed condition")
         t = n.type
@@ -162,7 +164,7 @@ class Conditions:
                 self.unequal.setdefault(rv.uid, set()).add(lv.uid)
         if key is not None:
             self.memo[key] = holds
-        self.event(EventKind.ASSUME, n, f"assume {short(n.source())} is {'true' if holds else 'false'}")
+        self.event(EventKind.ASSUME, n, f"assume {n.brief()} is {'true' if holds else 'false'}")
         return holds
 
     def compare(self, op: str, lv, rv) -> int | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from folint.sim.conditions import CMP_OPS, Range
 from folint.sim.lower import N
-from folint.sim.values import Page, PageArray, Str, Sym, Unknown, render, short
+from folint.sim.values import Page, PageArray, Str, Sym, Unknown, render
 from folint.sim.widths import ARITH_LIMIT
 
 # sizeof() of the fixed-size kernel types (LP64, as x86_64 and arm64 build them)
@@ -31,14 +31,16 @@ class Expressions:
     eval_handlers: dict = {}  # node type -> handler, filled in by folint.sim.run
 
     def eval(self, n: N):
-        self.step()
+        s = self.steps = self.steps + 1  # self.step(), inlined: the hottest call
+        if s > self._step_limit or not s & 255:
+            self._step_check()
         h = self.eval_handlers.get(n.type)
         if h is None:
             if n.is_error:
                 self.approximate(n, "unparsed code read as unknown")
             else:
                 self.approximate(n, f"{n.type} not simulated")
-            return self.unknown(short(n.source()))
+            return self.unknown(n.brief())
         return h(self, n)
 
     def eval_number(self, n: N):
@@ -53,7 +55,7 @@ class Expressions:
         return ord(body[0]) if len(body) == 1 else self.unknown(n.text or "char")
 
     def eval_string(self, n: N):
-        return Str(short(n.source()))
+        return Str(n.brief())
 
     def eval_true(self, n: N):
         return 1
@@ -100,12 +102,12 @@ class Expressions:
     def arith(self, op: str, lv, rv, n: N):
         if op in CMP_OPS:
             d = self.compare(op, lv, rv)
-            return d if d is not None else self.unknown(short(n.source()))
+            return d if d is not None else self.unknown(n.brief())
         if isinstance(lv, int) and isinstance(rv, int):
             v = _int_op(op, lv, rv)
             if v is not None and -ARITH_LIMIT < v < ARITH_LIMIT:
                 return v
-            return self.unknown(short(n.source()))
+            return self.unknown(n.brief())
         if isinstance(lv, Page) and isinstance(rv, int) and op in ("+", "-"):
             if isinstance(lv.index, int):
                 return Page(lv.folio, lv.index + rv if op == "+" else lv.index - rv)
@@ -135,7 +137,7 @@ class Expressions:
                     return 0
             if isinstance(lv, int) and op in ("+", "|", "^") and lv == 0:
                 return rv
-        return self.unknown(short(n.source()))
+        return self.unknown(n.brief())
 
     @staticmethod
     def page_array_arith(op: str, lv, rv):
@@ -153,11 +155,11 @@ class Expressions:
         op = n.op
         arg = n.kids[0] if n.kids else None
         if arg is None:
-            return self.unknown(short(n.source()))
+            return self.unknown(n.brief())
         if op == "!":
             v = self.resolve(self.eval(arg))
             b = self.truthy(v)
-            return int(not b) if b is not None else self.unknown(short(n.source()))
+            return int(not b) if b is not None else self.unknown(n.brief())
         v = self.resolve(self.eval(arg))
         if isinstance(v, int):
             if op == "-":
@@ -166,7 +168,7 @@ class Expressions:
                 return v
             if op == "~":
                 return ~v
-        return self.unknown(short(n.source()))
+        return self.unknown(n.brief())
 
     def eval_update(self, n: N):
         arg = n.f.get("argument") or (n.kids[0] if n.kids else None)
@@ -214,7 +216,7 @@ class Expressions:
 
     def eval_cast(self, n: N):
         value = n.f.get("value")
-        return self.eval(value) if value is not None else self.unknown(short(n.source()))
+        return self.eval(value) if value is not None else self.unknown(n.brief())
 
     def eval_sizeof(self, n: N):
         inner = n.source().strip()[len("sizeof"):].strip()
@@ -225,17 +227,17 @@ class Expressions:
             size = 8  # a pointer (LP64)
         if size is not None:
             return size
-        u = self.unknown(short(n.source()))
+        u = self.unknown(n.brief())
         self.ranges[u.uid] = Range(1, None)
         return u
 
     def eval_compound_literal(self, n: N):
         tnode = n.f.get("type")
-        t = " ".join(tnode.source().split()) if tnode is not None else ""
+        t = tnode.words() if tnode is not None else ""
         value = n.f.get("value")
         if value is not None and value.type == "initializer_list":
             return self.build_initializer(value, t)
-        return self.unknown(short(n.source()))
+        return self.unknown(n.brief())
 
     def eval_initializer_list(self, n: N):
         return self.build_initializer(n, "")

@@ -12,6 +12,8 @@ import re
 
 from tree_sitter import Node
 
+from folint.sim.values import short
+
 _MACRO_NAME = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 
 _SKIP = frozenset({"comment"})
@@ -29,7 +31,7 @@ class N:
     children, ``op`` the operator token, ``text`` for leaves."""
 
     __slots__ = ("type", "start", "end", "line", "kids", "f", "fl", "op", "text", "is_error", "_src", "info",
-                 "macro", "has_error")
+                 "macro", "has_error", "_brief", "_words")
 
     def __init__(self, node: Node, line: int, src: bytes):
         self.type = node.type
@@ -47,9 +49,26 @@ class N:
         self._src = src
         self.info = None  # per-node cache the interpreter may fill (e.g. labels of a block)
         self.macro: str | None = None  # an iterator macro the kernelizer rewrote into this loop head
+        self._brief: str | None = None  # brief(), once computed
+        self._words: str | None = None  # words(), once computed
 
     def source(self) -> str:
         return self._src[self.start:self.end].decode("utf-8", "replace")
+
+    def brief(self) -> str:
+        """``short(self.source())``: the node's text on one line, at most 80 characters (how
+        an unknown it gives reads).  Computed once: a path and its replays ask again and again."""
+        b = self._brief
+        if b is None:
+            b = self._brief = short(self.source())
+        return b
+
+    def words(self) -> str:
+        """The node's text with its whitespace runs made single spaces (a type's text), once."""
+        w = self._words
+        if w is None:
+            w = self._words = " ".join(self.source().split())
+        return w
 
     def __repr__(self) -> str:
         return f"N({self.type}@{self.line})"

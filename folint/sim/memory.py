@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from folint import vocab
 from folint.sim.lower import N
 from folint.sim.state import Infeasible
-from folint.sim.values import Array, Cell, Folio, Page, PageArray, Ref, Struct, Unknown, ident, render, short
+from folint.sim.values import Array, Cell, Folio, Page, PageArray, Ref, Struct, Unknown, ident, render
 from folint.sim.widths import fit
 
 if TYPE_CHECKING:
@@ -246,7 +246,8 @@ class Memory:
             self.pointer_kinds[value.uid] = (kind, name)
 
     def eval_identifier(self, n: N):
-        return self.resolve(self.lookup(n.text, n).value)
+        v = self.lookup(n.text, n).value
+        return self.resolve(v) if isinstance(v, Unknown) else v
 
     def lookup(self, name: str, n: N | None = None) -> Cell:
         frame = self.frames[-1]
@@ -308,7 +309,7 @@ class Memory:
                 if isinstance(inner, Ref):
                     return Ref(inner.cell, inner.path + (fname,))
             return self.heap_get(("addr", arg.start, ident(self.resolve(self.eval(base_node)))),
-                                 "&" + short(arg.source()))
+                                 "&" + arg.brief())
         if arg.type == "subscript_expression":
             base_node = arg.f.get("argument")
             idx = self.resolve(self.eval(arg.f["index"]))
@@ -320,10 +321,10 @@ class Memory:
             base = self.resolve(self.eval(base_node))
             if isinstance(base, Page) and isinstance(idx, int) and isinstance(base.index, int):
                 return Page(base.folio, base.index + idx)
-            return self.unknown("&" + short(arg.source()))
+            return self.unknown("&" + arg.brief())
         if arg.type == "pointer_expression" and arg.op == "*":
             return self.eval(arg.f.get("argument") or arg.kids[0])
-        return self.unknown("&" + short(arg.source()))
+        return self.unknown("&" + arg.brief())
 
     def lvalue(self, n: N | None) -> _Loc:
         while n is not None and n.type == "parenthesized_expression" and len(n.kids) == 1:
@@ -336,7 +337,7 @@ class Memory:
         if t == "field_expression":
             base_node = n.f.get("argument")
             fname = n.f["field"].text if n.f.get("field") is not None else "?"
-            desc = short(n.source())
+            desc = n.brief()
             if n.op == "->":
                 base = self.resolve(self.eval(base_node))
                 return self.pointee_field(base, fname, desc, n)
@@ -347,14 +348,14 @@ class Memory:
             if isinstance(ptr, Ref):
                 return _RefLoc(ptr)
             if isinstance(ptr, Array):
-                return _IndexLoc(ptr, 0) if ptr.items else _TempLoc(self.unknown(short(n.source())))
+                return _IndexLoc(ptr, 0) if ptr.items else _TempLoc(self.unknown(n.brief()))
             ptr = self.as_model(ptr)
             if isinstance(ptr, PageArray):
                 return _SlotLoc(self, ptr, ptr.key(0), f"*{render(ptr)}" if ptr.base else f"{ptr.label}[0]")
             if isinstance(ptr, int) and ptr == 0:
                 raise Infeasible(f"line {n.line}: NULL dereference")
             self.use(ptr, n, "deref")
-            return _HeapLoc(self, ("deref", ident(ptr)), short(n.source()))
+            return _HeapLoc(self, ("deref", ident(ptr)), n.brief())
         if t == "subscript_expression":
             base = self.resolve(self.eval(n.f["argument"]))
             return self.index_loc(base, self.resolve(self.eval(n.f["index"])), n)
@@ -370,9 +371,9 @@ class Memory:
         if isinstance(base, PageArray):
             key = base.key(idx)
             if key is not None:
-                return _SlotLoc(self, base, key, short(n.source()))
+                return _SlotLoc(self, base, key, n.brief())
         self.use(base, n, "index", subscript=idx)
-        return _HeapLoc(self, ("index", ident(base), ident(idx)), short(n.source()))
+        return _HeapLoc(self, ("index", ident(base), ident(idx)), n.brief())
 
     def array_by_name(self, value: Unknown, node: N | None) -> None:
         """A field the simulator has no type for, indexed: ``req->pages[i]``, ``eb->folios[k]``
@@ -381,7 +382,7 @@ class Memory:
             return
         fname = node.f["field"].text.lstrip("_")
         if fname.endswith(("pages", "folios")) and not fname.startswith("nr"):
-            self.pointer_kinds[value.uid] = ("folios" if fname.endswith("folios") else "pages", short(node.source()))
+            self.pointer_kinds[value.uid] = ("folios" if fname.endswith("folios") else "pages", node.brief())
 
     def pointee_field(self, base, fname: str, desc: str, n: N) -> _Loc:
         base = self.as_model(base)

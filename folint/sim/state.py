@@ -150,6 +150,8 @@ class RunState:
         self.deadline = deadline
         # what is left of the whole exploration's step budget
         self.steps_left = scenario.max_total_steps if steps_left is None else steps_left
+        # the step at which step() must look at the budgets (the time budget: every 256 steps)
+        self._step_limit = min(scenario.max_steps, self.steps_left)
         # (start, end) bytes of the loop an oracle asks about: the path stops once it has
         # left that loop or gone past it, and other loops get a tighter bound.
         self.focus = focus
@@ -307,7 +309,8 @@ class RunState:
         ev = Event(len(self.events) + 1, kind, node.line if node is not None else 0,
                    node.start if node is not None else -1, text[:TEXT_LIMIT * 2],
                    depth=max(len(self.frames) - 1, 0), function=self.frames[-1].name if self.frames else "",
-                   loops=tuple((r.start_byte, r.id, r.iterations) for r in self.loop_stack), node=node, **kw)
+                   loops=tuple([(r.start_byte, r.id, r.iterations) for r in self.loop_stack]) if self.loop_stack else (),
+                   node=node, **kw)
         self.events.append(ev)
         return ev
 
@@ -321,8 +324,14 @@ class RunState:
         if not isinstance(value, MODEL_VALUES) and not (isinstance(value, Sym) and getattr(value.base, "tracked", False)):
             return
         shown = render(value)
-        text = {"field": f"use {shown}: ->{target}", "deref": f"use {shown}: dereferenced",
-                "index": f"use {shown}: indexed"}.get(how) or f"use {shown}: argument {(arg or 0) + 1} of {target}()"
+        if how == "field":
+            text = f"use {shown}: ->{target}"
+        elif how == "deref":
+            text = f"use {shown}: dereferenced"
+        elif how == "index":
+            text = f"use {shown}: indexed"
+        else:
+            text = f"use {shown}: argument {(arg or 0) + 1} of {target}()"
         self.event(EventKind.USE, node, text, value=value, use=how, target=target, arg=arg, subscript=subscript)
 
     def approximate(self, node: N, what: str) -> None:
@@ -331,7 +340,12 @@ class RunState:
             self.approximations.append(note)
 
     def step(self) -> None:
-        self.steps += 1
+        # One comparison on the common step; the budgets are told apart in _step_check.
+        s = self.steps = self.steps + 1
+        if s > self._step_limit or not s & 255:
+            self._step_check()
+
+    def _step_check(self) -> None:
         if self.steps > self.scenario.max_steps:
             raise Cut(f"step limit ({self.scenario.max_steps}) reached: a loop or goto cycle that does not end?")
         if self.steps > self.steps_left:

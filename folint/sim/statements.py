@@ -15,7 +15,7 @@ from folint.sim.conditions import Range
 from folint.sim.expressions import EXPRESSION_TYPES, c_int
 from folint.sim.lower import N
 from folint.sim.state import Bounded, Cut, EventKind, LoopExit, LoopRun, Stop
-from folint.sim.values import Cell, Struct, Unknown, render, short
+from folint.sim.values import Cell, Struct, Unknown, render
 
 # An iterator macro loop (list_for_each_entry ...) visits at most this many elements:
 # every element is a fresh unknown, so a third one behaves like the second.
@@ -58,7 +58,9 @@ class Statements:
         self.exec_seq(body.kids, 0, self.block_labels(body), None)
 
     def exec(self, n: N) -> None:
-        self.step()
+        s = self.steps = self.steps + 1  # self.step(), inlined
+        if s > self._step_limit or not s & 255:
+            self._step_check()
         if self.focus is not None and n.start >= self.focus[1] and len(self.frames) == 1 and not self.loop_stack:
             raise Stop()
         if n.has_error and n.type in _SIMPLE_STMTS:
@@ -165,7 +167,7 @@ class Statements:
 
     def exec_declaration(self, n: N) -> None:
         tnode = n.f.get("type")
-        base = " ".join(tnode.source().split()) if tnode is not None else ""
+        base = tnode.words() if tnode is not None else ""
         frame = self.frames[-1]
         for d in n.fl.get("declarator", ()):
             value_node = None
@@ -366,7 +368,7 @@ class Statements:
             r = self.ranges.get(value.uid, Range())
             uniq = [(cv, idx) for cv, idx in uniq if r.decide("==", cv) is not False]
         choice = self.choose(len(uniq) + 1)
-        what = short(cond.source()) if cond is not None else "switch"
+        what = cond.brief() if cond is not None else "switch"
         if choice < len(uniq):
             cv, idx = uniq[choice]
             if isinstance(value, Unknown):
@@ -393,7 +395,7 @@ class Statements:
                 alt = node.f.get("alternative")
                 stmts = [k for k in node.kids if k is not cond and k is not alt]
                 what = f"#{'else' if node.type == 'preproc_else' else node.op or 'if'} " + \
-                       (short(cond.source()) if cond is not None else "")
+                       (cond.brief() if cond is not None else "")
                 branches.append((what.strip(), stmts, _labels_of(stmts)))
                 node = alt
             if not any(b[0].startswith("#else") for b in branches):
