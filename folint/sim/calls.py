@@ -17,7 +17,9 @@ from folint.sim.lower import N
 from folint.sim.models import NOT_MODELLED, ModelCall
 from folint.sim.state import Cut, Event, EventKind, Frame
 from folint.sim.statements import Break, Continue, Goto, Return
-from folint.sim.values import Array, Cell, Page, PageArray, Ref, Struct, render
+from folint.sim.values import MODEL_VALUES, Array, Cell, Page, PageArray, Ref, Struct, Sym, Unknown, render
+
+USED_VALUES = MODEL_VALUES + (Sym,)
 
 
 class Calls:
@@ -87,22 +89,28 @@ class Calls:
         if name in ("sizeof", "typeof", "__builtin_expect") and arg_nodes:
             return self.eval(arg_nodes[0]) if name == "__builtin_expect" else self.eval_sizeof(n)
         # a folio/page variable handed to a call is taken to be a real one (a model)
-        args = [self.as_model(self.resolve(self.eval(a))) for a in arg_nodes]
+        args = []
+        for a in arg_nodes:
+            v = self.eval(a)
+            if isinstance(v, Unknown):  # resolve and as_model leave anything else as it is
+                v = self.as_model(self.resolve(v))
+            args.append(v)
         for i, (a, a_node) in enumerate(zip(args, arg_nodes)):
-            self.use(a, a_node, "arg", name, i)
+            if isinstance(a, USED_VALUES):  # what use() records; the rest it ignores
+                self.use(a, a_node, "arg", name, i)
         registry = self.program.registry
         if fnode is not None and fnode.type == "identifier" and name in registry:
             call = ModelCall(name, args, n.line, self, self.scenario, [a.brief() for a in arg_nodes], n)
             out = registry.call(call)
             if out is not NOT_MODELLED:
                 self.event(EventKind.MODEL, n, f"{name}({_render_args(args)}) = {render(out)}", name=name,
-                           args=tuple(_snapshot(a) for a in args), result=out)
+                           args=tuple([_snapshot(a) for a in args]), result=out)
                 return out
         callee = self.program.inlinable(name, self.scenario) if fnode is not None and fnode.type == "identifier" \
             else None
         if callee is not None:
             self.event(EventKind.CALL, n, f"call {name}({_render_args(args)}), stepping into it", name=name,
-                       args=tuple(_snapshot(a) for a in args))
+                       args=tuple([_snapshot(a) for a in args]))
             value = self.call_function(callee, args, n)
             self.event(EventKind.RETURN, n, f"{name}() returns {render(value, status=True)}" if value is not None
                        else f"{name}() returns", name=name, result=value)
@@ -111,7 +119,7 @@ class Calls:
 
     def unmodelled_call(self, n: N, name: str, args: list):
         self.calls += 1
-        snap = tuple(_snapshot(a) for a in args)
+        snap = tuple([_snapshot(a) for a in args])
         text = f"call {name}({_render_args(args)})"
         ev = Event(len(self.events) + 1, EventKind.CALL, n.line, n.start, text, name=name, args=snap,
                    depth=len(self.frames) - 1, function=self.frames[-1].name,
@@ -151,4 +159,4 @@ def _snapshot(v):
 
 
 def _render_args(args: list) -> str:
-    return ", ".join(render(a) for a in args)
+    return ", ".join([render(a) for a in args])

@@ -95,8 +95,12 @@ class Expressions:
             if op == "&&":
                 return int(left and self.truth(n.f["right"]))
             return int(left or self.truth(n.f["right"]))
-        lv = self.resolve(self.eval(n.f["left"]))
-        rv = self.resolve(self.eval(n.f["right"]))
+        lv = self.eval(n.f["left"])
+        if isinstance(lv, Unknown):  # self.resolve(), only where it can change the value
+            lv = self.resolve(lv)
+        rv = self.eval(n.f["right"])
+        if isinstance(rv, Unknown):
+            rv = self.resolve(rv)
         return self.arith(op, lv, rv, n)
 
     def arith(self, op: str, lv, rv, n: N):
