@@ -176,8 +176,6 @@ def run(targets: list[str], config: Config, options: RunOptions) -> RunResult:
         if tree.wanted:
             tree.finish(result, files=found.files, simulate=options.simulate, jobs=jobs, verdicts=cache,
                         search=search)
-        elif search is not None:
-            search.start()
         if cache is not None:
             cache.close()
         # FOL009: the callers across the tree holding the targets (folint.caller_context)

@@ -62,10 +62,11 @@ class TreePhase:
         """Store new summaries, build the index and add the tree rules' findings.
         ``verdicts``: the results cache, which keeps the tree findings' verdicts.
         ``search``: the run's ``folint.index.tree_search.SharedSearch`` of the kernel
-        tree holding the targets (or None), which wants FOL009's callers: started here,
-        in a run over the whole tree before the tree rules run (its greps run while the
-        findings are judged), in a folder run once the names to look for in the rest of
-        the tree are known and added to it (one search of the tree for both)."""
+        tree holding the targets (or None), which wants FOL009's callers: in a folder run,
+        the names to look for in the rest of the tree are added to it and it is started
+        once they are known (one search of the tree for both).  A run over the whole tree
+        adds nothing: FOL009's callers are searched for after this phase, as before (run
+        alongside the phase, the greps slowed it more than they saved)."""
         from folint.facts.tree import root_for_targets
         from folint.index.targeted import names_with_outside_callers
         from folint.index.tree_search import record_key
@@ -120,10 +121,6 @@ class TreePhase:
         index.callers_seen = whole or top is not None
         index.discovery = (list(self.targets), list(self.config.exclude), self.config.root)
         result.index = index
-        if search is not None and top is None:
-            # nothing to add: FOL009's callers are searched for while the tree findings are
-            # judged (its workers leave a core idle much of the time; stage 2's greps do not)
-            search.start()
         result.findings.extend(run_tree_rules(self.rules, index, result.errors, simulate=simulate, jobs=jobs,
                                               only=mine if top is not None else None, verdicts=verdicts))
         self.stats.update(stage.stats, settled=len(settled), tree_top=str(top) if top is not None else None,
