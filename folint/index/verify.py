@@ -13,6 +13,7 @@ finding ``inconclusive`` and adds one error line.
 from __future__ import annotations
 
 import hashlib
+import os
 
 from folint.finding import FileError, Finding
 from folint.index.cache import content_hash
@@ -97,15 +98,27 @@ def _judge_all(todo: list[Finding], rules_by_code: dict, errors: list[FileError]
     groups: dict[str, list[int]] = {}
     for i, f in enumerate(todo):
         groups.setdefault(_simulated_path(f), []).append(i)
-    batches = [[todo[i] for i in idx] for idx in groups.values()]
+    # the biggest batches first (most findings, then the largest file), so that the last
+    # one a worker takes is small: one file's batch can cost as much as all the others
+    order = sorted(groups.values(), key=lambda idx: (-len(idx), -_size(_simulated_path(todo[idx[0]]), sources)))
+    batches = [[todo[i] for i in idx] for idx in order]
     done_batches = parallel_map(_verify_batch, batches, jobs=jobs, initializer=_init, initargs=(rules_by_code, sources))
     out: set[int] = set()
-    for idx, (done, errs, failed) in zip(groups.values(), done_batches):
+    for idx, (done, errs, failed) in zip(order, done_batches):
         for i, (verdict, evidence, trace) in zip(idx, done):
             todo[i].verdict, todo[i].evidence, todo[i].trace = verdict, evidence, trace
         out |= {id(todo[idx[k]]) for k in failed}
         errors.extend(errs)
     return out
+
+
+def _size(path: str, sources: dict[str, bytes] | None) -> int:
+    if sources and path in sources:
+        return len(sources[path])
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
 
 
 _worker: dict = {}
