@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -112,8 +113,24 @@ class Program:
         if v is not None:
             return v
         if self._file_constants is None:
-            self._file_constants = file_constants(self.src)
+            self._file_constants = _constants_of(self.src)
         return self._file_constants.get(name)
+
+
+# file_constants(src) by source file: the tree phase judges each of its findings in a
+# Simulation (a Program) of its own, and findings share files; the constants are a
+# function of the file's parse alone.
+_CONSTANTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _constants_of(src) -> dict[str, int]:
+    try:
+        out = _CONSTANTS.get(src)
+    except TypeError:  # a source that cannot be weakly referenced: no cache
+        return file_constants(src)
+    if out is None:
+        out = _CONSTANTS[src] = file_constants(src)
+    return out
 
 
 _DEFINES = "(preproc_def name: (identifier) @name value: (preproc_arg) @value)"
