@@ -7,10 +7,8 @@ This runs inside worker processes; it never raises.  Every problem becomes a
 
 from __future__ import annotations
 
-import bisect
 import functools
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -207,20 +205,13 @@ def blank_unneeded_bodies(raw: bytes, active: list[Rule]) -> tuple[bytes, list[B
     if layout is None:
         return None
     mask = layout.mask
-    found: dict[bytes, list[int]] = {}  # needle -> where it starts in the masked text
 
     def holds(needles, body: Body) -> bool:
-        """The body's code holds one of ``needles`` (any code does when there are none)."""
+        """The body's code holds one of ``needles`` (any code does when there are none):
+        a search bounded to the body, in C, with no list of every occurrence."""
         if not needles:
             return True
-        for n in needles:
-            at = found.get(n)
-            if at is None:
-                at = found[n] = _starts(mask, n)
-            i = bisect.bisect_left(at, body.start)
-            if i < len(at) and at[i] + len(n) <= body.close + 1:
-                return True
-        return False
+        return any(mask.find(n, body.start, body.close + 1) != -1 for n in needles)
 
     plain = [r.needles or r.gate for r in rules if not r.uses_page_loops]
     loops = [r.needles or r.gate for r in rules if r.uses_page_loops]
@@ -235,17 +226,6 @@ def blank_unneeded_bodies(raw: bytes, active: list[Rule]) -> tuple[bytes, list[B
     if not blank:
         return None
     return blank_bodies(raw, blank), blank
-
-
-def _starts(text: bytes, needle: bytes) -> list[int]:
-    """Every offset where ``needle`` starts in ``text`` (overlapping ones too)."""
-    if any(needle.endswith(needle[:k]) for k in range(1, len(needle))):  # can overlap itself
-        out, at = [], text.find(needle)
-        while at != -1:
-            out.append(at)
-            at = text.find(needle, at + 1)
-        return out
-    return [m.start() for m in re.finditer(re.escape(needle), text)]
 
 
 def parsed_as_blanked(src: SourceFile, bodies: list[Body]) -> bool:
