@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from folint.candidates_counterparts import find_counterparts
 from folint.enums import StrEnum
 from folint.index.records import FolioPage, FolioValue, PlainPage
-from folint.index.summary import FOLIO_PAGE_CALLS
+from folint.index.summary_calls import FOLIO_PAGE_CALLS
 from folint.index.tree import Call, Def, TreeIndex
 
 DEFAULT_MIN_SHARE = 0.0  # every function with at least one caller holding a folio

@@ -75,20 +75,29 @@ class Function:
         return self.var_types.get(name, "")
 
 
+_DECLARATOR_CHAIN = frozenset({"init_declarator", "pointer_declarator", "array_declarator",
+                               "parenthesized_declarator"})
+
+
+def declared_identifier(d: Node) -> tuple[Node | None, int]:
+    """(the identifier declarator ``d`` declares, or None; how many ``*`` lead to it)."""
+    stars = 0
+    n = d
+    while n is not None and n.type in _DECLARATOR_CHAIN:
+        if n.type == "pointer_declarator":
+            stars += 1
+        n = n.child_by_field_name("declarator") or (n.named_children[0] if n.named_children else None)
+    return (n, stars) if n is not None and n.type == "identifier" else (None, stars)
+
+
 def declared_names(decl: Node) -> list[tuple[str, str]]:
     """(name, type) pairs declared by a declaration or parameter_declaration node."""
     tnode = decl.child_by_field_name("type")
     base = cnodes.normalise(cnodes.text(tnode)) if tnode is not None else ""
     out = []
     for d in decl.children_by_field_name("declarator"):
-        stars = 0
-        n = d
-        while n is not None and n.type in ("init_declarator", "pointer_declarator", "array_declarator",
-                                           "parenthesized_declarator"):
-            if n.type == "pointer_declarator":
-                stars += 1
-            n = n.child_by_field_name("declarator") or (n.named_children[0] if n.named_children else None)
-        if n is not None and n.type == "identifier":
+        n, stars = declared_identifier(d)
+        if n is not None:
             out.append((cnodes.text(n), base + (" " + "*" * stars if stars else "")))
     return out
 

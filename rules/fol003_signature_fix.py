@@ -74,7 +74,7 @@ def _use(src, n, plan):
     """What identifier ``n`` does with the planned function's name:
     None (not the name, or harmless), False (a use that rules the fix out), or
     (kind, where, [(start, end, new), ...] or None when it cannot be rewritten)."""
-    from folint.index.summary import declarator_parts
+    from folint.index.summary_defs import declarator_parts
 
     name, i, fname = plan.name, plan.index, plan.folio
     key = name.encode()
@@ -127,7 +127,7 @@ def _named(param) -> bool:
 
 def _folio_argument(src, arg) -> str:
     """The folio to pass instead of page argument ``arg``."""
-    from folint.index.summary import FOLIO_PAGE_CALLS
+    from folint.index.summary_calls import FOLIO_PAGE_CALLS
 
     n = cnodes.strip_parens(arg)
     name = cnodes.call_name(n)
@@ -147,7 +147,7 @@ def _roundtrip_declaration(src, defn, param, fname: str):
     """(the folio parameter's name, [deletion of `struct folio *f = page_folio(page);`]):
     the body's own folio variable, or ``fname`` with nothing to delete when the body
     does not use the page at all.  None when the body is not that simple."""
-    from folint.index.summary import param_uses
+    from folint.index.summary_defs import param_uses
     from folint.source import Function, declared_names
 
     names = declared_names(param)

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import random
 
-from folint.index import summary
+from folint.index import summary, summary_defs
+from folint.index import summary_calls as summary_call_shapes
 from folint.index.records import FolioPage, PlainPage, summary_calls
 from folint import cnodes
 from folint.index.summary import summarise
@@ -42,7 +43,7 @@ def test_positions_counted_from_the_last_one_are_src_position_in_any_order():
     raw = b"a\n\nbc\n" * 50 + b"last line without newline"
     rng = random.Random(12)
     fresh = SourceFile("x.c", raw)
-    position = summary._Positions(fresh)
+    position = summary_defs._Positions(fresh)
     asked = [rng.randrange(len(raw) + 1) for _ in range(300)] + [0, len(raw), 1, 0]
     got = [position(b) for b in asked]
     assert "_line_starts" not in fresh.__dict__  # the list of line starts was not made
@@ -74,7 +75,7 @@ def test_identifiers_found_by_their_text_are_those_of_the_walk():
     for key in keys:
         for under in (fn.body, src.root, fn.node):
             walked = [n for n in cnodes.walk(under) if n.type == "identifier" and n.text == key]
-            assert list(summary.identifiers_named(src.code, under, key)) == walked, key
+            assert list(summary_defs.identifiers_named(src.code, under, key)) == walked, key
     uses = summarise(src)["defs"][0]["uses"]
     assert uses["0"]["roundtrip"] == 2 and uses["0"]["other"] > 5
 
@@ -101,7 +102,7 @@ void f(struct page *p, int n, struct folio *folio, int n)
 def test_declared_names_and_types_are_function_type_of():
     src = SourceFile("x.c", TYPES)
     (fn,) = src.functions
-    type_of = summary._TypeOf(fn, src.code)
+    type_of = summary_call_shapes._TypeOf(fn, src.code)
     names = ["p", "n", "folio", "a", "b", "c", "fp", "d", "pages", "q", "r", "shadowed", "zero", "f", "x", ""]
     got = [(name, type_of.declares(name), type_of(name)) for name in names]
     assert "var_types" not in fn.__dict__  # answered without making them all
@@ -110,14 +111,14 @@ def test_declared_names_and_types_are_function_type_of():
     assert fn.type_of("a") == "int"  # the first declaration wins ...
     assert fn.type_of("n") == "int"  # ... but a parameter wins over any
     # once var_types is made (by a rule), it is what is read
-    later = summary._TypeOf(fn, src.code)
+    later = summary_call_shapes._TypeOf(fn, src.code)
     assert [(n, later.declares(n), later(n)) for n in names] == want
 
 
 def test_page_vars_hold_every_page_pointer_a_call_may_pass():
     src = SourceFile("x.c", TYPES)
     (fn,) = src.functions
-    keys, local = summary._TypeOf(fn, src.code).page_vars(["zero"])
+    keys, local = summary_call_shapes._TypeOf(fn, src.code).page_vars(["zero"])
     assert {"a", "q", "r"} <= local and "p" not in local
     for name in ("p", "a", "q", "r", "zero"):
         assert name.encode() in keys

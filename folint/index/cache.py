@@ -35,7 +35,8 @@ SCHEMA = 3  # 3: call arguments and entries read through folint.index.records
 DB_NAME = f"index-v{SCHEMA}.sqlite3"
 NO_SUMMARY = "-"  # a file without the index needles: nothing to summarise
 # The modules whose code decides what a summary holds.
-_FINGERPRINT_MODULES = ("index/summary.py", "index/records.py", "kernel_c.py", "parsing.py", "source.py", "cnodes.py", "vocab.py")
+_FINGERPRINT_MODULES = ("index/summary.py", "index/summary_defs.py", "index/summary_calls.py", "index/records.py",
+                        "kernel_c.py", "parsing.py", "source.py", "cnodes.py", "vocab.py")
 
 
 class CacheError(Exception):

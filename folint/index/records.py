@@ -83,7 +83,7 @@ class Param(NamedTuple):
 
 
 class ParamUses(NamedTuple):
-    """How a body uses one page parameter (``folint.index.summary.param_uses``)."""
+    """How a body uses one page parameter (``folint.index.summary_defs.param_uses``)."""
 
     roundtrip: int  # uses that are page_folio(param)
     other: int  # every other use
