@@ -298,3 +298,20 @@ def test_overlay_replaces_one_file_and_leaves_the_index_alone(tmp_path):
     assert sorted(c.path for c in view.calls["arch_prepare_to_swap"]) == [str(tmp_path / "f1.c"), str(tmp_path / "f2.c")]
     assert caller in view.summaries and callee not in view.summaries
     assert len(index.callers(d)) == 3 and callee in index.summaries  # the base index is unchanged
+
+
+def test_the_summary_fingerprint_reads_every_module_it_names():
+    """A summary cached by other code is not reused: every module the fingerprint names
+    exists (a folder: holds modules), and every summary module is named."""
+    from pathlib import Path
+
+    from folint.index import cache
+
+    root = Path(cache.__file__).resolve().parent.parent
+    for rel in cache._FINGERPRINT_MODULES:
+        if rel.endswith("/"):
+            assert list((root / rel).glob("*.py")), rel
+        else:
+            assert (root / rel).is_file(), rel
+    for module in (root / "index").glob("summary*.py"):
+        assert f"index/{module.name}" in cache._FINGERPRINT_MODULES, module.name

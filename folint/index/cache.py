@@ -34,9 +34,9 @@ from folint.finding import FileError
 SCHEMA = 3  # 3: call arguments and entries read through folint.index.records
 DB_NAME = f"index-v{SCHEMA}.sqlite3"
 NO_SUMMARY = "-"  # a file without the index needles: nothing to summarise
-# The modules whose code decides what a summary holds.
+# The modules whose code decides what a summary holds (a folder: each of its modules).
 _FINGERPRINT_MODULES = ("index/summary.py", "index/summary_defs.py", "index/summary_calls.py", "index/records.py",
-                        "kernel_c.py", "parsing.py", "source.py", "cnodes.py", "vocab.py")
+                        "kernel_c/", "parsing.py", "source.py", "cnodes.py", "vocab.py")
 
 
 class CacheError(Exception):
@@ -64,10 +64,12 @@ def fingerprint() -> str:
     h = hashlib.blake2b(digest_size=8)
     root = Path(__file__).resolve().parent.parent
     for rel in _FINGERPRINT_MODULES:
-        try:
-            h.update((root / rel).read_bytes())
-        except OSError:
-            h.update(rel.encode())
+        paths = sorted((root / rel).glob("*.py")) if rel.endswith("/") else [root / rel]
+        for path in paths or [root / rel]:
+            try:
+                h.update(path.read_bytes())
+            except OSError:
+                h.update(rel.encode())
     hash_parser_versions(h)
     return h.hexdigest()
 
