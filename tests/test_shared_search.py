@@ -137,14 +137,9 @@ FOLDER_TREE = {
 }
 
 
-def test_a_folder_run_searches_the_tree_once_and_reports_what_two_searches_report(tmp_path, monkeypatch):
-    from folint import caller_context
-    from folint.runner import RunOptions, run
-
-    top = tmp_path / "linux"
-    _kernel_tree(top, FOLDER_TREE)
-    monkeypatch.chdir(top)
-    whole = []
+def _tree_searches(monkeypatch) -> list[set[str]]:
+    """The names of each search of the whole tree (a GrepJob given no paths), as they start."""
+    whole: list[set[str]] = []
     real = GrepJob.__init__
 
     def count(self, where, names, **kw):
@@ -153,6 +148,17 @@ def test_a_folder_run_searches_the_tree_once_and_reports_what_two_searches_repor
         real(self, where, names, **kw)
 
     monkeypatch.setattr(GrepJob, "__init__", count)
+    return whole
+
+
+def test_a_folder_run_searches_the_tree_once_and_reports_what_two_searches_report(tmp_path, monkeypatch):
+    from folint import caller_context
+    from folint.runner import RunOptions, run
+
+    top = tmp_path / "linux"
+    _kernel_tree(top, FOLDER_TREE)
+    monkeypatch.chdir(top)
+    whole = _tree_searches(monkeypatch)
 
     def findings():
         result = run(["mm"], Config(), RunOptions(select=["FOL003", "FOL009"], jobs=2, simulate=True,
@@ -188,15 +194,7 @@ def test_a_name_the_deferred_files_settle_is_not_searched_for_in_the_rest_of_the
     top = tmp_path / "linux"
     _kernel_tree(top, LATE_TREE)
     monkeypatch.chdir(top)
-    whole = []
-    real = GrepJob.__init__
-
-    def count(self, where, names, **kw):
-        if kw.get("paths") is None:
-            whole.append(set(names))
-        real(self, where, names, **kw)
-
-    monkeypatch.setattr(GrepJob, "__init__", count)
+    whole = _tree_searches(monkeypatch)
 
     def report(targets):
         result = run(targets, Config(), RunOptions(select=["FOL003"], jobs=1, simulate=True, show_refuted=True))

@@ -112,12 +112,7 @@ class Conditions:
                 return left and self.truth(n.f["right"], prefer)
             return left or self.truth(n.f["right"], prefer)
         if t == "binary_expression" and n.op in CMP_OPS:
-            lv = self.eval(n.f["left"])
-            if isinstance(lv, Unknown):  # self.resolve(), only where it can change the value
-                lv = self.resolve(lv)
-            rv = self.eval(n.f["right"])
-            if isinstance(rv, Unknown):
-                rv = self.resolve(rv)
+            lv, rv = self.operands(n)
             d = self.compare(n.op, lv, rv)
             if d is not None:
                 return bool(d)

@@ -95,13 +95,19 @@ class Expressions:
             if op == "&&":
                 return int(left and self.truth(n.f["right"]))
             return int(left or self.truth(n.f["right"]))
+        lv, rv = self.operands(n)
+        return self.arith(op, lv, rv, n)
+
+    def operands(self, n: N):
+        """The values of binary expression ``n``'s two sides, each resolved
+        (``self.resolve``, only where it can change the value: an unknown)."""
         lv = self.eval(n.f["left"])
-        if isinstance(lv, Unknown):  # self.resolve(), only where it can change the value
+        if isinstance(lv, Unknown):
             lv = self.resolve(lv)
         rv = self.eval(n.f["right"])
         if isinstance(rv, Unknown):
             rv = self.resolve(rv)
-        return self.arith(op, lv, rv, n)
+        return lv, rv
 
     def arith(self, op: str, lv, rv, n: N):
         if op in CMP_OPS:
