@@ -137,16 +137,12 @@ def assigned_names(node: Node) -> dict[str, list[Node]]:
 
     out: dict[str, list[Node]] = {}
     matches = QueryCursor(query(_WRITES_QUERY)).matches(node)
-    writes = sorted(((m["write"][0], m["target"][0]) for _, m in matches), key=_pre_order)
+    writes = sorted(((m["write"][0], m["target"][0]) for _, m in matches), key=lambda wt: _pre_order_key(wt[0]))
     for write, target in writes:
         base = base_identifier(target)
         if base:
             out.setdefault(base, []).append(write)
     return out
-
-
-def _pre_order(pair: tuple[Node, Node]) -> tuple[int, int]:
-    return _pre_order_key(pair[0])
 
 
 def written_value(write: Node) -> Node | None:

@@ -170,15 +170,10 @@ def _covered(needle: bytes, chosen) -> bool:
 
 
 def _plain_needles(rule: Rule) -> tuple[bytes, ...] | None:
-    """One of these is in every file ``wanted_rules`` passes for ``rule``: its ``needles``,
-    else its ``gate``, else the loop model's needles; None when it asks for none."""
-    if rule.needles:
-        return tuple(rule.needles)
-    if rule.gate:
-        return tuple(rule.gate)
-    if rule.uses_page_loops:
-        return PAGE_LOOP_NEEDLES
-    return None
+    """One of these is in every file ``wanted_rules`` passes for ``rule``: the narrowest
+    of its covering sets (its ``needles``, else its ``gate``, else the loop model's
+    needles); None when it asks for none."""
+    return next(iter(_covering_sets(rule)), None)
 
 
 # -- the same questions as GNU grep can ask them (folint.grep_prepass) ---------------------
