@@ -155,7 +155,7 @@ def check_source(path: str, raw: bytes, rules: list[Rule], *, prefilter: bool = 
             blanked = None
     whole = None  # the parse of the whole text, once one is made
     if blanked is not None:
-        src = SourceFile(path, raw, parsed=parse_kernel_c(blanked[0]))
+        src = SourceFile(path, raw, parsed=parse_kernel_c(blanked[0], [(b.open + 1, b.close) for b in blanked[1]]))
         if not parsed_as_blanked(src, blanked[1]):
             src = whole = SourceFile(path, raw)  # the parser did not take a body as one: the whole file
     elif src is None or src.raw != raw:  # (a NUL read as a space: parsed again)

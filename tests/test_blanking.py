@@ -162,3 +162,44 @@ def test_a_body_the_parser_does_not_take_as_one_means_a_whole_parse(monkeypatch)
                         lambda raw, active: (raw, [Body(0, open_at, raw.index(b"}"))]))
     result = check_source("t.c", raw, [r for r in RULES if r.code == "FOL012"], simulate=False)
     assert [f.function for f in result.findings] == ["zero_tail"]
+
+
+def _nodes(tree):
+    out, stack = [], [tree.root_node]
+    while stack:
+        n = stack.pop()
+        out.append((n.type, n.start_byte, n.end_byte, tuple(n.start_point), tuple(n.end_point), n.is_error))
+        stack.extend(reversed(n.children))
+    return out
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_the_parser_reads_around_blanked_bodies_to_the_same_tree(path):
+    """``parse_kernel_c(text, skip)`` (included ranges around each blanked body's inside)
+    gives the tree of the whole blanked text: every node's type, bytes, lines and columns."""
+    from folint.parsing import parse_kernel_c
+
+    raw = path.read_bytes()
+    for rules in [RULES, *[[r] for r in LOCAL]]:
+        got = blank_unneeded_bodies(raw, rules)
+        if got is None:
+            continue
+        text, bodies = got
+        code, whole = parse_kernel_c(text)
+        code2, around = parse_kernel_c(text, [(b.open + 1, b.close) for b in bodies])
+        assert code2 == code
+        assert _nodes(around) == _nodes(whole)
+
+
+def test_reading_around_keeps_lines_and_columns_after_many_skipped_lines():
+    from folint.parsing import parse_kernel_c
+
+    raw = b"int a(void)\n{\n\tx();\n\n\ty();\n}\n\nint b(int p)\n{\n\treturn p;\n}\nint c;\n"
+    layout = find_bodies(raw)
+    first = layout.bodies[0]
+    text = raw[:first.open + 1] + bytes(b if b == 0x0A else 0x20 for b in raw[first.open + 1:first.close]) + raw[first.close:]
+    _, whole = parse_kernel_c(text)
+    _, around = parse_kernel_c(text, [(first.open + 1, first.close)])
+    assert _nodes(around) == _nodes(whole)
+    ret = around.root_node.children[1].child_by_field_name("body").named_children[0]
+    assert ret.type == "return_statement" and tuple(ret.start_point) == (9, 1)
