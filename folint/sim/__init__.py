@@ -67,7 +67,10 @@ the budgets ``max_paths`` (256), ``max_steps`` (20000 per path),
 process's CPU time for the whole run: a safety net; the step and path budgets
 bind first, and CPU time rather than wall time keeps the answer the same on a
 busy machine).  Runs without ``until`` are cached per
-(function, scenario, focus) within one Simulation.
+(function, scenario, focus) within one Simulation; runs with ``until`` under an equal
+scenario share their paths (``folint.sim.explore.Explorer``): a later one is first offered
+the paths already run and goes on where the earlier stopped, so several findings' searches
+in one function run each path once.
 
 Bounds that are part of the model, not failures: a loop that forks on unknowns
 runs at most ``nr + 2`` iterations on a path (enough to see every page); the

@@ -213,44 +213,87 @@ def explore(program: Program, fn: SimFunction, scenario: Scenario, *,
     function before it tries every combination at the end of a long path.  The order
     changes only which paths a budget leaves unexplored: an exploration that completes
     runs the same paths, so it refutes or confirms as the depth-first one does."""
-    started = time.process_time()
-    deadline = started + scenario.max_seconds
-    ex = Exploration(fn.name, scenario)
-    stack: list[list[int]] = [[]]
-    if fewest_flips:
-        stack = _FlipOrder(stack)
-    steps_left = scenario.max_total_steps
-    while stack:
-        if len(ex.paths) >= scenario.max_paths:
-            ex.reason = (f"path limit ({scenario.max_paths}) reached with {len(stack)} "
-                         f"branch{'es' * (len(stack) != 1)} unexplored")
-            break
-        if steps_left <= 0:
-            ex.reason = (f"step budget ({scenario.max_total_steps} for the whole run) spent after "
-                         f"{len(ex.paths)} paths")
-            break
-        if time.process_time() > deadline:
-            ex.reason = f"time limit ({scenario.max_seconds:g} s of CPU) reached after {len(ex.paths)} paths"
-            break
-        prefix = stack.pop()
-        path = SimRun(program, scenario, prefix, deadline, focus=focus, steps_left=steps_left).run(fn)
-        steps_left -= path.steps
-        ex.paths.append(path)
-        stack.extend(path.alternatives)
-        if until is not None and path.status != PathStatus.INFEASIBLE and until(path):
-            ex.stopped_early = True
-            ex.reason = "stopped at the first path that answered the question"
-            break
-    else:
-        cut = [p for p in ex.paths if p.status == PathStatus.CUT]
-        if cut:
-            ex.reason = f"{len(cut)} of {len(ex.paths)} paths cut short: {cut[0].reason}"
-        elif not ex.feasible:
-            ex.reason = "no feasible path: " + (ex.paths[0].reason if ex.paths else "nothing ran")
-        else:
-            ex.complete = True
-    ex.seconds = time.process_time() - started
-    return ex
+    return Explorer(program, fn, scenario, focus=focus, fewest_flips=fewest_flips).explore(until=until)
+
+
+class Explorer:
+    """One exploration that can be taken up again: the paths run so far, in order, and
+    the branch choices still open.  The order of the paths does not depend on ``until``
+    (it only says where to stop), so a second ``explore`` with another ``until`` first
+    offers it the paths already run, then goes on from where the first one stopped: it
+    gives the very paths and ending a fresh exploration would.  Several findings in one
+    function, each searching for its own witness under the same scenario, share one
+    ``Explorer`` (``folint.sim.oracle.Simulation.run``) instead of each running the same
+    first paths again."""
+
+    def __init__(self, program: Program, fn: SimFunction, scenario: Scenario, *,
+                 focus: tuple[int, int] | None = None, fewest_flips: bool = False):
+        self.program, self.fn, self.scenario, self.focus = program, fn, scenario, focus
+        self.paths: list = []
+        self.stack: list[list[int]] | _FlipOrder = _FlipOrder([[]]) if fewest_flips else [[]]
+        self.steps_left = scenario.max_total_steps
+        self.seconds = 0.0  # CPU time the paths run so far took
+        self.ending: tuple[bool, str] | None = None  # (complete, reason) once no path is left to run
+
+    def explore(self, scenario: Scenario | None = None, until: Callable | None = None) -> Exploration:
+        """The exploration up to the first path ``until`` answers (all of it without
+        ``until``); ``scenario``: the one the Exploration names (equal to this one's)."""
+        scenario = scenario or self.scenario
+        started = time.process_time()
+        ex = Exploration(self.fn.name, scenario)
+        paths = self.paths
+        if until is not None:
+            for k, path in enumerate(paths):
+                if path.status != PathStatus.INFEASIBLE and until(path):
+                    return self._stopped(ex, k + 1, started)
+        # the CPU-time budget counts from where a fresh exploration would have started
+        deadline = started - self.seconds + scenario.max_seconds
+        stack = self.stack
+        while self.ending is None:
+            if not stack:
+                cut = [p for p in paths if p.status == PathStatus.CUT]
+                if cut:
+                    self.ending = (False, f"{len(cut)} of {len(paths)} paths cut short: {cut[0].reason}")
+                elif not any(p.status != PathStatus.INFEASIBLE for p in paths):
+                    self.ending = (False, "no feasible path: " + (paths[0].reason if paths else "nothing ran"))
+                else:
+                    self.ending = (True, "")
+                break
+            if len(paths) >= scenario.max_paths:
+                self.ending = (False, f"path limit ({scenario.max_paths}) reached with {len(stack)} "
+                                      f"branch{'es' * (len(stack) != 1)} unexplored")
+                break
+            if self.steps_left <= 0:
+                self.ending = (False, f"step budget ({scenario.max_total_steps} for the whole run) spent after "
+                                      f"{len(paths)} paths")
+                break
+            if time.process_time() > deadline:  # not an ending: a later run may have the time
+                ex.paths = list(paths)
+                ex.reason = f"time limit ({scenario.max_seconds:g} s of CPU) reached after {len(paths)} paths"
+                ex.seconds = time.process_time() - started
+                return ex
+            t0 = time.process_time()
+            prefix = stack.pop()
+            path = SimRun(self.program, scenario, prefix, deadline, focus=self.focus,
+                          steps_left=self.steps_left).run(self.fn)
+            self.steps_left -= path.steps
+            paths.append(path)
+            stack.extend(path.alternatives)
+            self.seconds += time.process_time() - t0
+            if until is not None and path.status != PathStatus.INFEASIBLE and until(path):
+                return self._stopped(ex, len(paths), started)
+        ex.paths = list(paths)
+        ex.complete, ex.reason = self.ending
+        ex.seconds = time.process_time() - started
+        return ex
+
+    def _stopped(self, ex: Exploration, n: int, started: float) -> Exploration:
+        """``ex`` ended at the ``n``-th path, the first one ``until`` answered."""
+        ex.paths = self.paths[:n]
+        ex.stopped_early = True
+        ex.reason = "stopped at the first path that answered the question"
+        ex.seconds = time.process_time() - started
+        return ex
 
 
 class _FlipOrder:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from folint import cnodes
 from folint.enums import Verdict
-from folint.sim.explore import Exploration, Program, Scenario, SimFunction, explore
+from folint.sim.explore import Exploration, Explorer, Program, Scenario, SimFunction
 from folint.sim.state import TRACE_KINDS, EventKind, PathStatus, trace_of  # trace_of: part of the oracle API
 from folint.sim.values import Array, Folio, Page, PageArray
 
@@ -55,6 +55,7 @@ class Simulation:
         self.function = function  # folint.source.Function
         self.program = program or Program(src, registry, extra_sources)
         self._cache: dict = {}
+        self._explorers: dict = {}  # Explorer by the key of run()
 
     def sim_function(self, name: str | None = None) -> SimFunction | None:
         if name is None or name == self.function.name:
@@ -83,10 +84,16 @@ class Simulation:
         elif stop_after is not None and function in (None, self.function.name):
             end = self.past_statement(stop_after)
             focus = (self.function.node.start_byte, end) if end is not None else None
-        key = (scenario.key(), fn.start_byte, fn.name, focus, fewest_flips)
+        key = (scenario.key(), _identities(scenario), fn.start_byte, fn.name, focus, fewest_flips)
         if until is None and key in self._cache:
             return self._cache[key]
-        ex = explore(self.program, fn, scenario, until=until, focus=focus, fewest_flips=fewest_flips)
+        # one Explorer per key: a search under the same scenario (another finding's in this
+        # function, or a second question) is first offered the paths already run
+        explorer = self._explorers.get(key)
+        if explorer is None:
+            explorer = self._explorers[key] = Explorer(self.program, fn, scenario, focus=focus,
+                                                       fewest_flips=fewest_flips)
+        ex = explorer.explore(scenario, until=until)
         if until is None:
             self._cache[key] = ex
         return ex
@@ -174,6 +181,16 @@ def judge(exploration: Exploration, witness: Callable, *,
                            for b in exploration.bounds[:3])
         text = text[:-1] + f"; {bounds})" if text.endswith(")") else f"{text} ({bounds})"
     return refuted(text)
+
+
+def _identities(scenario: Scenario) -> tuple:
+    """What ``Scenario.key`` leaves out: the identity of the values in the scenario that
+    are not plain ints or strings (a model error pointer an oracle's witness looks for with
+    ``is``), so two scenarios with equal keys share paths only when their values are the
+    very same objects.  (The Explorer keeps its scenario, so an id is not reused.)"""
+    plain = (int, str, type(None))
+    return tuple(id(v) for v in (scenario.fail_value, *scenario.args.values(), *scenario.locals.values())
+                 if not isinstance(v, plain))
 
 
 def _backward_gotos(body, at: int) -> bool:
