@@ -14,14 +14,15 @@ from dataclasses import dataclass, field
 
 from folint.finding import FileError, Finding
 from folint.guard import Failed, run_check
-from folint.kernel_c.bodies import Body, blank_bodies, find_bodies
+from folint.blanking import blank_unneeded_bodies
+from folint.kernel_c.bodies import Body
 from folint.parsing import parse_kernel_c
 from folint.prefilter import ByteScan, wanted_rules
 from folint.reading import ReadError, nul_as_space, read_regular
 from folint.rule import Rule
-from folint.vocab import PAGE_LOOP_NEEDLES, may_hold_page_loop
 from folint.source import SourceFile
 from folint.suppressions import apply_suppressions
+from folint.vocab import PAGE_LOOP_NEEDLES
 
 BINARY_SNIFF = 8192
 OVERSIZE_SCAN = 8  # a file over the size limit is read, for the needle test only, up to 8x the limit
@@ -36,6 +37,7 @@ class FileResult:
     summary: dict | None = None  # cross-file facts for tree-wide rules
     summary_key: str | None = None  # content hash the summary belongs to (folint.index)
     summary_cached: bool = False  # the summary came from the cache
+    summary_partial: bool = False  # the summary was made of a parse with bodies blanked (folint.blanking)
     oversize_skipped: bool = False  # over the size limit but holds none of the needles: skipped silently
     stat_key: tuple | None = None  # the file's stat before it was read (folint.results)
 
@@ -122,7 +124,7 @@ def skip_needle_free_oversize(fr: FileResult, rules: list[Rule], max_size: int,
 
 def check_source(path: str, raw: bytes, rules: list[Rule], *, prefilter: bool = True,
                  simulate: bool = False, summarise=None, scan: ByteScan | None = None,
-                 src: SourceFile | None = None, focus=None) -> FileResult:
+                 src: SourceFile | None = None, focus=None, summary_keep: tuple[bytes, ...] = ()) -> FileResult:
     """``scan``: the file's ByteScan when the caller already made one (needles it
     already searched for are not searched again).  ``src``: ``raw`` already parsed
     (a series keeps the parse of the text the previous patch left).  ``focus``: the
@@ -130,9 +132,11 @@ def check_source(path: str, raw: bytes, rules: list[Rule], *, prefilter: bool = 
     whole file but report in those functions only, what the whole check reports
     there.  The simulator and ``summarise`` always get the whole file.
 
-    Without ``summarise``, ``src`` or ``focus``, the bodies of the functions no wanted
-    rule can report in are blanked before parsing (``blank_unneeded_bodies``); a file
-    with findings to verify is then parsed whole again for the simulator."""
+    Without ``src`` or ``focus``, the bodies no wanted rule needs are blanked before
+    parsing (``folint.blanking``); a file with findings to verify is then parsed whole
+    again for the simulator.  With ``summarise``, only when ``summary_keep`` says which
+    bodies the summary needs (those holding one of its bytes): the summary then holds
+    the blanked spans under ``"blanked"`` and ``FileResult.summary_partial`` is set."""
     result = FileResult(path)
     raw, nul = nul_as_space(raw)  # before the prefilter: a NUL can split a needle
     if nul is not None:
@@ -148,9 +152,9 @@ def check_source(path: str, raw: bytes, rules: list[Rule], *, prefilter: bool = 
         result.errors.append(FileError(path, f"line {line}: not valid UTF-8 (byte 0x{raw[e.start]:02x}); "
                                              f"checked anyway, messages may show replacement characters"))
     blanked = None
-    if src is None and focus is None and summarise is None:
+    if src is None and focus is None and (summarise is None or summary_keep):
         try:
-            blanked = blank_unneeded_bodies(raw, active)
+            blanked = blank_unneeded_bodies(raw, active, summary_keep if summarise is not None else ())
         except Exception:  # a shortcut only: on any trouble the file is parsed whole
             blanked = None
     whole = None  # the parse of the whole text, once one is made
@@ -158,6 +162,7 @@ def check_source(path: str, raw: bytes, rules: list[Rule], *, prefilter: bool = 
         src = SourceFile(path, raw, parsed=parse_kernel_c(blanked[0], [(b.open + 1, b.close) for b in blanked[1]]))
         if not parsed_as_blanked(src, blanked[1]):
             src = whole = SourceFile(path, raw)  # the parser did not take a body as one: the whole file
+            blanked = None
     elif src is None or src.raw != raw:  # (a NUL read as a space: parsed again)
         src = whole = SourceFile(path, raw)
     else:
@@ -184,48 +189,11 @@ def check_source(path: str, raw: bytes, rules: list[Rule], *, prefilter: bool = 
                             too_deep="code nested too deeply; file left out of the index",
                             consequence="file left out of the index; ")
         result.summary = None if isinstance(summary, Failed) else summary
+        if result.summary is not None and blanked is not None:
+            result.summary["blanked"] = [[b.open + 1, b.close] for b in blanked[1]]
+            result.summary_partial = True
     result.findings = findings
     return result
-
-
-def blank_unneeded_bodies(raw: bytes, active: list[Rule]) -> tuple[bytes, list[Body]] | None:
-    """``raw`` with the bodies blanked of the top-level functions none of ``active``'s
-    file rules can report in, and those bodies; None when none is (or may be) blanked.
-
-    Only when every file rule wanted is ``function_local``: a finding in a function
-    then needs that function's code to hold one of the rule's needles (its gate when it
-    has none) and, for a page-loop rule, the page-loop tokens.  A function whose code
-    (``Body.start`` to its closing brace, masked: comments and strings do not count)
-    holds that for no rule has its body blanked (``folint.kernel_c.bodies``: same
-    length, same lines).  A file whose braces are not clear is never blanked."""
-    rules = [r for r in active if r.scope == "file"]
-    if not rules or not all(r.function_local for r in rules):
-        return None
-    layout = find_bodies(raw)
-    if layout is None:
-        return None
-    mask = layout.mask
-
-    def holds(needles, body: Body) -> bool:
-        """The body's code holds one of ``needles`` (any code does when there are none):
-        a search bounded to the body, in C, with no list of every occurrence."""
-        if not needles:
-            return True
-        return any(mask.find(n, body.start, body.close + 1) != -1 for n in needles)
-
-    plain = [r.needles or r.gate for r in rules if not r.uses_page_loops]
-    loops = [r.needles or r.gate for r in rules if r.uses_page_loops]
-    blank = []
-    for body in layout.bodies:
-        if any(holds(needles, body) for needles in plain):
-            continue
-        if loops and holds(PAGE_LOOP_NEEDLES, body) and any(holds(needles, body) for needles in loops) \
-                and may_hold_page_loop(mask[body.start:body.close + 1]):
-            continue
-        blank.append(body)
-    if not blank:
-        return None
-    return blank_bodies(raw, blank), blank
 
 
 def parsed_as_blanked(src: SourceFile, bodies: list[Body]) -> bool:

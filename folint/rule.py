@@ -53,6 +53,13 @@ class Rule:
     # of its other functions are blanked before parsing (folint.kernel_c.bodies).  False
     # for a rule that reads other functions of the file: callers, callees, constants.
     function_local: ClassVar[bool] = False
+    # True for a rule that is not function_local but reports only in a function whose
+    # code holds one of ``needles`` (or ``gate``), and reads of the file's other functions
+    # only those connected to it by name (its callers and callees, theirs, and so on:
+    # a lookup's wrappers, the callers small_folio asks about) and the constants defined
+    # anywhere (``#define``, ``enum``).  The other bodies are then blanked too
+    # (folint.blanking).
+    reads_named_neighbours: ClassVar[bool] = False
     # Options settable under [rules.CODE] in .folint.toml, with their defaults.
     default_options: ClassVar[dict] = {}
     # "file": check() runs per file in a worker.  "tree": needs the tree index.

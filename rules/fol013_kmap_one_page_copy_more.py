@@ -86,8 +86,11 @@ class KmapOnePageCopyMore(Rule):
     # the folio-sized lengths name a folio, the remap-test form a highmem test (a page-only file with
     # neither had no finding on all of 6.1 and 6.12: 394 + 397 files checked without the prefilter)
     gate = (b"folio", b"HighMem", b"highmem")
-    needles = (b"kmap",)
+    # a mapping, or a page helper with a length that must stay in the page (_page_helpers)
+    needles = (b"kmap", *sorted({c.name.encode() for cs in kmap.CONSUMERS.values() for c in cs
+                                 if c.span is kmap.Span.PAGE and c.length is not None}))
     function_local = False  # small_folio.small_at reads the callers and callees in the file
+    reads_named_neighbours = True  # ... only those named from it, and constants (folint.blanking)
 
     def check(self, src):
         for fn in src.functions:

@@ -21,6 +21,7 @@ from folint.selection import build_rules, registered_rules
 
 RULES = build_rules(Config(), None, None)
 LOCAL = [r for r in RULES if r.function_local and r.scope == "file"]
+NAMED = [r for r in RULES if r.reads_named_neighbours and r.scope == "file"]
 FILES = sorted(p for p in FIXTURES.rglob("*.c") if not p.name.endswith(".fixed.c"))
 
 
@@ -36,7 +37,7 @@ def _blanked_bytes(raw, rules):
 def _both(monkeypatch, path, raw, rules):
     with_blanking = check_source(str(path), raw, rules, simulate=True)
     with monkeypatch.context() as m:
-        m.setattr(checker, "blank_unneeded_bodies", lambda raw, active: None)
+        m.setattr(checker, "blank_unneeded_bodies", lambda raw, active, keep=(): None)
         whole = check_source(str(path), raw, rules, simulate=True)
     return _seen(with_blanking), _seen(whole)
 
@@ -59,7 +60,7 @@ def test_fol012s_helpers_each_hold_one_of_its_needles():
     assert all(any(n.decode() in helper for n in rule.needles) for helper in HELPERS)
 
 
-@pytest.mark.parametrize("rules", [RULES, *[[r] for r in LOCAL]], ids=["all", *[r.code for r in LOCAL]])
+@pytest.mark.parametrize("rules", [RULES, *[[r] for r in LOCAL + NAMED]], ids=["all", *[r.code for r in LOCAL + NAMED]])
 def test_findings_and_verdicts_with_blanking_equal_those_without(monkeypatch, rules):
     blanked = 0
     for path in FILES:
@@ -112,14 +113,60 @@ def test_a_blanked_file_keeps_its_finding_and_the_simulator_sees_the_whole_file(
     assert got == want
 
 
-def test_a_rule_that_is_not_function_local_blanks_nothing():
+def test_a_rule_that_reads_other_functions_and_says_nothing_of_how_blanks_nothing():
     raw = GAPS + RANGE
     fol012 = [r for r in RULES if r.code == "FOL012"]
-    fol013 = [r for r in RULES if r.code == "FOL013"]
+
+    class ReadsEverything(Rule):
+        code, name, summary = "X900", "reads-everything", "reads every function of the file"
+        needles = (b"folio",)
+
+        def check(self, src):
+            return iter(())
+
     assert blank_unneeded_bodies(raw, fol012) is not None
-    assert blank_unneeded_bodies(raw, fol012 + fol013) is None
+    assert blank_unneeded_bodies(raw, fol012 + [ReadsEverything()]) is None
     tree_rule = [r for r in RULES if r.scope == "tree"]
     assert blank_unneeded_bodies(raw, fol012 + tree_rule) is not None  # a tree rule reads the index
+
+
+CALLEE = b"""static bool is_small(struct x *x)
+{
+	return x->order == 0;
+}
+"""
+CALLER = b"""static void caller(struct x *x)
+{
+	zero_tail(x->f, 0);
+}
+"""
+CONSTANTS = b"""static int sizes(void)
+{
+#define LOCAL_SIZE 8
+	return LOCAL_SIZE;
+}
+"""
+
+
+def test_a_rule_reading_named_neighbours_keeps_callers_callees_and_constants():
+    """FOL013 (small_folio reads the callers and callees in the file): a body connected
+    by names to one holding its needles is kept, transitively; one that is not is blanked."""
+    fol013 = [r for r in RULES if r.code == "FOL013"]
+    assert fol013[0].reads_named_neighbours and not fol013[0].function_local
+    kmap = b"static void zero_tail(struct folio *f, int o)\n{\n\tif (is_small(f))\n\t\tkmap_local_folio(f, o);\n}\n"
+    far = b"static void far(struct x *x)\n{\n\tcaller(x);\n}\n"
+    raw = GAPS + CALLEE + kmap + CALLER + far + CONSTANTS
+    blanked, bodies = blank_unneeded_bodies(raw, fol013)
+    assert [raw[b.start:b.open].strip().decode() for b in bodies] == ["static int unrelated(int a, int b)"]
+    for kept in (b"x->order == 0", b"kmap_local_folio", b"zero_tail(x->f", b"caller(x)", b"#define LOCAL_SIZE"):
+        assert kept in blanked
+
+
+def test_the_summary_keeps_the_bodies_that_mention_a_page_or_a_folio():
+    raw = GAPS + RANGE
+    got = blank_unneeded_bodies(raw, [], (b"page", b"folio"))
+    assert got is not None and [b.open for b in got[1]] == [raw.index(b"{")]
+    assert blank_unneeded_bodies(RANGE, [], (b"page", b"folio")) is None
 
 
 def test_comments_and_strings_do_not_keep_a_body():
@@ -138,7 +185,7 @@ def test_a_page_loop_rule_keeps_the_functions_its_loop_model_could_read():
 
 def test_no_blanking_with_a_summary_a_focus_or_a_parse_given(monkeypatch):
     calls = []
-    monkeypatch.setattr(checker, "blank_unneeded_bodies", lambda raw, active: calls.append(1))
+    monkeypatch.setattr(checker, "blank_unneeded_bodies", lambda raw, active, keep=(): calls.append(1))
     raw = GAPS + RANGE
     check_source("t.c", raw, RULES, summarise=lambda src: {})
     check_source("t.c", raw, RULES, focus={"zero_tail"})
@@ -159,7 +206,7 @@ def test_a_body_the_parser_does_not_take_as_one_means_a_whole_parse(monkeypatch)
     assert checker.parsed_as_blanked(src, [Body(0, body.start_byte, body.end_byte - 1)])
     # a finder that took the struct for a body: the checker parses the file whole
     monkeypatch.setattr(checker, "blank_unneeded_bodies",
-                        lambda raw, active: (raw, [Body(0, open_at, raw.index(b"}"))]))
+                        lambda raw, active, keep=(): (raw, [Body(0, open_at, raw.index(b"}"))]))
     result = check_source("t.c", raw, [r for r in RULES if r.code == "FOL012"], simulate=False)
     assert [f.function for f in result.findings] == ["zero_tail"]
 

@@ -228,3 +228,43 @@ def test_names_settled_by_the_files_at_hand_are_not_searched_and_the_findings_st
         assert stats["settled"] == 2 and stats["named"] == 2  # helper, local_one settled; w.c, own.c named
     else:  # one caller of three is enough: nothing is settled, helper() is flagged
         assert {"wrapped", "local_one", "own", "helper"} <= flagged and stats["settled"] == 0
+
+
+HIDDEN = {
+    # stage 1 summarises this file (it mentions a folio) with the bodies blanked that name
+    # neither a page nor a folio: the callback use and the plain-page caller of
+    # wrapper() are in two such bodies
+    "mm/hide.c": "static struct page *zero_pg;\n\n"
+                 "void wrapper(struct page *page)\n{\n\tfolio_lock(page_folio(page));\n}\n\n"
+                 "void user(struct folio *folio)\n{\n\twrapper(&folio->page);\n}\n\n"
+                 "void other(struct page *page)\n{\n\tfolio_unlock(page_folio(page));\n}\n\n"
+                 "void other_user(struct folio *folio)\n{\n\tother(&folio->page);\n}\n\n"
+                 "static void setup(struct ops *o)\n{\n\to->fn = wrapper;\n}\n\n"
+                 "static int unrelated(int a)\n{\n\treturn a + 1;\n}\n",
+    "mm/zero.c": "void zero(void)\n{\n\tother(zero_pg);\n}\n",
+}
+
+
+def test_a_summary_made_of_a_blanked_parse_is_made_whole_when_a_candidate_hides_in_a_blanked_body(
+        tmp_path, monkeypatch):
+    """wrapper() is used as a value in setup(), whose body was blanked for the summary:
+    the file is summarised whole again and FOL003 judges it as the full index does."""
+    from folint.index import two_stage
+
+    top = tmp_path / "linux"
+    _kernel_tree(top, HIDDEN)
+    rules = build_rules(Config(), ["FOL003"], None)
+    monkeypatch.chdir(top)
+    want = _verdicts(_full_index_findings(".", rules))
+    assert [w[2] for w in want] == ["other"]  # wrapper() is a callback: not flagged
+    from folint.runner import RunOptions, run
+
+    options = RunOptions(select=["FOL003"], jobs=1, simulate=True, show_refuted=True)
+    result = run(["."], Config(), options)
+    assert not result.errors, [str(e) for e in result.errors]
+    assert _verdicts(result.findings) == want
+    assert result.index_stats["made_whole"] == 1
+    # without making it whole, the blanked summary would flag wrapper() too
+    monkeypatch.setattr(two_stage, "hiding", lambda summaries, names, max_size: [])
+    result = run(["."], Config(), options)
+    assert sorted(f.function for f in result.findings) == ["other", "wrapper"]

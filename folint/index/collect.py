@@ -22,6 +22,14 @@ STAGE1_NEEDLES = (b"folio",)
 DEFERRED = "deferred:"
 
 
+# A summary made of a parse with bodies blanked (folint.blanking; it lists them under
+# "blanked"): its key is the prefix, then the content hash, so that only a tree run's
+# two-stage index, which summarises the file whole again when a candidate's name lies in
+# a blanked body (two_stage.rescue), ever reads it; check-patch and the full index ask
+# for the content hash alone.
+PARTIAL = "partial:"
+
+
 def is_deferred(summary_key: str | None) -> bool:
     return summary_key is not None and summary_key.startswith(DEFERRED)
 
@@ -47,7 +55,13 @@ class IndexWorker:
         if not wants_summary(scan):
             return None, None
         digest = content_hash(raw)
-        return digest, (self.cache.get(digest) if self.cache is not None else None)
+        if self.cache is None:
+            return digest, None
+        whole = self.cache.get(digest)
+        if whole is not None or not self.two_stage:
+            return digest, whole
+        partial = self.cache.get(PARTIAL + digest)
+        return (digest, None) if partial is None else (PARTIAL + digest, partial)
 
     def check_path(self, path: str, rules, max_size: int, **kw) -> FileResult:
         raw, err = read_source(path, max_size)
@@ -57,8 +71,9 @@ class IndexWorker:
         digest, cached = self.summary_for(scan)
         deferred = digest is not None and cached is None and self.two_stage and not scan.any(STAGE1_NEEDLES)
         build = summarise if digest is not None and cached is None and not deferred else None
-        fr = check_source(path, raw, rules, summarise=build, scan=scan, **kw)
-        fr.summary_key = DEFERRED + digest if deferred else digest
+        fr = check_source(path, raw, rules, summarise=build, scan=scan, summary_keep=NEEDLES if self.two_stage else (),
+                          **kw)
+        fr.summary_key = DEFERRED + digest if deferred else PARTIAL + digest if fr.summary_partial else digest
         if cached is not None:
             fr.summary, fr.summary_cached = cached, True
         return fr

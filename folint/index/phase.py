@@ -70,13 +70,24 @@ class TreePhase:
         from folint.facts.tree import root_for_targets
         from folint.index.targeted import names_with_outside_callers
         from folint.index.tree_search import record_key
-        from folint.index.two_stage import SecondStage, all_outside_files, candidates, outside_files, unflaggable
+        from folint.index.two_stage import (SecondStage, all_outside_files, candidates, hiding, outside_files,
+                                            unflaggable)
 
         started = time.perf_counter()
         files = files if files is not None else sorted(result.summaries)
         whole = covers_whole_tree(self.targets, self.config.root)
         top = None if whole else root_for_targets(self.targets)
+        stage = SecondStage(self.cache, self.config.max_file_size, jobs, result.errors)
         names = candidates(result.summaries.values())
+        looked: set[str] = set()
+        while names - looked:  # the summaries made of blanked parses that hide a candidate: made whole
+            hidden = hiding(result.summaries, names - looked, self.config.max_file_size)
+            looked |= names
+            if not hidden:
+                break
+            result.summaries.update(stage.whole_again(hidden))
+            self.stats["made_whole"] = self.stats.get("made_whole", 0) + len(hidden)
+            names = candidates(result.summaries.values())
         settled = unflaggable(result.summaries, names, self.rules) if self.settle else set()
         names -= settled
         if self.cache is not None:
@@ -84,7 +95,6 @@ class TreePhase:
                 self.cache.put_many(self._new)
             except CacheError as e:
                 result.errors.append(FileError(str(self.cache.path), str(e)))
-        stage = SecondStage(self.cache, self.config.max_file_size, jobs, result.errors)
         found = stage.run(names, self.deferred, [])  # the run's own files first ...
         inside = dict(stage.stats)
         # ... then the rest of the tree, for only the names defined here and reachable from it

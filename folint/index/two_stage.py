@@ -30,6 +30,7 @@ nothing is deferred and this is the full index.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import os
 from collections.abc import Iterable
@@ -52,6 +53,35 @@ def candidates(summaries: Iterable[dict]) -> set[str]:
             if d.uses and any(u.roundtrip for u in d.uses.values()):
                 out.add(d.name)
     return out
+
+
+def hiding(summaries: dict[str, dict], names: set[str], max_size: int) -> list[str]:
+    """The paths whose summary was made of a parse with bodies blanked (``"blanked"``,
+    ``folint.blanking``) and one of whose blanked bodies names one of ``names`` as a
+    whole word: a call or a callback use of a candidate the summary does not show, so
+    the file is summarised whole again.  A file that cannot be read again is listed
+    too (summarising it reports why)."""
+    from folint.blanking import word_mentions
+    from folint.reading import ReadError, read_regular
+
+    out = []
+    wanted = sorted(names)
+    for path, s in summaries.items():
+        spans = s.get("blanked") if s else None
+        if not spans or not wanted:
+            continue
+        try:
+            raw = read_regular(path, max_size)
+        except (ReadError, OSError):
+            out.append(path)
+            continue
+        starts = [a for a, _ in spans]
+        for _, at in word_mentions(raw, wanted):
+            i = bisect.bisect_right(starts, at) - 1
+            if i >= 0 and at < spans[i][1]:
+                out.append(path)
+                break
+    return sorted(out)
 
 
 def unflaggable(summaries: dict[str, dict], names: set[str], rules) -> set[str]:
@@ -210,6 +240,15 @@ class SecondStage:
             except CacheError as e:  # the cache is an optimisation: say so, go on
                 self.errors.append(FileError(str(self.cache.path), str(e)))
         return out
+
+    def whole_again(self, paths: list[str]) -> dict[str, dict]:
+        """Whole summaries of ``paths`` (stage-1 files whose summary was made of a blanked
+        parse: ``hiding``); not counted as stage 2's."""
+        parsed = self.stats["parsed"]
+        try:
+            return self._summarise(paths)
+        finally:
+            self.stats["parsed"] = parsed
 
     def _summarise(self, paths: list[str]) -> dict[str, dict]:
         """Summaries of ``paths``, in worker processes; new ones (and their stat keys) cached."""

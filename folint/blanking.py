@@ -1,0 +1,165 @@
+"""Which function bodies of a file need not be parsed, and the file with them blanked.
+
+Most files a run parses are parsed for a rule whose needle occurs in a few of their
+functions, yet tree-sitter, ``kernelize`` and the queries pay for every byte.  A body
+that can hold no finding (and that nothing the rules or the tree index read lies in)
+is blanked: same length, same lines (``folint.kernel_c.bodies``), so every offset,
+line and column of the rest stays what it was.  A body is kept when:
+
+- a ``function_local`` rule can report in it: its code (header and body, comments and
+  strings left out) holds one of the rule's needles (its gate when it has none) and,
+  for a page-loop rule, the page-loop tokens;
+- a rule that reads the file's other functions *by name* (``Rule.reads_named_neighbours``:
+  the callers and callees of the function it reports in, the wrappers of a lookup, the
+  constants of the file) can report in it or read it: its code holds one of the rule's
+  needles (or gate), or it is connected to such a function through the names the
+  functions' code mentions (a caller names its callee: kept both ways, transitively),
+  or it defines a constant (``#define`` or ``enum`` inside a body);
+- ``keep`` (the tree index's summary, ``folint.index.collect``) asks for it: its code
+  holds one of ``keep``.  A summary made of a blanked parse records the blanked spans,
+  and the tree phase summarises the file whole again when a name it cares about lies
+  in one of them (``folint.index.two_stage.rescue``).
+
+A rule that is neither keeps every body of a file it wants (nothing is blanked)."""
+
+from __future__ import annotations
+
+import re
+import bisect
+from collections.abc import Sequence
+
+from folint.kernel_c.bodies import Body, Layout, blank_bodies, find_bodies
+from folint.rule import Rule
+from folint.vocab import PAGE_LOOP_NEEDLES, may_hold_page_loop
+
+_IDENT_BYTE = re.compile(rb"[A-Za-z0-9_]")
+_NAME_BEFORE = re.compile(rb"([A-Za-z_]\w*)\s*$")
+_CONSTANTS = (b"define", b"enum")  # a body defining a constant (FOL011's file_constants reads them)
+
+
+def blank_unneeded_bodies(raw: bytes, active: list[Rule], keep: Sequence[bytes] = ()
+                          ) -> tuple[bytes, list[Body]] | None:
+    """``raw`` with the bodies blanked that none of ``active``'s file rules (nor ``keep``)
+    needs, and those bodies; None when none is (or may be) blanked (see the module
+    docstring).  A file whose braces are not clear is never blanked."""
+    rules = [r for r in active if r.scope == "file"]
+    if not rules and not keep:
+        return None
+    if not all(r.function_local or r.reads_named_neighbours for r in rules):
+        return None
+    layout = find_bodies(raw)
+    if layout is None:
+        return None
+    mask = layout.mask
+
+    def holds(needles, body: Body) -> bool:
+        """The body's code holds one of ``needles`` (any code does when there are none):
+        a search bounded to the body, in C, with no list of every occurrence."""
+        if not needles:
+            return True
+        return any(mask.find(n, body.start, body.close + 1) != -1 for n in needles)
+
+    plain = [r.needles or r.gate for r in rules if not r.uses_page_loops]
+    loops = [r.needles or r.gate for r in rules if r.uses_page_loops]
+    named = any(not r.function_local for r in rules)
+
+    def for_rule(body: Body) -> bool:
+        """A rule can report in it."""
+        return any(holds(needles, body) for needles in plain) or (
+            bool(loops) and holds(PAGE_LOOP_NEEDLES, body) and any(holds(needles, body) for needles in loops)
+            and may_hold_page_loop(mask[body.start:body.close + 1]))
+
+    kept = [for_rule(b) for b in layout.bodies]
+    if named:
+        kept = _with_named_neighbours(layout, kept)
+    kept = [k or (bool(keep) and holds(keep, b)) or (named and any(raw.find(c, b.open, b.close) != -1
+                                                                    for c in _CONSTANTS))
+            for k, b in zip(kept, layout.bodies)]
+    blank = [b for b, k in zip(layout.bodies, kept) if not k]
+    if not blank:
+        return None
+    return blank_bodies(raw, blank), blank
+
+
+def header_name(mask: bytes, body: Body) -> str | None:
+    """The name of the function whose body is ``body``: the word before the parameter
+    list that ends just before the ``{`` (None when it is not that plain: a macro
+    wrapping the name, a function returning a function pointer)."""
+    close = mask.rfind(b")", body.start, body.open)
+    if close < 0 or mask[close + 1:body.open].strip():
+        return None
+    depth, i = 0, close
+    while i >= body.start:
+        c = mask[i]
+        if c == 0x29:
+            depth += 1
+        elif c == 0x28:
+            depth -= 1
+            if depth == 0:
+                break
+        i -= 1
+    else:
+        return None
+    m = _NAME_BEFORE.search(mask, body.start, i)
+    return m.group(1).decode() if m is not None else None
+
+
+def _with_named_neighbours(layout: Layout, kept: list[bool]) -> list[bool]:
+    """``kept`` grown by every body connected to a kept body through the names the
+    bodies mention (a body naming a function, or named by it), transitively.  A body
+    without a plain name (``header_name``) is kept, and its neighbours: its callers
+    cannot be told."""
+    bodies, mask = layout.bodies, layout.mask
+    names = [header_name(mask, b) for b in bodies]
+    kept = [k or n is None for k, n in zip(kept, names)]
+    by_name: dict[str, list[int]] = {}
+    for i, n in enumerate(names):
+        if n is not None:
+            by_name.setdefault(n, []).append(i)
+    edges: list[set[int]] = [set() for _ in bodies]
+    starts = [b.start for b in bodies]
+    for name, at in word_mentions(mask, list(by_name)):
+        i = _body_at(bodies, starts, at)
+        if i is None:
+            continue
+        for j in by_name[name]:
+            if j != i:
+                edges[i].add(j)
+                edges[j].add(i)
+    todo = [i for i, k in enumerate(kept) if k]
+    reached = set(todo)
+    while todo:
+        i = todo.pop()
+        for j in edges[i]:
+            if j not in reached:
+                reached.add(j)
+                todo.append(j)
+    return [k or i in reached for i, k in enumerate(kept)]
+
+
+def _body_at(bodies: list[Body], starts: list[int], at: int) -> int | None:
+    """The index of the body ``at`` lies in (from its header's start to its ``}``)."""
+    i = bisect.bisect_right(starts, at) - 1
+    if i >= 0 and at <= bodies[i].close:
+        return i
+    return None
+
+
+def word_mentions(mask: bytes, names: list[str]):
+    """(name, offset) of each whole-word occurrence of ``names`` in ``mask`` (one
+    Aho-Corasick pass, ``ahocorasick_rs``; without it, a search per name)."""
+    if not names:
+        return
+    words = [n.encode() for n in names]
+    try:
+        from ahocorasick_rs import BytesAhoCorasick
+    except ImportError:
+        found = ((i, m.start(), m.end()) for i, w in enumerate(words)
+                 for m in re.finditer(re.escape(w), mask))
+    else:
+        found = BytesAhoCorasick(words).find_matches_as_indexes(mask, overlapping=True)
+    end = len(mask)
+    for i, a, b in found:
+        if (a and _IDENT_BYTE.match(mask, a - 1)) or (b < end and _IDENT_BYTE.match(mask, b)):
+            continue
+        yield names[i], a
