@@ -9,12 +9,13 @@ line and column of the rest stays what it was.  A body is kept when:
 - a ``function_local`` rule can report in it: its code (header and body, comments and
   strings left out) holds one of the rule's needles (its gate when it has none) and,
   for a page-loop rule, the page-loop tokens;
-- a rule that reads the file's other functions *by name* (``Rule.reads_named_neighbours``:
-  the callers and callees of the function it reports in, the wrappers of a lookup, the
-  constants of the file) can report in it or read it: its code holds one of the rule's
-  needles (or gate), or it is connected to such a function through the names the
-  functions' code mentions (a caller names its callee: kept both ways, transitively),
-  or it defines a constant (``#define`` or ``enum`` inside a body);
+- a rule that reads some of the file's other functions says which (``Rule.neighbours``):
+  a body is kept when the rule can report in it (its code holds one of its needles, or
+  of its gate with none), and, as the rule says, the callers of such a body (the bodies naming
+  its function), theirs and so on; the callees of all those (the functions they name),
+  theirs and so on; the bodies defining a constant (a ``#define`` line, an ``enum``).
+  The other callers of a callee are not kept: no rule reads them, and through a helper
+  that every function of a driver calls they would reach the whole file;
 - ``keep`` (the tree index's summary, ``folint.index.collect``) asks for it: its code
   holds one of ``keep``.  A summary made of a blanked parse records the blanked spans,
   and the tree phase summarises the file whole again when a name it cares about lies
@@ -34,7 +35,9 @@ from folint.vocab import PAGE_LOOP_NEEDLES, may_hold_page_loop
 
 _IDENT_BYTE = re.compile(rb"[A-Za-z0-9_]")
 _NAME_BEFORE = re.compile(rb"([A-Za-z_]\w*)\s*$")
-_CONSTANTS = (b"define", b"enum")  # a body defining a constant (FOL011's file_constants reads them)
+# a body defining a constant (FOL011's file_constants reads them)
+_DEFINE = re.compile(rb"^[ \t]*#[ \t]*define\b", re.M)
+_ENUM = re.compile(rb"\benum\b[^;{()]*\{")
 
 
 def blank_unneeded_bodies(raw: bytes, active: list[Rule], keep: Sequence[bytes] = ()
@@ -45,7 +48,7 @@ def blank_unneeded_bodies(raw: bytes, active: list[Rule], keep: Sequence[bytes] 
     rules = [r for r in active if r.scope == "file"]
     if not rules and not keep:
         return None
-    if not all(r.function_local or r.reads_named_neighbours for r in rules):
+    if not all(r.function_local or r.neighbours for r in rules):
         return None
     layout = find_bodies(raw)
     if layout is None:
@@ -59,26 +62,42 @@ def blank_unneeded_bodies(raw: bytes, active: list[Rule], keep: Sequence[bytes] 
             return True
         return any(mask.find(n, body.start, body.close + 1) != -1 for n in needles)
 
-    plain = [r.needles or r.gate for r in rules if not r.uses_page_loops]
-    loops = [r.needles or r.gate for r in rules if r.uses_page_loops]
-    named = any(not r.function_local for r in rules)
+    def for_rule(rule: Rule, body: Body) -> bool:
+        """``rule`` can report in it: its code holds one of the rule's needles (of its
+        gate, with none) and, for a page-loop rule, the page-loop tokens."""
+        if not holds(rule.needles or rule.gate, body):
+            return False
+        return not rule.uses_page_loops or (holds(PAGE_LOOP_NEEDLES, body)
+                                            and may_hold_page_loop(mask[body.start:body.close + 1]))
 
-    def for_rule(body: Body) -> bool:
-        """A rule can report in it."""
-        return any(holds(needles, body) for needles in plain) or (
-            bool(loops) and holds(PAGE_LOOP_NEEDLES, body) and any(holds(needles, body) for needles in loops)
-            and may_hold_page_loop(mask[body.start:body.close + 1]))
-
-    kept = [for_rule(b) for b in layout.bodies]
-    if named:
-        kept = _with_named_neighbours(layout, kept)
-    kept = [k or (bool(keep) and holds(keep, b)) or (named and any(raw.find(c, b.open, b.close) != -1
-                                                                    for c in _CONSTANTS))
-            for k, b in zip(kept, layout.bodies)]
-    blank = [b for b, k in zip(layout.bodies, kept) if not k]
+    bodies = layout.bodies
+    kept = [any(for_rule(r, b) for r in rules if r.function_local) for b in bodies]
+    graph = _Calls(layout) if any(r.neighbours & {"callers", "callees"} for r in rules) else None
+    for rule in rules:
+        if rule.function_local:
+            continue
+        reached = {i for i, b in enumerate(bodies) if for_rule(rule, b)}
+        if graph is not None:
+            reached |= graph.unnamed
+            if "callers" in rule.neighbours:
+                reached = _reach(reached, graph.callers)
+            if "callees" in rule.neighbours:
+                reached = _reach(reached, graph.callees)
+        for i in reached:
+            kept[i] = True
+    constants = any("constants" in r.neighbours for r in rules if not r.function_local)
+    kept = [k or (bool(keep) and holds(keep, b)) or (constants and _defines_constants(raw, mask, b))
+            for k, b in zip(kept, bodies)]
+    blank = [b for b, k in zip(bodies, kept) if not k]
     if not blank:
         return None
     return blank_bodies(raw, blank), blank
+
+
+def _defines_constants(raw: bytes, mask: bytes, body: Body) -> bool:
+    """The body defines a constant: a ``#define`` line or an ``enum`` with a list."""
+    return _DEFINE.search(raw, body.open, body.close) is not None or \
+        _ENUM.search(mask, body.open, body.close) is not None
 
 
 def header_name(mask: bytes, body: Body) -> str | None:
@@ -104,37 +123,43 @@ def header_name(mask: bytes, body: Body) -> str | None:
     return m.group(1).decode() if m is not None else None
 
 
-def _with_named_neighbours(layout: Layout, kept: list[bool]) -> list[bool]:
-    """``kept`` grown by every body connected to a kept body through the names the
-    bodies mention (a body naming a function, or named by it), transitively.  A body
-    without a plain name (``header_name``) is kept, and its neighbours: its callers
-    cannot be told."""
-    bodies, mask = layout.bodies, layout.mask
-    names = [header_name(mask, b) for b in bodies]
-    kept = [k or n is None for k, n in zip(kept, names)]
-    by_name: dict[str, list[int]] = {}
-    for i, n in enumerate(names):
-        if n is not None:
-            by_name.setdefault(n, []).append(i)
-    edges: list[set[int]] = [set() for _ in bodies]
-    starts = [b.start for b in bodies]
-    for name, at in word_mentions(mask, list(by_name)):
-        i = _body_at(bodies, starts, at)
-        if i is None:
-            continue
-        for j in by_name[name]:
-            if j != i:
-                edges[i].add(j)
-                edges[j].add(i)
-    todo = [i for i, k in enumerate(kept) if k]
-    reached = set(todo)
+class _Calls:
+    """Who names whom among a file's functions, by the names their code mentions:
+    ``callees[i]``, the bodies whose function body ``i`` names; ``callers[i]``, the
+    bodies naming body ``i``'s function.  ``unnamed``: the bodies without a plain name
+    (``header_name``), whose callers cannot be told: a rule reading callers or callees
+    keeps them (and what they reach)."""
+
+    def __init__(self, layout: Layout):
+        bodies, mask = layout.bodies, layout.mask
+        names = [header_name(mask, b) for b in bodies]
+        self.unnamed = {i for i, n in enumerate(names) if n is None}
+        by_name: dict[str, list[int]] = {}
+        for i, n in enumerate(names):
+            if n is not None:
+                by_name.setdefault(n, []).append(i)
+        self.callees: list[set[int]] = [set() for _ in bodies]
+        self.callers: list[set[int]] = [set() for _ in bodies]
+        starts = [b.start for b in bodies]
+        for name, at in word_mentions(mask, list(by_name)):
+            i = _body_at(bodies, starts, at)
+            if i is None:
+                continue
+            for j in by_name[name]:
+                if j != i:
+                    self.callees[i].add(j)
+                    self.callers[j].add(i)
+
+
+def _reach(start: set[int], edges: list[set[int]]) -> set[int]:
+    """``start`` and every index reached from it along ``edges``."""
+    reached, todo = set(start), list(start)
     while todo:
-        i = todo.pop()
-        for j in edges[i]:
+        for j in edges[todo.pop()]:
             if j not in reached:
                 reached.add(j)
                 todo.append(j)
-    return [k or i in reached for i, k in enumerate(kept)]
+    return reached
 
 
 def _body_at(bodies: list[Body], starts: list[int], at: int) -> int | None:

@@ -53,13 +53,15 @@ class Rule:
     # of its other functions are blanked before parsing (folint.kernel_c.bodies).  False
     # for a rule that reads other functions of the file: callers, callees, constants.
     function_local: ClassVar[bool] = False
-    # True for a rule that is not function_local but reports only in a function whose
-    # code holds one of ``needles`` (or ``gate``), and reads of the file's other functions
-    # only those connected to it by name (its callers and callees, theirs, and so on:
-    # a lookup's wrappers, the callers small_folio asks about) and the constants defined
-    # anywhere (``#define``, ``enum``).  The other bodies are then blanked too
-    # (folint.blanking).
-    reads_named_neighbours: ClassVar[bool] = False
+    # For a rule that is not function_local: which of the file's other functions it reads,
+    # when it reports only in a function whose code holds one of ``needles`` (or, with
+    # none, of ``gate``).  "callers": the functions naming the one it
+    # reports in, theirs and so on (caller_context.in_file, small_folio, a lookup's
+    # wrappers); "callees": the functions those name, theirs and so on (small_folio's
+    # allocating helpers); "constants": ``#define`` and ``enum`` inside any body
+    # (file_constants).  The other bodies are then blanked (folint.blanking); empty for a
+    # rule that reads anything else: nothing is blanked.
+    neighbours: ClassVar[frozenset[str]] = frozenset()
     # Options settable under [rules.CODE] in .folint.toml, with their defaults.
     default_options: ClassVar[dict] = {}
     # "file": check() runs per file in a worker.  "tree": needs the tree index.

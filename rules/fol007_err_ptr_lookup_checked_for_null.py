@@ -190,7 +190,7 @@ class ErrPtrLookupCheckedForNull(Rule):
     name = "err-ptr-lookup-checked-for-null"
     summary = "a folio lookup that returns an error pointer is checked for NULL"
     function_local = False  # reads the calls of the file's other functions (a lookup wrapper's body)
-    reads_named_neighbours = True  # ... only those named from it, and constants (folint.blanking)
+    neighbours = frozenset({"callers"})  # what it reads of them (folint.blanking)
     @property
     def needles(self) -> tuple[bytes, ...]:
         """The error-pointer lookups' own names (a local wrapper calls one of them too)."""

@@ -269,7 +269,7 @@ class EventCountedOncePerFolio(Rule):
     needles = (b"count_vm_event", b"count_memcg_", b"count_objcg_events", b"_page_state", b"_node_state",
                b"_zone_state", b"_lruvec_state", b"memcg_state", b"stat_mod_folio")
     function_local = False  # small_folio.small_at reads the callers and callees in the file
-    reads_named_neighbours = True  # ... only those named from it, and constants (folint.blanking)
+    neighbours = frozenset({"callers", "callees"})  # what it reads of them (folint.blanking)
 
     def check(self, src):
         table = counter_table()

@@ -182,7 +182,7 @@ class PerPageFlagOnFolio(Rule):
 
     gate = (b"folio",)  # a folio accessor, or a page accessor on &folio->page / folio_page()
     function_local = False  # caller_context and small_folio read the callers in the file
-    reads_named_neighbours = True  # ... only those named from it, and constants (folint.blanking)
+    neighbours = frozenset({"callers", "callees"})  # what it reads of them (folint.blanking)
 
     @property
     def needles(self) -> tuple[bytes, ...]:

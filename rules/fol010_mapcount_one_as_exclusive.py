@@ -95,7 +95,7 @@ class MapcountOneAsExclusive(Rule):
     gate = (b"folio",)  # folio_mapcount(folio), or page_mapcount() of &folio->page / folio_page(folio, 0)
     needles = (b"_mapcount(",)
     function_local = False  # small_folio.small_at reads the callers and callees in the file
-    reads_named_neighbours = True  # ... only those named from it, and constants (folint.blanking)
+    neighbours = frozenset({"callers", "callees"})  # what it reads of them (folint.blanking)
 
     def check(self, src):
         if special_code(src.path):

@@ -338,7 +338,7 @@ class FolioUsedAfterPut(Rule):
     gate = (b"folio",)  # what is put and then used is a folio variable
     needles = (b"folio_put", b"folio_release_kmap", b"put_page")
     function_local = False  # file_constants reads #defines and enumerators anywhere, in other bodies too
-    reads_named_neighbours = True  # ... only those named from it, and constants (folint.blanking)
+    neighbours = frozenset({"constants"})  # what it reads of them (folint.blanking)
 
     def check(self, src):
         for fn in src.functions:

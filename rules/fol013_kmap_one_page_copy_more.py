@@ -90,7 +90,7 @@ class KmapOnePageCopyMore(Rule):
     needles = (b"kmap", *sorted({c.name.encode() for cs in kmap.CONSUMERS.values() for c in cs
                                  if c.span is kmap.Span.PAGE and c.length is not None}))
     function_local = False  # small_folio.small_at reads the callers and callees in the file
-    reads_named_neighbours = True  # ... only those named from it, and constants (folint.blanking)
+    neighbours = frozenset({"callers", "callees"})  # what it reads of them (folint.blanking)
 
     def check(self, src):
         for fn in src.functions:

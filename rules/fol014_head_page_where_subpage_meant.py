@@ -179,7 +179,7 @@ class HeadPageWhereSubpageMeant(Rule):
     gate = (b"folio",)  # the page handed on is &folio->page or folio_page(folio, 0)
     needles = (b"->page", b"folio_page")
     function_local = False  # small_folio.small_at reads the callers and callees in the file
-    reads_named_neighbours = True  # ... only those named from it, and constants (folint.blanking)
+    neighbours = frozenset({"callers", "callees"})  # what it reads of them (folint.blanking)
 
     def check(self, src):
         for fn in src.functions:

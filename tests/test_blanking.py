@@ -21,7 +21,7 @@ from folint.selection import build_rules, registered_rules
 
 RULES = build_rules(Config(), None, None)
 LOCAL = [r for r in RULES if r.function_local and r.scope == "file"]
-NAMED = [r for r in RULES if r.reads_named_neighbours and r.scope == "file"]
+NAMED = [r for r in RULES if r.neighbours and r.scope == "file"]
 FILES = sorted(p for p in FIXTURES.rglob("*.c") if not p.name.endswith(".fixed.c"))
 
 
@@ -148,18 +148,26 @@ CONSTANTS = b"""static int sizes(void)
 """
 
 
-def test_a_rule_reading_named_neighbours_keeps_callers_callees_and_constants():
-    """FOL013 (small_folio reads the callers and callees in the file): a body connected
-    by names to one holding its needles is kept, transitively; one that is not is blanked."""
+def test_a_rule_reading_its_neighbours_keeps_the_callers_and_callees_it_says():
+    """FOL013 (small_folio reads the callers and callees in the file): the callers of a
+    body holding its needle are kept, theirs too, and the callees of all of those; another
+    caller of a callee (a sibling), an unrelated body and a constant's are blanked."""
     fol013 = [r for r in RULES if r.code == "FOL013"]
-    assert fol013[0].reads_named_neighbours and not fol013[0].function_local
+    assert fol013[0].neighbours == {"callers", "callees"} and not fol013[0].function_local
     kmap = b"static void zero_tail(struct folio *f, int o)\n{\n\tif (is_small(f))\n\t\tkmap_local_folio(f, o);\n}\n"
     far = b"static void far(struct x *x)\n{\n\tcaller(x);\n}\n"
-    raw = GAPS + CALLEE + kmap + CALLER + far + CONSTANTS
+    sibling = b"static void sibling(struct x *x)\n{\n\tis_small(x);\n}\n"
+    raw = GAPS + CALLEE + kmap + CALLER + far + sibling + CONSTANTS
     blanked, bodies = blank_unneeded_bodies(raw, fol013)
-    assert [raw[b.start:b.open].strip().decode() for b in bodies] == ["static int unrelated(int a, int b)"]
-    for kept in (b"x->order == 0", b"kmap_local_folio", b"zero_tail(x->f", b"caller(x)", b"#define LOCAL_SIZE"):
+    assert [raw[b.start:b.open].strip().decode() for b in bodies] == [
+        "static int unrelated(int a, int b)", "static void sibling(struct x *x)", "static int sizes(void)"]
+    for kept in (b"x->order == 0", b"kmap_local_folio", b"zero_tail(x->f", b"caller(x)"):
         assert kept in blanked
+    fol011 = [r for r in RULES if r.code == "FOL011"]
+    assert fol011[0].neighbours == {"constants"}
+    put = b"static void put(struct folio *folio)\n{\n\tfolio_put(folio);\n}\n"
+    blanked, bodies = blank_unneeded_bodies(GAPS + put + CONSTANTS, fol011)
+    assert b"#define LOCAL_SIZE 8" in blanked and b"folio_put(folio)" in blanked and b"s += i" not in blanked
 
 
 def test_the_summary_keeps_the_bodies_that_mention_a_page_or_a_folio():
