@@ -30,10 +30,20 @@ Use instead:
 from __future__ import annotations
 
 from folint import flow
+from folint.parsing import captures
 from folint.rule import Rule
 from folint.sim.kinds import EventKind, LoopExit
 
 _HOW = {"return_statement": "returns", "break_statement": "breaks out", "goto_statement": "jumps out"}
+
+
+# Only these statements make ``flow.outcomes`` EXIT: a body holding none of them cannot
+# leave on every path, and a query (in C) says so without the flow pass over every node.
+_EXITS = "[(return_statement) (break_statement) (goto_statement)] @exit"
+
+
+def _leaves_somewhere(body) -> bool:
+    return bool(captures(_EXITS, body))
 
 
 class LoopReturnsOnFirstPage(Rule):
@@ -46,7 +56,7 @@ class LoopReturnsOnFirstPage(Rule):
     def check(self, src):
         for loop in src.page_loops:
             body = loop.body
-            if body is None or flow.outcomes(body, loop.node) != {flow.EXIT}:
+            if body is None or not _leaves_somewhere(body) or flow.outcomes(body, loop.node) != {flow.EXIT}:
                 continue
             exit_stmt = flow.first_exit(body, loop.node) or body
             how = _HOW.get(exit_stmt.type, "leaves the loop")
