@@ -72,3 +72,86 @@ def test_scenarios_with_other_objects_do_not_share_paths():
     ea, eb = sim.run(a), sim.run(b)
     assert ea is not eb and ea.paths[0] is not eb.paths[0]
     assert sim.run(a) is ea
+
+
+RETRY = """int f(struct folio *folio, int x)
+{
+again:
+	if (a(x))
+		goto out;
+	lock(folio);
+	if (b(x))
+		goto again;
+	if (c(x))
+		goto nowhere;
+out:
+	return 0;
+}
+"""
+
+
+def _walked_backward_gotos(body, at):
+    """The reading of the gotos before they were read once per function (two walks a byte)."""
+    from folint import cnodes
+
+    labels = {cnodes.text(n.child_by_field_name("label")): n.start_byte
+              for n in cnodes.walk(body) if n.type == "labeled_statement"}
+    return any(n.type == "goto_statement" and labels.get(cnodes.text(n.child_by_field_name("label")), at) < at
+               <= n.start_byte for n in cnodes.walk(body))
+
+
+def test_the_gotos_read_once_per_function_answer_as_the_walk_did():
+    src = SourceFile("t.c", RETRY.encode())
+    sim = Simulation(src, src.functions[0], registry=model_registry())
+    body = sim.function.body
+    answers = [sim._backward_goto(b) for b in range(body.start_byte, body.end_byte + 1)]
+    assert answers == [_walked_backward_gotos(body, b) for b in range(body.start_byte, body.end_byte + 1)]
+    assert True in answers and False in answers
+    lock = RETRY.index("lock(")
+    assert sim.past_statement(lock) is None  # "goto again" after it jumps back before it
+    assert sim.past_statement(RETRY.index("return 0")) is not None
+
+
+def _fol003_run(tree, monkeypatch, one_by_one: bool):
+    """FOL003 over ``tree``, simulated: (findings, Simulations made); ``one_by_one``: each
+    tree finding judged alone, in a Simulation of its own, as before they were shared."""
+    import folint.sim.oracle as oracle
+    from folint.config import Config
+    from folint.index import verify
+    from folint.runner import RunOptions, run
+
+    made = []
+    real_sim, real_verify = oracle.Simulation, verify._verify
+
+    class Counted(real_sim):
+        def __init__(self, *a, **kw):
+            made.append(1)
+            super().__init__(*a, **kw)
+
+    def alone(findings, *args):
+        errors, failed = [], []
+        for k, f in enumerate(findings):
+            e, bad = real_verify([f], *args)
+            errors += e
+            failed += [k] if bad else []
+        return errors, failed
+
+    monkeypatch.setattr(oracle, "Simulation", Counted)
+    if one_by_one:
+        monkeypatch.setattr(verify, "_verify", alone)
+    done = run([str(tree)], Config(), RunOptions(select=["FOL003"], jobs=1, simulate=True, cache=False))
+    monkeypatch.undo()
+    return [(f.path, f.line, f.message, f.verdict, f.evidence, f.trace) for f in done.findings], len(made)
+
+
+def test_tree_findings_on_one_function_share_a_simulation_and_judge_as_alone(monkeypatch, tmp_path):
+    import shutil
+
+    from conftest import FIXTURES
+
+    tree = tmp_path / "tree"
+    shutil.copytree(FIXTURES / "FOL003", tree)
+    alone, made_alone = _fol003_run(tree, monkeypatch, one_by_one=True)
+    shared, made_shared = _fol003_run(tree, monkeypatch, one_by_one=False)
+    assert shared == alone and {f[3] for f in alone} - {"unverified"}
+    assert made_alone == len(alone) and made_shared < made_alone  # two findings simulate one caller

@@ -157,6 +157,7 @@ def _verify(findings: list[Finding], rules_by_code: dict, sources: dict[str, byt
     errors: list[FileError] = []
     failed: list[int] = []
     parsed: dict[str, SourceFile | None] = {}
+    sims: dict[tuple, Simulation] = {}
 
     def load(path: str):
         if path not in parsed:
@@ -180,8 +181,14 @@ def _verify(findings: list[Finding], rules_by_code: dict, sources: dict[str, byt
             f.verdict, f.evidence = Verdict.INCONCLUSIVE, "simulation: the function could not be read again"
             continue
         extra = [callee_src] if callee_src is not src else []
+        # findings that simulate one function into one definition share the Simulation: its
+        # lowered functions, constants and paths (a search under a scenario another one ran)
+        key = (src.path, fn.node.start_byte, callee_src.path if extra else None)
+        sim = sims.get(key)
+        if sim is None:
+            sim = sims[key] = Simulation(src, fn, extra_sources=extra, registry=model_registry())
         before = len(errors)
-        judge_finding(rule, f, Simulation(src, fn, extra_sources=extra, registry=model_registry()), errors, f.path)
+        judge_finding(rule, f, sim, errors, f.path)
         if len(errors) > before:
             failed.append(k)
     return errors, failed

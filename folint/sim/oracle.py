@@ -56,6 +56,7 @@ class Simulation:
         self.program = program or Program(src, registry, extra_sources)
         self._cache: dict = {}
         self._explorers: dict = {}  # Explorer by the key of run()
+        self._gotos: list | None = None  # (goto's start byte, its label's or None), by _gotos
 
     def sim_function(self, name: str | None = None) -> SimFunction | None:
         if name is None or name == self.function.name:
@@ -108,7 +109,7 @@ class Simulation:
         if node is None or not (fn.start_byte <= byte < fn.end_byte):
             return None
         end = cnodes.enclosing_statement(node).end_byte
-        return None if _backward_gotos(self.function.body, end) else end
+        return None if self._backward_goto(end) else end
 
     def search(self, witness: Callable, scenario: Scenario | None = None, *,
                stop_after: int | None = None, fewest_flips: bool = False) -> Exploration:
@@ -133,6 +134,13 @@ class Simulation:
             node = node.parent
         return False
 
+    def _backward_goto(self, at: int) -> bool:
+        """``_backward_gotos(self.function.body, at)``, from the function's gotos read once
+        (each finding of the function asks it of its own byte)."""
+        if self._gotos is None:
+            self._gotos = _gotos(self.function.body)
+        return any(target is not None and target < at <= start for start, target in self._gotos)
+
     def _loop_node(self, loop_start: int):
         return self.src.node_at(loop_start, cnodes.LOOP_TYPES)
 
@@ -143,7 +151,7 @@ class Simulation:
         node = self._loop_node(loop_start)
         if node is None or self._loop_around(node.parent):
             return False
-        return not _backward_gotos(self.function.body, loop_start)
+        return not self._backward_goto(loop_start)
 
     def judge_loop(self, loop_start: int, witness: Callable, refutation: Callable[[Exploration], str]) -> Judgement:
         """Run focused on the loop at ``loop_start`` until ``witness`` finds evidence, and
@@ -196,10 +204,19 @@ def _identities(scenario: Scenario) -> tuple:
 def _backward_gotos(body, at: int) -> bool:
     """A goto at or after ``at`` to a label before it (a retry) could run the code before
     ``at`` again."""
-    labels = {cnodes.text(n.child_by_field_name("label")): n.start_byte
-              for n in cnodes.walk(body) if n.type == "labeled_statement"}
-    return any(n.type == "goto_statement" and labels.get(cnodes.text(n.child_by_field_name("label")), at) < at
-               <= n.start_byte for n in cnodes.walk(body))
+    return any(target is not None and target < at <= start for start, target in _gotos(body))
+
+
+def _gotos(body) -> list[tuple[int, int | None]]:
+    """Each goto of ``body``: (its start byte, the start byte of its label; None when the
+    body has no such label)."""
+    labels, gotos = {}, []
+    for n in cnodes.walk(body):
+        if n.type == "labeled_statement":
+            labels[cnodes.text(n.child_by_field_name("label"))] = n.start_byte
+        elif n.type == "goto_statement":
+            gotos.append((n.start_byte, cnodes.text(n.child_by_field_name("label"))))
+    return [(start, labels.get(name)) for start, name in gotos]
 
 
 def runs_of(path, loop_start: int) -> list:
