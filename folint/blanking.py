@@ -62,21 +62,35 @@ def blank_unneeded_bodies(raw: bytes, active: list[Rule], keep: Sequence[bytes] 
             return True
         return any(mask.find(n, body.start, body.close + 1) != -1 for n in needles)
 
-    def for_rule(rule: Rule, body: Body) -> bool:
-        """``rule`` can report in it: its code holds one of the rule's needles (of its
-        gate, with none) and, for a page-loop rule, the page-loop tokens."""
+    bodies = layout.bodies
+    loop_tokens: dict[int, bool] = {}
+
+    def for_rule(rule: Rule, i: int) -> bool:
+        """``rule`` can report in body ``i``: its code holds one of the rule's needles (of
+        its gate, with none) and, for a page-loop rule, the page-loop tokens (asked once
+        a body, whichever loop rule asks)."""
+        body = bodies[i]
         if not holds(rule.needles or rule.gate, body):
             return False
-        return not rule.uses_page_loops or (holds(PAGE_LOOP_NEEDLES, body)
-                                            and may_hold_page_loop(mask[body.start:body.close + 1]))
+        if not rule.uses_page_loops:
+            return True
+        ok = loop_tokens.get(i)
+        if ok is None:
+            ok = loop_tokens[i] = holds(PAGE_LOOP_NEEDLES, body) and \
+                may_hold_page_loop(mask[body.start:body.close + 1])
+        return ok
 
-    bodies = layout.bodies
-    kept = [any(for_rule(r, b) for r in rules if r.function_local) for b in bodies]
+    # what the summary keeps is kept whatever a function-local rule says: not asked again
+    kept = [bool(keep) and holds(keep, b) for b in bodies]
+    local = [r for r in rules if r.function_local]
+    for i, k in enumerate(kept):
+        if not k:
+            kept[i] = any(for_rule(r, i) for r in local)
     graph = _Calls(layout) if any(r.neighbours & {"callers", "callees"} for r in rules) else None
     for rule in rules:
         if rule.function_local:
             continue
-        reached = {i for i, b in enumerate(bodies) if for_rule(rule, b)}
+        reached = {i for i in range(len(bodies)) if for_rule(rule, i)}
         if graph is not None:
             reached |= graph.unnamed
             if "callers" in rule.neighbours:
@@ -86,8 +100,7 @@ def blank_unneeded_bodies(raw: bytes, active: list[Rule], keep: Sequence[bytes] 
         for i in reached:
             kept[i] = True
     constants = any("constants" in r.neighbours for r in rules if not r.function_local)
-    kept = [k or (bool(keep) and holds(keep, b)) or (constants and _defines_constants(raw, mask, b))
-            for k, b in zip(kept, bodies)]
+    kept = [k or (constants and _defines_constants(raw, mask, b)) for k, b in zip(kept, bodies)]
     blank = [b for b, k in zip(bodies, kept) if not k]
     if not blank:
         return None
