@@ -33,7 +33,7 @@ from folint.kernel_c.bodies import Body, Layout, blank_bodies, find_bodies
 from folint.rule import Rule
 from folint.vocab import PAGE_LOOP_NEEDLES, may_hold_page_loop
 
-_IDENT_BYTE = re.compile(rb"[A-Za-z0-9_]")
+_IDENT_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _NAME_BEFORE = re.compile(rb"([A-Za-z_]\w*)\s*$")
 # a body defining a constant (FOL011's file_constants reads them)
 _DEFINE = re.compile(rb"^[ \t]*#[ \t]*define\b", re.M)
@@ -55,14 +55,14 @@ def blank_unneeded_bodies(raw: bytes, active: list[Rule], keep: Sequence[bytes] 
         return None
     mask = layout.mask
 
-    def holds(needles, body: Body) -> bool:
-        """The body's code holds one of ``needles`` (any code does when there are none):
-        a search bounded to the body, in C, with no list of every occurrence."""
-        if not needles:
-            return True
-        return any(mask.find(n, body.start, body.close + 1) != -1 for n in needles)
-
     bodies = layout.bodies
+    found = _Found(mask, bodies, {n for r in rules for n in (r.needles or r.gate)} | set(PAGE_LOOP_NEEDLES)
+                   | set(keep))
+
+    def holds(needles, body: Body, i: int) -> bool:
+        """Body ``i``'s code holds one of ``needles`` (any code does when there are none)."""
+        return not needles or any(found.holds(n, body, i) for n in needles)
+
     loop_tokens: dict[int, bool] = {}
 
     def for_rule(rule: Rule, i: int) -> bool:
@@ -70,18 +70,18 @@ def blank_unneeded_bodies(raw: bytes, active: list[Rule], keep: Sequence[bytes] 
         its gate, with none) and, for a page-loop rule, the page-loop tokens (asked once
         a body, whichever loop rule asks)."""
         body = bodies[i]
-        if not holds(rule.needles or rule.gate, body):
+        if not holds(rule.needles or rule.gate, body, i):
             return False
         if not rule.uses_page_loops:
             return True
         ok = loop_tokens.get(i)
         if ok is None:
-            ok = loop_tokens[i] = holds(PAGE_LOOP_NEEDLES, body) and \
+            ok = loop_tokens[i] = holds(PAGE_LOOP_NEEDLES, body, i) and \
                 may_hold_page_loop(mask[body.start:body.close + 1])
         return ok
 
     # what the summary keeps is kept whatever a function-local rule says: not asked again
-    kept = [bool(keep) and holds(keep, b) for b in bodies]
+    kept = [bool(keep) and holds(keep, b, i) for i, b in enumerate(bodies)]
     local = [r for r in rules if r.function_local]
     for i, k in enumerate(kept):
         if not k:
@@ -105,6 +105,38 @@ def blank_unneeded_bodies(raw: bytes, active: list[Rule], keep: Sequence[bytes] 
     if not blank:
         return None
     return blank_bodies(raw, blank), blank
+
+
+class _Found:
+    """Which needles each body's code (``Body.start`` to its ``}``) holds.  The rare
+    needles are found in one Aho-Corasick pass over the file (``ahocorasick_rs``), each
+    occurrence given to its body; ``page`` and ``folio``, in most bodies of a file that
+    gets here, are a search bounded to the body each (it stops at the first).  Without
+    the library every needle is a bounded search."""
+
+    COMMON = frozenset({b"page", b"folio"})
+
+    def __init__(self, mask: bytes, bodies: list[Body], needles: set[bytes]):
+        self.mask = mask
+        self.rare: list[set[bytes]] | None = None
+        rare = sorted(needles - self.COMMON - {b""})
+        try:
+            from ahocorasick_rs import BytesAhoCorasick
+        except ImportError:
+            return
+        self.rare = [set() for _ in bodies]
+        if not rare or not bodies:
+            return
+        starts = [b.start for b in bodies]
+        for k, a, _ in BytesAhoCorasick(rare).find_matches_as_indexes(mask, overlapping=True):
+            i = _body_at(bodies, starts, a)
+            if i is not None and a + len(rare[k]) <= bodies[i].close + 1:
+                self.rare[i].add(rare[k])
+
+    def holds(self, needle: bytes, body: Body, i: int) -> bool:
+        if self.rare is None or needle in self.COMMON:
+            return self.mask.find(needle, body.start, body.close + 1) != -1
+        return needle in self.rare[i]
 
 
 def _defines_constants(raw: bytes, mask: bytes, body: Body) -> bool:
@@ -190,14 +222,17 @@ def word_mentions(mask: bytes, names: list[str]):
         return
     words = [n.encode() for n in names]
     try:
-        from ahocorasick_rs import BytesAhoCorasick
+        from ahocorasick_rs import BytesAhoCorasick, MatchKind
     except ImportError:
         found = ((i, m.start(), m.end()) for i, w in enumerate(words)
                  for m in re.finditer(re.escape(w), mask))
     else:
-        found = BytesAhoCorasick(words).find_matches_as_indexes(mask, overlapping=True)
+        # leftmost-longest, not overlapping: names are identifiers, so a match hidden by
+        # an earlier one lies inside a longer identifier and is not a whole word anyway
+        found = BytesAhoCorasick(words, matchkind=MatchKind.LeftmostLongest).find_matches_as_indexes(
+            mask, overlapping=False)
     end = len(mask)
     for i, a, b in found:
-        if (a and _IDENT_BYTE.match(mask, a - 1)) or (b < end and _IDENT_BYTE.match(mask, b)):
+        if (a and mask[a - 1] in _IDENT_BYTES) or (b < end and mask[b] in _IDENT_BYTES):
             continue
         yield names[i], a

@@ -258,3 +258,16 @@ def test_reading_around_keeps_lines_and_columns_after_many_skipped_lines():
     assert _nodes(around) == _nodes(whole)
     ret = around.root_node.children[1].child_by_field_name("body").named_children[0]
     assert ret.type == "return_statement" and tuple(ret.start_point) == (9, 1)
+
+
+def test_without_ahocorasick_the_same_bodies_are_blanked(monkeypatch):
+    """The needle and name searches have a fallback (a search per needle or name): it
+    blanks what the automaton does, on every fixture, for all rules and each alone."""
+    sets = [RULES, *[[r] for r in LOCAL + NAMED]]
+    raws = [p.read_bytes() for p in FILES]
+    keeps = [(), (b"page", b"folio")]
+    with_library = [blank_unneeded_bodies(raw, rules, keep) for raw in raws for rules in sets for keep in keeps]
+    monkeypatch.setitem(__import__("sys").modules, "ahocorasick_rs", None)
+    without = [blank_unneeded_bodies(raw, rules, keep) for raw in raws for rules in sets for keep in keeps]
+    assert without == with_library
+    assert sum(got is not None for got in without) > len(raws)
