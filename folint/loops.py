@@ -252,12 +252,22 @@ def _stepped_name(node: Node | None) -> str | None:
     return cnodes.text(node) if node is not None and node.type == "identifier" else None
 
 
-def _walk_var(fn: Function, *where: Node | None) -> str | None:
+class _Writes(dict):
+    """``cnodes.assigned_names`` of the regions of one loop, each asked once (the walk,
+    the steppers, the step and the condition read the same regions)."""
+
+    def __missing__(self, node: Node) -> dict[str, list[Node]]:
+        found = self[node] = cnodes.assigned_names(node)
+        return found
+
+
+def _walk_var(fn: Function, *where: Node | None, writes_in=None) -> str | None:
     """A page pointer advanced in ``where``: ``page++``, ``page += 1``, ``page = nth_page(page, 1)``."""
+    writes_in = writes_in if writes_in is not None else _Writes()
     for w in where:
         if w is None:
             continue
-        for name, writes in cnodes.assigned_names(w).items():
+        for name, writes in writes_in[w].items():
             if not vocab.is_page_pointer_type(fn.type_of(name)):
                 continue
             for wr in writes:
@@ -282,11 +292,15 @@ def _advances(value: Node | None, name: str) -> bool:
     return False
 
 
+# The node types ``selection_of`` reads: a query finds them (in C), not a walk of every node.
+_SELECTING = ("call_expression", "binary_expression", "subscript_expression")
+
+
 def _selection(fn: Function, body: Node | None, index: str) -> Selection | None:
     """Where ``body`` selects a page (or an array element of pages or folios) with ``index``."""
     if body is None:
         return None
-    for n in cnodes.walk(body):
+    for n in cnodes.of_type(body, *_SELECTING):
         sel = selection_of(fn, n)
         if sel is not None and index in cnodes.identifiers(sel[1]):
             return sel[0]
@@ -345,14 +359,15 @@ def _comparison_candidates(cond: Node | None, stepped: set[str]) -> list[tuple[s
     return out
 
 
-def _step(regions: list[Node | None], index: str) -> Shape | None:
+def _step(regions: list[Node | None], index: str, writes_in=None) -> Shape | None:
     """How ``index`` moves: COUNT_DOWN (``--``, ``-= 1``), STRIDE (``+= step``, ``-= step``),
     None (up by one, or set from something else)."""
+    writes_in = writes_in if writes_in is not None else _Writes()
     shape = None
     for region in regions:
         if region is None:
             continue
-        for w in cnodes.assigned_names(region).get(index, []):
+        for w in writes_in[region].get(index, []):
             if w.type == "update_expression":
                 if "--" in cnodes.text(w):
                     shape = shape or Shape.COUNT_DOWN
@@ -373,11 +388,12 @@ def recognise(loop: Node, fn: Function, facts: FunctionFacts) -> PageLoop | None
     body = loop.child_by_field_name("body")
     update = loop.child_by_field_name("update")
     init = loop.child_by_field_name("initializer")
-    in_cond = cond if kind == "do" or _steps_in(cond) else None
-    walk_var = _walk_var(fn, update, body, in_cond)  # the for's update first, then the body
+    writes_in = _Writes()
+    in_cond = cond if kind == "do" or (cond is not None and bool(writes_in[cond])) else None
+    walk_var = _walk_var(fn, update, body, in_cond, writes_in=writes_in)  # the for's update first, then the body
     # Names that change from one iteration to the next (the for's update, the body, the condition).
     regions = [update, body, cond]
-    stepped = {name for region in regions if region is not None for name in cnodes.assigned_names(region)}
+    stepped = {name for region in regions if region is not None for name in writes_in[region]}
     for index, bound_node in _comparison_candidates(cond, stepped):
         folio = vocab.nr_pages_of(bound_node, facts.bound_vars)
         if folio is None and bound_node is not None and bound_node.type == "number_literal":
@@ -389,9 +405,8 @@ def recognise(loop: Node, fn: Function, facts: FunctionFacts) -> PageLoop | None
             folio = selection.base
         if folio is None and walk_var is not None:
             folio = facts.page_of.get(walk_var)
-        step = _step(regions, index)
-        stepped_in_cond = kind == "do" and (index in cnodes.assigned_names(cond) or walk_var and
-                                            walk_var in cnodes.assigned_names(cond))
+        step = _step(regions, index, writes_in)
+        stepped_in_cond = kind == "do" and (index in writes_in[cond] or walk_var and walk_var in writes_in[cond])
         if selection is not None and selection.array:
             shape = Shape.ARRAY
         elif stepped_in_cond:
@@ -403,14 +418,10 @@ def recognise(loop: Node, fn: Function, facts: FunctionFacts) -> PageLoop | None
         return PageLoop(loop, fn, kind, index, cnodes.text(bound_node), folio, walk_var, facts, shape)
     if walk_var is not None and cond is not None:
         # for (; nr; page++, nr--) / while (nr--) { ...; page++; }: a page walk with a counter
-        shape = Shape.DO_WHILE if kind == "do" and walk_var in cnodes.assigned_names(cond) else Shape.POINTER_WALK
+        shape = Shape.DO_WHILE if kind == "do" and walk_var in writes_in[cond] else Shape.POINTER_WALK
         return PageLoop(loop, fn, kind, None, cnodes.text(cond), facts.page_of.get(walk_var), walk_var, facts,
                         shape)
     return None
-
-
-def _steps_in(cond: Node | None) -> bool:
-    return cond is not None and bool(cnodes.assigned_names(cond))
 
 
 def _countdown_folio(init: Node | None, index: str, facts: FunctionFacts) -> str | None:

@@ -84,3 +84,37 @@ def test_fol001_asks_the_flow_only_of_a_loop_with_a_return_break_or_goto(monkeyp
     found = list(_rule("FOL001").check(_src(LOOPS)))
     assert asked == [src.page_loops[1].node.start_byte]
     assert len(found) == 1 and " jumps out on its first iteration" in found[0].message
+
+
+def test_the_loop_model_reads_each_region_of_a_loop_for_its_writes_once(monkeypatch):
+    from folint import cnodes, loops
+
+    src = _src("""
+        void f(struct page *page, int nr)
+        {
+                do {
+                        clear_page(page);
+                } while (page++, --nr > 0);
+        }
+        """)
+    asked = []
+    real = cnodes.assigned_names
+    monkeypatch.setattr(cnodes, "assigned_names", lambda node: asked.append(node.id) or real(node))
+    (loop,) = src.page_loops
+    assert loop.shape == loops.Shape.DO_WHILE and loop.walk_var == "page" and loop.index == "nr"
+    # the loop's update (none), body and condition, each once; the function's facts ask no writes
+    assert len(asked) == len(set(asked)) == 2
+
+
+def test_a_selection_is_the_first_in_the_body_as_a_walk_meets_it():
+    src = _src("""
+        void f(struct folio *a, struct page **pages, int n)
+        {
+                int i;
+
+                for (i = 0; i < n; i++)
+                        g(h(pages[i]), folio_page(a, i));
+        }
+        """)
+    (loop,) = src.page_loops
+    assert loop.folio == "pages" and loop.shape.value == "array"
