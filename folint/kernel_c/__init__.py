@@ -69,6 +69,7 @@ def _kernelize(src: bytes) -> bytes:
     text = _Text(src)
     directives = _mask(text)
     _resolve_conditionals(text, directives)
+    text.note_triggers()
     for rewrite in _REWRITES:
         rewrite(text)
     return bytes(text.out)

@@ -204,7 +204,7 @@ def _resolve_conditionals(text: _Text, directives: list[_Directive]) -> None:
     groups, nesting = _groups(directives, len(text.mask))
     if not groups:
         return
-    mask = bytes(text.mask)
+    mask = text.frozen()
     scratch = bytearray(mask)
     for a, b in _merged([s for g in groups for s in _dropped_spans(g)]):
         scratch[a:b] = _blank(mask[a:b])

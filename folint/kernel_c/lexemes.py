@@ -48,5 +48,7 @@ def _mask(text: _Text) -> list[_Directive]:
             directives.append(_Directive(m.start(), m.end() - 1, lexeme[1:]))
         return _blank(lexeme)
 
-    text.mask = bytearray(_LEXEME.sub(blank, b"\n" + bytes(text.out))[1:])
+    masked = _LEXEME.sub(blank, b"\n" + bytes(text.out))[1:]
+    text.mask = bytearray(masked)
+    text._frozen = masked
     return directives

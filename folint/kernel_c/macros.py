@@ -17,7 +17,7 @@ from folint.kernel_c.scan import (
     _top_level_commas,
     _word_before,
 )
-from folint.kernel_c.text import _WORD_BYTES, _Text
+from folint.kernel_c.text import _WORD_BYTES, _Text, _triggers
 
 # Annotations: attribute-like macros that expand to nothing the parser needs.
 
@@ -84,22 +84,29 @@ _ANNOTATION = re.compile(
     + b"|".join(_ANNOTATION_FAMILIES) + rb")\b(?!\s*\((?!\s*\*))"
 )
 _OTHER_ANNOTATIONS_RE = [
-    re.compile(re.escape(prefix) + rb"(?:" + _without_prefix(list(words), prefix)
-               + rb")\b(?!\s*\()")
-    for prefix, words in itertools.groupby(sorted(_OTHER_ANNOTATIONS), key=lambda w: w[:2])
+    (re.compile(re.escape(prefix) + rb"(?:" + _without_prefix(words, prefix)
+                + rb")\b(?!\s*\()"), _triggers(*words))
+    for prefix, words in ((prefix, list(words)) for prefix, words
+                          in itertools.groupby(sorted(_OTHER_ANNOTATIONS), key=lambda w: w[:2]))
 ]
+"""Each with its words, which a match holds (the pattern runs only where one is)."""
 _ANNOTATION_CALL = re.compile(
     rb"__(?:" + _without_prefix(_ANNOTATION_CALLS, b"__") + rb")\s*(?=\()"
 )
+_ANNOTATION_CALL_TRIGGERS = _triggers(*_ANNOTATION_CALLS)
 
 
 def _blank_annotations(text: _Text) -> None:
     """Blank attribute-like macros, with their argument list if they take one."""
-    mask = bytes(text.mask)
-    for pattern in [_ANNOTATION, *_OTHER_ANNOTATIONS_RE]:
+    mask = text.frozen()
+    for pattern, triggers in [(_ANNOTATION, ()), *_OTHER_ANNOTATIONS_RE]:
+        if triggers and not text.may_hold(*triggers):
+            continue
         for m in pattern.finditer(mask):
             if _starts_word(mask, m.start()):
                 text.blank(m.start(), m.end())
+    if not text.may_hold(*_ANNOTATION_CALL_TRIGGERS):
+        return
     for m in _ANNOTATION_CALL.finditer(mask):
         args = _call_args(mask, m.end())
         if args and _starts_word(mask, m.start()):
@@ -108,8 +115,9 @@ def _blank_annotations(text: _Text) -> None:
 
 # Iterator and scope macros: NAME(args) followed by a statement.
 
-_ITERATORS = [re.compile(rb"for_?each\w*\s*\("), re.compile(rb"FOR_?EACH\w*\s*\("),
-              re.compile(rb"scoped_(?:cond_)?guard\w*\s*\(")]
+_ITERATORS = [(re.compile(rb"for_?each\w*\s*\("), _triggers(b"for_each", b"foreach")),
+              (re.compile(rb"FOR_?EACH\w*\s*\("), _triggers(b"FOR_EACH", b"FOREACH")),
+              (re.compile(rb"scoped_(?:cond_)?guard\w*\s*\("), _triggers(b"scoped_"))]
 """Names of iterator and scope macros: anything with for_each or foreach in
 it (list_for_each_entry, xas_for_each, vma_interval_tree_foreach), and the
 scoped guards of cleanup.h."""
@@ -123,8 +131,9 @@ def _rewrite_iterators(text: _Text) -> None:
     Only where the macro stands as a statement and a statement follows it,
     which leaves definitions and prototypes of such macros alone.
     """
-    mask = bytes(text.mask)
-    for m in itertools.chain.from_iterable(p.finditer(mask) for p in _ITERATORS):
+    mask = text.frozen()
+    for m in itertools.chain.from_iterable(p.finditer(mask) for p, triggers in _ITERATORS
+                                           if text.may_hold(*triggers)):
         paren = m.end() - 1
         ident = _IDENTIFIER_END.search(mask, max(0, m.start() - 80), m.start() + 1)
         start = ident.start() if ident else m.start()
@@ -162,16 +171,17 @@ _ARGUMENT_END = rb"[\s*]*(?:,|\)(?![ \t]*[\w(&*!~\-]))"
 """The end of a type argument: a comma, or a ``)`` not followed by an operand
 (which would make it a cast such as ``(struct foo *)p``)."""
 _TYPE_ARGUMENT_HINTS = [
-    re.compile(keyword + rb"\s+\w+" + _ARGUMENT_END)
+    (re.compile(keyword + rb"\s+\w+" + _ARGUMENT_END), _triggers(keyword) if keyword != b"struct" else ())
     for keyword in (b"struct", b"union", b"enum")
 ] + [
-    re.compile(rb"\*" + _ARGUMENT_END),
+    (re.compile(rb"\*" + _ARGUMENT_END), ()),
 ] + [
-    re.compile(keyword + rb"(?<!\w" + keyword + rb")(?:[ \t]+(?:unsigned|signed|long|short|int|char))+"
-               + _ARGUMENT_END)
+    (re.compile(keyword + rb"(?<!\w" + keyword + rb")(?:[ \t]+(?:unsigned|signed|long|short|int|char))+"
+                + _ARGUMENT_END), _triggers(keyword) if keyword == b"short" else ())
     for keyword in (rb"unsigned", rb"signed", rb"long", rb"short")
 ]
-"""Places where a macro argument may be a type the parser cannot take."""
+"""Places where a macro argument may be a type the parser cannot take, each with the
+word a match holds where it is rare enough to be worth asking (``_Text.may_hold``)."""
 
 _TYPE_ARGUMENT = re.compile(
     rb"\s*(?:(struct|union|enum)\s+\w+"
@@ -244,9 +254,11 @@ def _rewrite_type_arguments(text: _Text) -> None:
     (``unsigned_long``) and pointer stars go: ``alloc_percpu(struct x *)``
     reads ``alloc_percpu(       x  )``.
     """
-    mask = bytes(text.mask)
+    mask = text.frozen()
     seen: set[int] = set()
-    for pattern in _TYPE_ARGUMENT_HINTS:
+    for pattern, triggers in _TYPE_ARGUMENT_HINTS:
+        if triggers and not text.may_hold(*triggers):
+            continue
         for hint in pattern.finditer(mask):
             m = _type_argument(mask, hint.start())
             if m is None or m.start() in seen:
@@ -266,14 +278,19 @@ def _underscores(m: re.Match) -> bytes:
 # Declarations made by macros.
 
 _PER_CPU = re.compile(rb"(?:DEFINE|DECLARE)_PER_CPU\w*\s*(?=\()")
+_PER_CPU_TRIGGERS = _triggers(b"_PER_CPU")
 _BITMAP = re.compile(rb"DECLARE_BITMAP\s*(?=\()")
+_BITMAP_TRIGGERS = _triggers(b"DECLARE_BITMAP")
 _DEFINING = re.compile(rb"(?:DEFINE|DECLARE)_\w+\s*(?=\()")
+_DEFINING_TRIGGERS = _triggers(b"DEFINE_", b"DECLARE_")
 _STORAGE = re.compile(rb"(?:\b(?:static|extern|const)\s+)+\Z")
 
 
 def _rewrite_per_cpu(text: _Text) -> None:
     """``DEFINE_PER_CPU(struct foo, name)`` -> ``struct foo  name ``."""
-    mask = bytes(text.mask)
+    if not text.may_hold(*_PER_CPU_TRIGGERS):
+        return
+    mask = text.frozen()
     for m in _PER_CPU.finditer(mask):
         args = _call_args(mask, m.end())
         if not args or not _starts_word(mask, m.start()):
@@ -287,7 +304,9 @@ def _rewrite_per_cpu(text: _Text) -> None:
 
 def _rewrite_bitmaps(text: _Text) -> None:
     """``DECLARE_BITMAP(map, N)`` -> ``long           map[ N]``."""
-    mask = bytes(text.mask)
+    if not text.may_hold(*_BITMAP_TRIGGERS):
+        return
+    mask = text.frozen()
     for m in _BITMAP.finditer(mask):
         args = _call_args(mask, m.end())
         if not args or not _starts_word(mask, m.start()):
@@ -307,7 +326,9 @@ def _rewrite_defining_macros(text: _Text) -> None:
     list it cannot make sense of; without the storage class it is a plain
     macro call, which it accepts both at file scope and in a function.
     """
-    mask = bytes(text.mask)
+    if not text.may_hold(*_DEFINING_TRIGGERS):
+        return
+    mask = text.frozen()
     for m in _DEFINING.finditer(mask):
         args = _call_args(mask, m.end())
         if not args or not _starts_word(mask, m.start()):
@@ -321,12 +342,15 @@ def _rewrite_defining_macros(text: _Text) -> None:
 
 
 _SYSCALL = re.compile(rb"SYSCALL_DEFINE[1-6]\s*(?=\()")
+_SYSCALL_TRIGGERS = _triggers(b"SYSCALL_DEFINE")
 _SYSCALL_PREFIX = re.compile(rb"(?:\b\w+_)?\Z")
 
 
 def _rewrite_syscalls(text: _Text) -> None:
     """``SYSCALL_DEFINE2(name, int, a, long, b)`` -> ``long name(int a, long b)``."""
-    mask = bytes(text.mask)
+    if not text.may_hold(*_SYSCALL_TRIGGERS):
+        return
+    mask = text.frozen()
     for m in _SYSCALL.finditer(mask):
         args = _call_args(mask, m.end())
         if not args:

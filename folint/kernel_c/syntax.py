@@ -20,7 +20,7 @@ from folint.kernel_c.scan import (
     _starts_word,
     _word_before,
 )
-from folint.kernel_c.text import _WORD_BYTES, Span, _Text
+from folint.kernel_c.text import _WORD_BYTES, Span, _Text, _triggers
 
 _PRIMITIVE = rb"(?:void|int|char|bool|long|short|unsigned|signed|float|double)"
 _NOT_ATTRIBUTES = (
@@ -38,6 +38,7 @@ _ATTRIBUTE_BY_PLACE = re.compile(
 """A line that starts a declaration with an attribute macro the lists do not
 know: ``noinline_for_stack int`` or ``int __net_init f(``."""
 _XFS_STATIC = re.compile(rb"STATIC(?=[ \t]+\w)")
+_XFS_STATIC_TRIGGERS = _triggers(b"STATIC")
 
 
 def _blank_unknown_attributes(text: _Text) -> None:
@@ -47,11 +48,12 @@ def _blank_unknown_attributes(text: _Text) -> None:
     or between a primitive type and a function name (``int __net_init f(``)
     cannot be a type or a declarator.  ``STATIC`` (xfs) becomes ``static``.
     """
-    mask = bytes(text.mask)
-    for m in _XFS_STATIC.finditer(mask):
-        if _starts_word(mask, m.start()):
-            text.put(m.start(), b"static")
-    mask = bytes(text.mask)
+    if text.may_hold(*_XFS_STATIC_TRIGGERS):
+        mask = text.frozen()
+        for m in _XFS_STATIC.finditer(mask):
+            if _starts_word(mask, m.start()):
+                text.put(m.start(), b"static")
+    mask = text.frozen()
     for m in _ATTRIBUTE_BY_PLACE.finditer(mask):
         group = "before" if m.start("before") >= 0 else "after"
         if m.group(group) not in _C_KEYWORDS:
@@ -62,6 +64,7 @@ def _blank_unknown_attributes(text: _Text) -> None:
 
 _ATTRIBUTE = re.compile(rb"__attribute(?:__)?\s*(?=\(\()")
 _ASM_LABEL = re.compile(rb"asm(?:__)?\s*(?=\()")
+_SUFFIXES = [(_ATTRIBUTE, _triggers(b"__attribute")), (_ASM_LABEL, _triggers(b"asm"))]
 _DECLARATION_GOES_ON = frozenset(b";=,")
 
 
@@ -75,8 +78,10 @@ def _after_declarator(mask: bytes, pos: int) -> bool:
 def _blank_declarator_suffixes(text: _Text) -> None:
     """``int x __attribute__((unused));`` and ``register long r asm("r0")``:
     tree-sitter-c takes neither after a declarator, so both are blanked."""
-    mask = bytes(text.mask)
-    for pattern in (_ATTRIBUTE, _ASM_LABEL):
+    mask = text.frozen()
+    for pattern, triggers in _SUFFIXES:
+        if not text.may_hold(*triggers):
+            continue
         for m in pattern.finditer(mask):
             start = m.start() - 2 if mask[m.start() - 2:m.start()] == b"__" else m.start()
             if not _starts_word(mask, start) or not _after_declarator(mask, start):
@@ -96,7 +101,9 @@ _GNU_CONST = re.compile(rb"__const\b")
 
 def _rewrite_gnu_spellings(text: _Text) -> None:
     """``__const`` -> ``const  ``."""
-    mask = bytes(text.mask)
+    if not text.may_hold(*_GNU_CONST_TRIGGERS):
+        return
+    mask = text.frozen()
     for m in _GNU_CONST.finditer(mask):
         if _starts_word(mask, m.start()):
             text.put(m.start(), b"const  ")
@@ -104,12 +111,13 @@ def _rewrite_gnu_spellings(text: _Text) -> None:
 
 # typeof of an expression: tree-sitter-c only takes a type or a name.
 
-_TYPEOF_LIKE = [re.compile(rb"typeof(?:__|_unqual)?\s*(?=\()"),
-                re.compile(rb"alignof(?:__)?\s*(?=\()")]
+_TYPEOF_LIKE = [(re.compile(rb"typeof(?:__|_unqual)?\s*(?=\()"), _triggers(b"typeof")),
+                (re.compile(rb"alignof(?:__)?\s*(?=\()"), _triggers(b"alignof"))]
 _TYPE_NAME = re.compile(
     rb"\s*(?:(?:const|volatile)\s+)*(?:(?:struct|union|enum)\s+)?\w+"
     rb"(?:\s+\w+)*[\s*]*\Z"
 )
+_GNU_CONST_TRIGGERS = _triggers(b"__const")
 _IDENTIFIER = re.compile(rb"[A-Za-z_]\w*")
 
 
@@ -117,8 +125,9 @@ def _rewrite_typeof(text: _Text) -> None:
     """``typeof(a->b)`` -> ``typeof(a   )``: keep the first name only.
 
     The same for ``__alignof__(*p)``."""
-    mask = bytes(text.mask)
-    for m in itertools.chain.from_iterable(p.finditer(mask) for p in _TYPEOF_LIKE):
+    mask = text.frozen()
+    for m in itertools.chain.from_iterable(p.finditer(mask) for p, triggers in _TYPEOF_LIKE
+                                           if text.may_hold(*triggers)):
         start = m.start() - 2 if mask[m.start() - 2:m.start()] == b"__" else m.start()
         args = _call_args(mask, m.end())
         if not args or not _starts_word(mask, start):
@@ -134,12 +143,15 @@ def _rewrite_typeof(text: _Text) -> None:
 
 
 _OFFSETOF = re.compile(rb"offsetof\s*(?=\()")
+_OFFSETOF_TRIGGERS = _triggers(b"offsetof")
 _MEMBER_DESIGNATOR = re.compile(rb"[^,]*,\s*\w+")
 
 
 def _rewrite_offsetof(text: _Text) -> None:
     """``offsetof(struct s, a.b[2])`` -> ``offsetof(struct s, a      )``."""
-    mask = bytes(text.mask)
+    if not text.may_hold(*_OFFSETOF_TRIGGERS):
+        return
+    mask = text.frozen()
     for m in _OFFSETOF.finditer(mask):
         args = _call_args(mask, m.end())
         if not args:
@@ -187,7 +199,7 @@ def _rewrite_statement_macros(text: _Text) -> None:
     statement macro that brings its own ``;``: it is blanked.
     At file scope, ``module_init(f)`` and the like are blanked.
     """
-    mask = bytes(text.mask)
+    mask = text.frozen()
     # The brace depth at each macro, counted on from the last: the rewrites here
     # touch no brace (a name, and arguments that hold none), so ``mask`` keeps
     # counting what ``text.mask`` holds.
@@ -223,7 +235,7 @@ _LABEL_LINE = re.compile(rb"\n[ \t]*([A-Za-z_]\w*)[ \t]*\Z")
 
 def _rewrite_end_labels(text: _Text) -> None:
     """``out:`` right before ``}`` -> ``out;`` (a label needs a statement)."""
-    mask = bytes(text.mask)
+    mask = text.frozen()
     for m in _END_LABEL.finditer(mask):
         label = _LABEL_LINE.search(mask, max(0, m.start() - 80), m.start())
         if label is None or label.group(1) in _C_KEYWORDS:
@@ -238,6 +250,7 @@ _ASM = re.compile(
     rb"asm(?:__)?\b((?:\s+(?:volatile|__volatile__|__volatile|goto|inline|__inline__))*)"
     rb"\s*(?=\()"
 )
+_ASM_TRIGGERS = _triggers(b"asm")
 _ASM_PART = re.compile(rb"\(" + _balanced(3) + rb"\)|\[[^\]]*\]|:|[A-Za-z_]\w*")
 _TWO_BYTES = re.compile(rb"[^\n]{2}")
 
@@ -263,7 +276,9 @@ def _rewrite_macro_asm(text: _Text) -> None:
     build the assembly, the operands are blanked too and an empty template
     ``""`` is written in place, which keeps the statement an asm statement.
     """
-    mask = bytes(text.mask)
+    if not text.may_hold(*_ASM_TRIGGERS):
+        return
+    mask = text.frozen()
     for m in _ASM.finditer(mask):
         start = m.start() - 2 if mask[m.start() - 2:m.start()] == b"__" else m.start()
         if not _starts_word(mask, start):
@@ -287,12 +302,15 @@ def _rewrite_macro_asm(text: _Text) -> None:
 
 _CASE_RANGE = re.compile(rb"case(?<!\wcase)\b[^:;{}]*?(\.\.\.)")
 _ASM_INLINE = re.compile(rb"asm_inline(?<!\wasm_inline)\b")
+_triggers(b"...", b"asm_inline")
 
 
 def _rewrite_gnu_syntax(text: _Text) -> None:
     """``case 1 ... 3:`` -> ``case 1  -  3:``; ``asm_inline`` -> ``asm``."""
-    mask = bytes(text.mask)
-    for m in _CASE_RANGE.finditer(mask):
-        text.put(m.start(1), b" - ")
-    for m in _ASM_INLINE.finditer(mask):
-        text.put(m.start(), b"asm       ")
+    mask = text.frozen()
+    if text.may_hold(b"..."):
+        for m in _CASE_RANGE.finditer(mask):
+            text.put(m.start(1), b" - ")
+    if text.may_hold(b"asm_inline"):
+        for m in _ASM_INLINE.finditer(mask):
+            text.put(m.start(), b"asm       ")
