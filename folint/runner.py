@@ -94,8 +94,13 @@ def _check(path: str) -> FileResult:
         size = os.stat(path).st_size
     except OSError:
         size = 0  # the read says why it cannot be read
-    fr = within_budget(_worker["budget"], size, _check_file, path, max_size=_worker["max_size"],
-                       over=lambda why: FileResult(path, errors=[FileError(path, why)]))
+    try:
+        fr = within_budget(_worker["budget"], size, _check_file, path, max_size=_worker["max_size"],
+                           over=lambda why: FileResult(path, errors=[FileError(path, why)]))
+    except Exception as e:  # noqa: BLE001 - a bug of folint's own (the rules' are caught in folint.guard)
+        # one error line for this file, and the run goes on; no stat key, so it is checked again next time
+        return FileResult(path, errors=[FileError(path, f"internal error {type(e).__name__}: {e}; "
+                                                        f"file not checked; please report it with this file")])
     fr.stat_key = key
     return fr
 

@@ -101,3 +101,29 @@ def test_every_pool_worker_dies_with_its_parent_whatever_its_initializer():
     forgets it (the name search of check-patch did) leaves no worker behind a killed run."""
     got = list(parallel_map(_pdeathsig, list(range(8)), jobs=2, initializer=_no_setup))
     assert got == [signal.SIGKILL] * 8
+
+
+def test_a_bug_of_folints_own_on_one_file_is_one_error_line_and_the_run_goes_on(tmp_path, monkeypatch):
+    """Not a rule's (those are caught in folint.guard): the checker itself raising on one
+    file gives that file one error line, and the other files are checked as ever."""
+    import folint.index.collect as collect
+    from folint.config import Config
+    from folint.runner import RunOptions, run
+
+    bug = "void f(struct folio *folio)\n{\n\tint i;\n\n\tfor (i = 0; i < folio_nr_pages(folio); i++)\n" \
+          "\t\treturn put_page(folio_page(folio, i));\n}\n"
+    (tmp_path / "a.c").write_text(bug)
+    (tmp_path / "b.c").write_text(bug)
+    real = collect.check_source
+
+    def flaky(path, *a, **kw):
+        if path.endswith("a.c"):
+            raise AttributeError("'NoneType' object has no attribute 'start_byte'")
+        return real(path, *a, **kw)
+
+    monkeypatch.setattr(collect, "check_source", flaky)
+    result = run([str(tmp_path)], Config(), RunOptions(jobs=1, simulate=False))
+    assert [str(e) for e in result.errors] == [
+        f"{tmp_path / 'a.c'}: internal error AttributeError: 'NoneType' object has no attribute 'start_byte'; "
+        f"file not checked; please report it with this file"]
+    assert {f.path for f in result.findings} == {str(tmp_path / "b.c")}
