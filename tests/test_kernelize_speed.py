@@ -75,3 +75,88 @@ def test_frozen_follows_edits():
     assert text.frozen() == b"    def"
     text.put(4, b"xyz")
     assert text.frozen() == b"    xyz"
+
+
+# The patterns as they were before issue 12, to compare the faster ones with.
+import re  # noqa: E402
+
+from folint.kernel_c import syntax  # noqa: E402
+from folint.kernel_c.scan import _LINE_START, _atomic, _balanced  # noqa: E402
+
+_OLD_ATTRIBUTE_BY_PLACE = re.compile(
+    _LINE_START + rb"(?:(?:static|extern|inline|const)[ \t]+){0,3}(?:"
+    + syntax._NOT_ATTRIBUTES + rb"(?P<before>[A-Za-z_]\w*)\s+" + syntax._PRIMITIVE + rb"\b"
+    + rb"|" + syntax._PRIMITIVE + rb"[ \t]+" + syntax._NOT_ATTRIBUTES
+    + rb"(?P<after>[A-Za-z_]\w*)\s+\**\s*"
+    + rb"(?!(?:__attribute__|__attribute|asm|__asm__|__asm)\b)[A-Za-z_]\w*\s*\()"
+)
+_OLD_LINE_MACRO = re.compile(
+    _LINE_START + rb"(?P<name>[A-Za-z_]\w*)[ \t]*" + _atomic(rb"\(" + _balanced(4) + rb"\)", b"args")
+    + rb"(?=\s*\{|[ \t]*\n\s*[}A-Za-z_]|\s*\Z)"
+)
+
+
+def _old_line_macros(mask):
+    pos = 0
+    while True:
+        m = _OLD_LINE_MACRO.search(mask, pos)
+        if m is None:
+            return
+        if m.group("name") in syntax._NOT_LINE_MACROS:
+            pos = m.start() + 1
+            continue
+        yield m
+        pos = m.end()
+
+
+ATTRIBUTE_LINES = [
+    b"\nnoinline_for_stack int f(void);",
+    b"\nstatic inline const __net_init int g;",
+    b"\nint __net_init f(void)",
+    b"\nint __net_init   **  f  (void)",
+    b"\nunsigned long __attribute__ f(",
+    b"\nstatic extern inline const foo int x;",
+    b"\nstatic static static static foo int x;",
+    b"\nfoo\n\n   int x;",
+    b"\n\tstatic  int\tbar baz(",
+    b"\nint foo bar;",
+    b"\nreturn int x;",
+    b"\nconst\nint x;",
+    b"\nlong long long f(",
+    b"\nvoid *foo(",
+    b"\n  foo_t  void",
+    b"\nint\n__init\nf(void)",
+]
+
+
+def test_attribute_by_place_matches_as_before():
+    text = b"".join(ATTRIBUTE_LINES) + b"\n"
+    for chunk in [*ATTRIBUTE_LINES, text]:
+        old = [(m.span(), m.span("before"), m.span("after")) for m in _OLD_ATTRIBUTE_BY_PLACE.finditer(chunk)]
+        new = [(m.span(), m.span("before"), m.span("after")) for m in syntax._ATTRIBUTE_BY_PLACE.finditer(chunk)]
+        assert new == old, chunk
+    assert len(list(syntax._ATTRIBUTE_BY_PLACE.finditer(text))) >= 5
+
+
+LINE_MACRO_TEXTS = [
+    b"\nfoo(a, b)\n{\n}\n",
+    b"\nif (a,\nbar(b)\nbaz)\n\tx;\n",
+    b"\nif (a)\n\tfoo(b)\n\tnext;\n",
+    b"\nwhile (x) {\n\tpte_iterate(p, n) {\n\t}\n}\n",
+    b"\nmodule_init(f)\nMODULE_LICENSE(\"GPL\");\n",
+    b"\nreturn(x)\n}\n",
+    b"\ndo_work(x)\n}\n",
+    b"\nsizeof(x)\nfoo(y)\n",
+    b"\niffy(x) {\n}\n",
+    b"\nfor (;;)\n\tBCH_FIELDS()\n\tx",
+]
+
+
+def test_line_macros_as_before():
+    text = b"".join(LINE_MACRO_TEXTS)
+    for chunk in [*LINE_MACRO_TEXTS, text]:
+        old = [(m.span(), m.span("name"), m.span("args")) for m in _old_line_macros(chunk)]
+        new = [(m.span(), m.span("name"), m.span("args")) for m in syntax._line_macros(chunk)]
+        assert new == old, chunk
+    names = [m.group("name") for m in syntax._line_macros(text)]
+    assert b"bar" in names and b"iffy" in names and b"do_work" in names
