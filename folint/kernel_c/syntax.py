@@ -181,8 +181,13 @@ def _rewrite_offsetof(text: _Text) -> None:
 
 _NOT_LINE_MACROS = frozenset({b"if", b"while", b"for", b"switch", b"return", b"sizeof", b"else", b"do",
                               b"case", b"goto"})
+if sys.version_info >= (3, 11):  # a line that starts no call is refused at once
+    _CALL_AHEAD = rb"(?=[A-Za-z_]\w*+[ \t]*+\()"
+else:
+    _CALL_AHEAD = rb""
 _LINE_MACRO = re.compile(
-    _LINE_START + rb"(?!(?:" + b"|".join(sorted(_NOT_LINE_MACROS)) + rb")\b)(?P<name>[A-Za-z_]\w*)[ \t]*" + _atomic(rb"\(" + _balanced(4) + rb"\)", b"args")
+    _LINE_START + _CALL_AHEAD + rb"(?!(?:" + b"|".join(sorted(_NOT_LINE_MACROS)) + rb")\b)"
+    + rb"(?P<name>[A-Za-z_]\w*)[ \t]*" + _atomic(rb"\(" + _balanced(4) + rb"\)", b"args")
     + rb"(?=\s*\{|[ \t]*\n\s*[}A-Za-z_]|\s*\Z)"
 )
 """A line that starts with ``NAME(args)`` and has no ``;`` after it.  The name is a
