@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from folint.kernel_c.scan import _LINE_START
-from folint.kernel_c.text import _blank, _Text
+from folint.kernel_c.text import _BLANK, _Text
 
 _LEXEME = re.compile(
     rb"/\*(?:[^*]+|\*(?!/))*(?:\*/|\Z)"          # block comment
@@ -46,7 +46,7 @@ def _mask(text: _Text) -> list[_Directive]:
         if lexeme[0] == 0x0A and _CONDITIONAL.match(lexeme, 1):
             # a conditional directive, with the newline before it
             directives.append(_Directive(m.start(), m.end() - 1, lexeme[1:]))
-        return _blank(lexeme)
+        return lexeme.translate(_BLANK)  # _blank, without a call per lexeme
 
     masked = _LEXEME.sub(blank, b"\n" + bytes(text.out))[1:]
     text.mask = bytearray(masked)
