@@ -14,15 +14,14 @@ function, which is how the remaining causes were found.
 The two function counts differ a little: raw parses also report "functions"
 made up by error recovery, and kernelize drops #if 0 and __ASSEMBLY__ code.
 
-Only folint/kernel_c.py is used from folint; it is loaded by path so that the
-benchmark does not depend on the rest of the package.
+Only the package folint/kernel_c/ is used from folint (the checkout's own, found
+next to this script, whether or not folint is installed).
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
-import importlib.util
 import os
 import sys
 import time
@@ -33,14 +32,14 @@ from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
 DEFAULT_TREE = "/tmp/linux/linux-source-6.12/mm"
 NEWLINES_ONLY = bytes(10 if b == 10 else 0 for b in range(256))
-KERNEL_C = Path(__file__).resolve().parent.parent / "folint" / "kernel_c.py"
+CHECKOUT = Path(__file__).resolve().parent.parent
 
 
 def load_kernelize():
-    spec = importlib.util.spec_from_file_location("folint_kernel_c", KERNEL_C)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.kernelize
+    sys.path.insert(0, str(CHECKOUT))
+    from folint.kernel_c import kernelize
+
+    return kernelize
 
 
 def source_files(tree: str):
