@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 import bisect
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from folint.kernel_c.bodies import Body, Layout, blank_bodies, find_bodies
 from folint.rule import Rule
@@ -40,11 +41,33 @@ _DEFINE = re.compile(rb"^[ \t]*#[ \t]*define\b", re.M)
 _ENUM = re.compile(rb"\benum\b[^;{()]*\{")
 
 
+@dataclass(frozen=True)
+class Blanked:
+    """A file with bodies blanked: its text, the bodies, and the text's mask and
+    conditional directives (what ``kernelize`` would find again: ``premask``), or None."""
+
+    text: bytes
+    bodies: list[Body]
+    premask: tuple[bytes, list] | None = None
+
+    def skip(self) -> list[tuple[int, int]]:
+        """The spans inside the blanked bodies' braces (``parse_kernel_c``'s ``skip``)."""
+        return [(b.open + 1, b.close) for b in self.bodies]
+
+
 def blank_unneeded_bodies(raw: bytes, active: list[Rule], keep: Sequence[bytes] = ()
                           ) -> tuple[bytes, list[Body]] | None:
     """``raw`` with the bodies blanked that none of ``active``'s file rules (nor ``keep``)
     needs, and those bodies; None when none is (or may be) blanked (see the module
     docstring).  A file whose braces are not clear is never blanked."""
+    got = blank_for_parse(raw, active, keep)
+    return None if got is None else (got.text, got.bodies)
+
+
+def blank_for_parse(raw: bytes, active: list[Rule], keep: Sequence[bytes] = ()) -> Blanked | None:
+    """``blank_unneeded_bodies``, with the blanked text's mask and directives: the mask of
+    the file with the bodies blanked in it (no comment, literal or directive crosses a
+    body's braces, which are code), and the directives outside them."""
     rules = [r for r in active if r.scope == "file"]
     if not rules and not keep:
         return None
@@ -104,7 +127,14 @@ def blank_unneeded_bodies(raw: bytes, active: list[Rule], keep: Sequence[bytes] 
     blank = [b for b, k in zip(bodies, kept) if not k]
     if not blank:
         return None
-    return blank_bodies(raw, blank), blank
+    opens = [b.open for b in blank]
+
+    def outside(directive) -> bool:
+        i = bisect.bisect_right(opens, directive.start) - 1
+        return i < 0 or directive.start >= blank[i].close
+
+    premask = (blank_bodies(mask, blank), [d for d in layout.directives if outside(d)])
+    return Blanked(blank_bodies(raw, blank), blank, premask)
 
 
 class _Found:

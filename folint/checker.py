@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from folint.finding import FileError, Finding
 from folint.guard import Failed, run_check
-from folint.blanking import blank_unneeded_bodies
+from folint.blanking import blank_for_parse
 from folint.kernel_c.bodies import Body
 from folint.parsing import parse_kernel_c
 from folint.prefilter import ByteScan, wanted_rules
@@ -154,13 +154,13 @@ def check_source(path: str, raw: bytes, rules: list[Rule], *, prefilter: bool = 
     blanked = None
     if src is None and focus is None and (summarise is None or summary_keep):
         try:
-            blanked = blank_unneeded_bodies(raw, active, summary_keep if summarise is not None else ())
+            blanked = blank_for_parse(raw, active, summary_keep if summarise is not None else ())
         except Exception:  # a shortcut only: on any trouble the file is parsed whole
             blanked = None
     whole = None  # the parse of the whole text, once one is made
     if blanked is not None:
-        src = SourceFile(path, raw, parsed=parse_kernel_c(blanked[0], [(b.open + 1, b.close) for b in blanked[1]]))
-        if not parsed_as_blanked(src, blanked[1]):
+        src = SourceFile(path, raw, parsed=parse_kernel_c(blanked.text, blanked.skip(), blanked.premask))
+        if not parsed_as_blanked(src, blanked.bodies):
             src = whole = SourceFile(path, raw)  # the parser did not take a body as one: the whole file
             blanked = None
     elif src is None or src.raw != raw:  # (a NUL read as a space: parsed again)
@@ -190,7 +190,7 @@ def check_source(path: str, raw: bytes, rules: list[Rule], *, prefilter: bool = 
                             consequence="file left out of the index; ")
         result.summary = None if isinstance(summary, Failed) else summary
         if result.summary is not None and blanked is not None:
-            result.summary["blanked"] = [[b.open + 1, b.close] for b in blanked[1]]
+            result.summary["blanked"] = [list(span) for span in blanked.skip()]
             result.summary_partial = True
     result.findings = findings
     return result

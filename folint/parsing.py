@@ -25,15 +25,17 @@ def _ranged_parser() -> tree_sitter.Parser:
     return tree_sitter.Parser(C_LANGUAGE)
 
 
-def parse_kernel_c(raw: bytes, skip: Sequence[tuple[int, int]] = ()) -> tuple[bytes, tree_sitter.Tree]:
+def parse_kernel_c(raw: bytes, skip: Sequence[tuple[int, int]] = (), premask: tuple[bytes, list] | None = None
+                   ) -> tuple[bytes, tree_sitter.Tree]:
     """Parse kernel C; returns the kernelized bytes (same offsets as ``raw``) and the tree.
 
     ``skip``: sorted, disjoint ``(start, end)`` byte spans of ``raw`` that hold only
     whitespace (the insides of blanked bodies, ``folint.kernel_c.bodies``).  The parser
     is told to read around them (tree-sitter's included ranges) instead of lexing every
     space: the tree is the one the whole text gives, offsets, lines and columns
-    included, for about half the parse time of a blanked file."""
-    code = kernelize(raw)
+    included, for about half the parse time of a blanked file.  ``premask``: ``raw``'s
+    mask and conditional directives when known (``folint.kernel_c.kernelize``)."""
+    code = kernelize(raw, premask)
     if not skip:
         return code, _parser().parse(code)
     parser = _ranged_parser()

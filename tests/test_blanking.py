@@ -12,7 +12,8 @@ import pytest
 
 import folint.checker as checker
 from conftest import FIXTURES
-from folint.checker import blank_unneeded_bodies, check_source
+from folint.blanking import Blanked, blank_for_parse, blank_unneeded_bodies
+from folint.checker import check_source
 from folint.config import Config
 from folint.facts.ranges import HELPERS
 from folint.kernel_c.bodies import find_bodies
@@ -37,7 +38,7 @@ def _blanked_bytes(raw, rules):
 def _both(monkeypatch, path, raw, rules):
     with_blanking = check_source(str(path), raw, rules, simulate=True)
     with monkeypatch.context() as m:
-        m.setattr(checker, "blank_unneeded_bodies", lambda raw, active, keep=(): None)
+        m.setattr(checker, "blank_for_parse", lambda raw, active, keep=(): None)
         whole = check_source(str(path), raw, rules, simulate=True)
     return _seen(with_blanking), _seen(whole)
 
@@ -193,7 +194,7 @@ def test_a_page_loop_rule_keeps_the_functions_its_loop_model_could_read():
 
 def test_no_blanking_with_a_summary_a_focus_or_a_parse_given(monkeypatch):
     calls = []
-    monkeypatch.setattr(checker, "blank_unneeded_bodies", lambda raw, active, keep=(): calls.append(1))
+    monkeypatch.setattr(checker, "blank_for_parse", lambda raw, active, keep=(): calls.append(1))
     raw = GAPS + RANGE
     check_source("t.c", raw, RULES, summarise=lambda src: {})
     check_source("t.c", raw, RULES, focus={"zero_tail"})
@@ -213,8 +214,8 @@ def test_a_body_the_parser_does_not_take_as_one_means_a_whole_parse(monkeypatch)
     body = src.all_functions[0].body
     assert checker.parsed_as_blanked(src, [Body(0, body.start_byte, body.end_byte - 1)])
     # a finder that took the struct for a body: the checker parses the file whole
-    monkeypatch.setattr(checker, "blank_unneeded_bodies",
-                        lambda raw, active, keep=(): (raw, [Body(0, open_at, raw.index(b"}"))]))
+    monkeypatch.setattr(checker, "blank_for_parse",
+                        lambda raw, active, keep=(): Blanked(raw, [Body(0, open_at, raw.index(b"}"))]))
     result = check_source("t.c", raw, [r for r in RULES if r.code == "FOL012"], simulate=False)
     assert [f.function for f in result.findings] == ["zero_tail"]
 
@@ -271,3 +272,23 @@ def test_without_ahocorasick_the_same_bodies_are_blanked(monkeypatch):
     without = [blank_unneeded_bodies(raw, rules, keep) for raw in raws for rules in sets for keep in keeps]
     assert without == with_library
     assert sum(got is not None for got in without) > len(raws)
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_kernelize_given_the_blanked_mask_writes_what_it_writes_masking_itself(path):
+    """``Blanked.premask`` (the file's mask with the bodies blanked, the directives outside
+    them) is what ``kernelize`` finds masking the blanked text: the same output."""
+    from folint.kernel_c import kernelize
+    from folint.kernel_c.lexemes import _mask
+    from folint.kernel_c.text import _Text
+
+    raw = path.read_bytes()
+    for rules, keep in [(RULES, ()), (RULES, (b"page", b"folio")), *[([r], ()) for r in LOCAL + NAMED]]:
+        got = blank_for_parse(raw, rules, keep)
+        if got is None:
+            continue
+        text = _Text(got.text)
+        directives = _mask(text)
+        assert got.premask[0] == bytes(text.mask)
+        assert [(d.start, d.end, d.text) for d in got.premask[1]] == [(d.start, d.end, d.text) for d in directives]
+        assert kernelize(got.text, got.premask) == kernelize(got.text)

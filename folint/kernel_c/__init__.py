@@ -65,9 +65,14 @@ _REWRITES: list[Callable[[_Text], None]] = [
 ]
 
 
-def _kernelize(src: bytes) -> bytes:
+def _kernelize(src: bytes, premask: tuple[bytes, list] | None = None) -> bytes:
     text = _Text(src)
-    directives = _mask(text)
+    if premask is None:
+        directives = _mask(text)
+    else:
+        text.mask = bytearray(premask[0])
+        text._frozen = bytes(premask[0])
+        directives = list(premask[1])
     _resolve_conditionals(text, directives)
     text.note_triggers()
     for rewrite in _REWRITES:
@@ -75,9 +80,14 @@ def _kernelize(src: bytes) -> bytes:
     return bytes(text.out)
 
 
-def kernelize(src: bytes) -> bytes:
+def kernelize(src: bytes, premask: tuple[bytes, list] | None = None) -> bytes:
     """Return ``src`` rewritten so that tree-sitter-c parses it with fewer
     ERROR nodes.
+
+    ``premask``: ``src``'s mask and conditional directives, as ``lexemes._mask``
+    would make them, when the caller has them already (``folint.blanking``: the
+    mask of the file with bodies blanked is the blanked mask of the file), so that
+    the text is not masked twice.
 
     The result has the length of ``src`` and newlines at exactly the same
     offsets.  It never raises on any bytes: should a rewrite go wrong, the
@@ -85,7 +95,7 @@ def kernelize(src: bytes) -> bytes:
     """
     src = bytes(src)
     try:
-        out = _kernelize(src)
+        out = _kernelize(src, premask)
     except Exception:  # a linter must not die on an odd file
         return src
     if len(out) != len(src):

@@ -33,7 +33,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from folint.kernel_c.lexemes import _mask
 from folint.kernel_c.text import _blank, _Text
@@ -59,10 +59,12 @@ class Body:
 
 @dataclass(frozen=True)
 class Layout:
-    """The masked text of a file and the bodies found in it."""
+    """The masked text of a file, the bodies found in it and its conditional
+    directives (``lexemes._mask``'s: kernelize can start from them, ``folint.blanking``)."""
 
     mask: bytes
     bodies: list[Body]
+    directives: list = field(default_factory=list)
 
 
 def masked(raw: bytes) -> tuple[bytes, list]:
@@ -147,7 +149,7 @@ def find_bodies(raw: bytes) -> Layout | None:
                 and not _straddles(inside, where, open_at, close) and not _initializer(mask, start, open_at):
             bodies.append(Body(start, open_at, close))
         start = last = close + 1
-    return Layout(mask, bodies)
+    return Layout(mask, bodies, directives)
 
 
 def _straddles(inside: list[tuple[int, int, int]], where: list[int], open_at: int, close: int) -> bool:
