@@ -245,24 +245,34 @@ def _body_at(bodies: list[Body], starts: list[int], at: int) -> int | None:
     return None
 
 
-def word_mentions(mask: bytes, names: list[str]):
-    """(name, offset) of each whole-word occurrence of ``names`` in ``mask`` (one
-    Aho-Corasick pass, ``ahocorasick_rs``; without it, a search per name)."""
+def word_mentions(mask: bytes, names: list[str], spans: Sequence[tuple[int, int]] | None = None):
+    """(name, offset) of each whole-word occurrence of ``names`` in ``mask`` (in
+    ``spans`` of it only, when given), by one Aho-Corasick automaton (``ahocorasick_rs``;
+    without it, a search per name)."""
     if not names:
         return
     words = [n.encode() for n in names]
     try:
         from ahocorasick_rs import BytesAhoCorasick, MatchKind
     except ImportError:
-        found = ((i, m.start(), m.end()) for i, w in enumerate(words)
-                 for m in re.finditer(re.escape(w), mask))
+        def find(a: int, b: int):
+            for i, w in enumerate(words):
+                at = mask.find(w, a, b)
+                while at != -1 and at + len(w) <= b:
+                    yield i, at, at + len(w)
+                    at = mask.find(w, at + 1, b)
     else:
         # leftmost-longest, not overlapping: names are identifiers, so a match hidden by
         # an earlier one lies inside a longer identifier and is not a whole word anyway
-        found = BytesAhoCorasick(words, matchkind=MatchKind.LeftmostLongest).find_matches_as_indexes(
-            mask, overlapping=False)
+        automaton = BytesAhoCorasick(words, matchkind=MatchKind.LeftmostLongest)
+
+        def find(a: int, b: int):
+            text = mask if (a, b) == (0, len(mask)) else mask[a:b]
+            for i, x, y in automaton.find_matches_as_indexes(text, overlapping=False):
+                yield i, a + x, a + y
     end = len(mask)
-    for i, a, b in found:
-        if (a and mask[a - 1] in _IDENT_BYTES) or (b < end and mask[b] in _IDENT_BYTES):
-            continue
-        yield names[i], a
+    for a, b in spans if spans is not None else [(0, end)]:
+        for i, x, y in find(a, b):
+            if (x and mask[x - 1] in _IDENT_BYTES) or (y < end and mask[y] in _IDENT_BYTES):
+                continue
+            yield names[i], x

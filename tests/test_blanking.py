@@ -292,3 +292,17 @@ def test_kernelize_given_the_blanked_mask_writes_what_it_writes_masking_itself(p
         assert got.premask[0] == bytes(text.mask)
         assert [(d.start, d.end, d.text) for d in got.premask[1]] == [(d.start, d.end, d.text) for d in directives]
         assert kernelize(got.text, got.premask) == kernelize(got.text)
+
+
+def test_word_mentions_finds_whole_words_in_the_spans_asked_with_or_without_ahocorasick(monkeypatch):
+    from folint.blanking import word_mentions
+
+    text = b"f(a); xf(a); f_x(); g(f); { f(b); } h = f;"
+    names = ["f", "f_x", "g"]
+    whole = list(word_mentions(text, names))
+    inside = list(word_mentions(text, names, [(text.index(b"{"), text.index(b"}") + 1)]))
+    assert whole == [("f", 0), ("f_x", 13), ("g", 20), ("f", 22), ("f", 28), ("f", 40)]
+    assert inside == [("f", 28)]
+    monkeypatch.setitem(__import__("sys").modules, "ahocorasick_rs", None)
+    assert sorted(word_mentions(text, names)) == sorted(whole)
+    assert list(word_mentions(text, names, [(text.index(b"{"), text.index(b"}") + 1)])) == inside

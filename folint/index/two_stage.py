@@ -30,7 +30,6 @@ nothing is deferred and this is the full index.
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import os
 from collections.abc import Iterable
@@ -75,12 +74,8 @@ def hiding(summaries: dict[str, dict], names: set[str], max_size: int) -> list[s
         except (ReadError, OSError):
             out.append(path)
             continue
-        starts = [a for a, _ in spans]
-        for _, at in word_mentions(raw, wanted):
-            i = bisect.bisect_right(starts, at) - 1
-            if i >= 0 and at < spans[i][1]:
-                out.append(path)
-                break
+        if next(word_mentions(raw, wanted, [tuple(span) for span in spans]), None) is not None:
+            out.append(path)
     return sorted(out)
 
 
