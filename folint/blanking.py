@@ -36,6 +36,12 @@ from folint.vocab import PAGE_LOOP_NEEDLES, may_hold_page_loop
 
 _IDENT_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _NAME_BEFORE = re.compile(rb"([A-Za-z_]\w*)\s*$")
+_PAREN = re.compile(rb"[()]")
+# annotations with arguments that stand before a function's name or after its parameters
+_ANNOTATIONS = frozenset({b"__attribute__", b"__attribute", b"__releases", b"__acquires", b"__must_hold",
+                          b"__cond_acquires", b"__cond_releases", b"__printf", b"__scanf", b"__alloc_size",
+                          b"__section", b"__aligned", b"__malloc", b"__diagnose_as", b"__assume_aligned",
+                          b"__no_sanitize_or_inline", b"__nocfi", b"__weak"})
 # a body defining a constant (FOL011's file_constants reads them)
 _DEFINE = re.compile(rb"^[ \t]*#[ \t]*define\b", re.M)
 _ENUM = re.compile(rb"\benum\b[^;{()]*\{")
@@ -114,8 +120,11 @@ def blank_for_parse(raw: bytes, active: list[Rule], keep: Sequence[bytes] = ()) 
         if rule.function_local:
             continue
         reached = {i for i in range(len(bodies)) if for_rule(rule, i)}
-        if graph is not None:
-            reached |= graph.unnamed
+        if graph is not None and (layout.unclear or graph.unnamed):
+            # a function that is no body, or a body without a plain name: its callers and
+            # callees cannot be told, so nothing is blanked for this rule
+            reached = set(range(len(bodies)))
+        elif graph is not None:
             if "callers" in rule.neighbours:
                 reached = _reach(reached, graph.callers)
             if "callees" in rule.neighbours:
@@ -176,26 +185,30 @@ def _defines_constants(raw: bytes, mask: bytes, body: Body) -> bool:
 
 
 def header_name(mask: bytes, body: Body) -> str | None:
-    """The name of the function whose body is ``body``: the word before the parameter
-    list that ends just before the ``{`` (None when it is not that plain: a macro
-    wrapping the name, a function returning a function pointer)."""
+    """The name of the function whose body is ``body``: the one word before a
+    parenthesis, at the header's top level, that is not an annotation
+    (``__attribute__((x))``, ``__releases(ptl)`` ...: ``_ANNOTATIONS``); None when it is
+    not that plain: two such words (an annotation not in the list), a macro spelled in
+    capitals standing for the header (``SYSCALL_DEFINE3(name, ...)``), anything after
+    the last ``)``.  A body without a name is one whose callers cannot be told."""
     close = mask.rfind(b")", body.start, body.open)
     if close < 0 or mask[close + 1:body.open].strip():
         return None
-    depth, i = 0, close
-    while i >= body.start:
-        c = mask[i]
-        if c == 0x29:
-            depth += 1
-        elif c == 0x28:
-            depth -= 1
+    names, depth = [], 0
+    for m in _PAREN.finditer(mask, body.start, body.open):
+        if m.group() == b"(":
             if depth == 0:
-                break
-        i -= 1
-    else:
+                word = _NAME_BEFORE.search(mask, body.start, m.start())
+                if word is None:
+                    return None
+                if word.group(1) not in _ANNOTATIONS:
+                    names.append(word.group(1))
+            depth += 1
+        else:
+            depth -= 1
+    if len(names) != 1 or names[0].upper() == names[0]:
         return None
-    m = _NAME_BEFORE.search(mask, body.start, i)
-    return m.group(1).decode() if m is not None else None
+    return names[0].decode()
 
 
 class _Calls:
@@ -203,7 +216,7 @@ class _Calls:
     ``callees[i]``, the bodies whose function body ``i`` names; ``callers[i]``, the
     bodies naming body ``i``'s function.  ``unnamed``: the bodies without a plain name
     (``header_name``), whose callers cannot be told: a rule reading callers or callees
-    keeps them (and what they reach)."""
+    then blanks nothing."""
 
     def __init__(self, layout: Layout):
         bodies, mask = layout.bodies, layout.mask

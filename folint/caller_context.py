@@ -23,6 +23,7 @@ search of the tree (``shared_search``), which the tree phase also takes its part
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 from collections.abc import Iterable
@@ -96,7 +97,12 @@ def judge(name: str, index: int, sources: Iterable[SourceFile | None]) -> Caller
     for src in sources:
         if src is None:
             return Callers(False, sites, f"a file naming {name}() could not be read")
+        blanked = src.blanked
+        starts = [a for a, _ in blanked]
         for m in word.finditer(src.raw):
+            i = bisect.bisect_right(starts, m.start()) - 1
+            if i >= 0 and m.start() < blanked[i][1]:
+                continue  # in a blanked body: a comment or a string (a call keeps its body)
             node = src.tree.root_node.descendant_for_byte_range(m.start(), m.end())
             if node is None or node.type in _INERT or (node.parent is not None and node.parent.type in _INERT):
                 continue

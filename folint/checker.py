@@ -160,6 +160,7 @@ def check_source(path: str, raw: bytes, rules: list[Rule], *, prefilter: bool = 
     whole = None  # the parse of the whole text, once one is made
     if blanked is not None:
         src = SourceFile(path, raw, parsed=parse_kernel_c(blanked.text, blanked.skip(), blanked.premask))
+        src.blanked = tuple(blanked.skip())
         if not parsed_as_blanked(src, blanked.bodies):
             src = whole = SourceFile(path, raw)  # the parser did not take a body as one: the whole file
             blanked = None

@@ -130,6 +130,9 @@ def _function_params(defn: Node) -> list[tuple[str, str]]:
 
 class SourceFile:
     focus: frozenset[str] | None = None  # the names of the functions checked; None: all
+    # the spans of ``raw`` blanked before parsing (folint.blanking: the insides of bodies
+    # no rule needs); the tree holds nothing there, whatever ``raw`` holds
+    blanked: tuple[tuple[int, int], ...] = ()
 
     def __init__(self, path: str, raw: bytes, parsed: tuple | None = None):
         """``parsed``: (kernelized bytes, tree) of ``raw`` when the caller has them."""

@@ -93,7 +93,7 @@ class MapcountOneAsExclusive(Rule):
     name = "mapcount-one-as-exclusive"
     summary = "a mapcount compared with one decides whether a folio that can be large is mapped by one process"
     gate = (b"folio",)  # folio_mapcount(folio), or page_mapcount() of &folio->page / folio_page(folio, 0)
-    needles = (b"_mapcount(",)
+    needles = (b"_mapcount",)  # not "_mapcount(": `folio_mapcount (folio)` is a call too
     function_local = False  # small_folio.small_at reads the callers and callees in the file
     neighbours = frozenset({"callers", "callees"})  # what it reads of them (folint.blanking)
 

@@ -306,3 +306,50 @@ def test_word_mentions_finds_whole_words_in_the_spans_asked_with_or_without_ahoc
     monkeypatch.setitem(__import__("sys").modules, "ahocorasick_rs", None)
     assert sorted(word_mentions(text, names)) == sorted(whole)
     assert list(word_mentions(text, names, [(text.index(b"{"), text.index(b"}") + 1)])) == inside
+
+
+
+# Four holes a review found in the first version of the neighbours' blanking, each a
+# result that differed with and without it: a function find_bodies does not take as a
+# body (on one line) whose callers were blanked; a name taken from an annotation after the
+# parameters (``__must_hold(...)``); FOL009's callers read in a comment of a blanked body;
+# a needle with a parenthesis that a call with a space does not hold (FOL010's).
+REVIEWED = {
+    'one_line_function': '#include <linux/mm.h>\n\nstatic struct folio *demo_global;\n\nstatic bool demo_exclusive(struct folio *folio) { return folio_mapcount(folio) == 1; }\n\nint demo_fresh(void)\n{\n\tstruct folio *folio = folio_alloc(GFP_KERNEL, 0);\n\n\tif (!folio)\n\t\treturn -ENOMEM;\n\treturn demo_exclusive(folio);\n}\n\nint demo_old(void)\n{\n\treturn demo_exclusive(demo_global);\n}\n',
+    'annotation_after_parameters': '#include <linux/mm.h>\n\nstatic DEFINE_SPINLOCK(demo_lock);\nstatic struct folio *demo_global;\n\nstatic bool demo_exclusive(struct folio *folio) __must_hold(&demo_lock)\n{\n\treturn folio_mapcount(folio) == 1;\n}\n\nint demo_fresh(void)\n{\n\tstruct folio *folio = folio_alloc(GFP_KERNEL, 0);\n\n\tif (!folio)\n\t\treturn -ENOMEM;\n\treturn demo_exclusive(folio);\n}\n\nint demo_old(void)\n{\n\treturn demo_exclusive(demo_global);\n}\n',
+    'name_in_a_comment_of_a_blanked_body': '/* a page of a hugetlb folio: hwpoison is kept on its head page */\nstatic bool demo_raw_in_huge(struct page *page)\n{\n\tstruct folio *folio = page_folio(page);\n\n\tif (!folio_test_hwpoison(folio))\n\t\treturn false;\n\tif (!folio_test_hugetlb(folio))\n\t\treturn PageHWPoison(page);\n\treturn demo_raw_listed(folio, page);\n}\n\nint demo_walk(struct folio *folio, struct page *page)\n{\n\tif (folio_test_hugetlb(folio) && demo_raw_in_huge(page))\n\t\treturn -EHWPOISON;\n\treturn 0;\n}\n\nint demo_other(int x)\n{\n\t/* unlike demo_raw_in_huge(), this needs no lock */\n\treturn x + 1;\n}\n',
+    'space_before_the_parenthesis': '#include <linux/mm.h>\n\nstatic bool a(struct folio *folio)\n{\n\treturn folio_mapcount(folio) == 1;\n}\n\nstatic bool b(struct folio *folio)\n{\n\tif (folio_mapcount (folio) != 1)\n\t\treturn false;\n\treturn true;\n}\n',
+}
+
+
+@pytest.mark.parametrize("name", sorted(REVIEWED))
+def test_what_the_review_found_gives_the_same_findings_with_and_without_blanking(monkeypatch, name):
+    raw = REVIEWED[name].encode()
+    for rules in [RULES, *[[r] for r in NAMED]]:
+        got, want = _both(monkeypatch, f"{name}.c", raw, rules)
+        assert got == want, (name, [r.code for r in rules])
+    whole = _both(monkeypatch, f"{name}.c", raw, RULES)[1][0]
+    assert [(f["code"], f["line"]) for f in whole] == REVIEWED_WANT[name]
+
+
+REVIEWED_WANT = {  # the findings of the whole parse: what blanking lost or added before
+    "one_line_function": [("FOL010", 5)],
+    "annotation_after_parameters": [("FOL010", 8)],
+    "name_in_a_comment_of_a_blanked_body": [],  # refuted by its one caller in the file
+    "space_before_the_parenthesis": [("FOL010", 5), ("FOL010", 10)],
+}
+
+
+def test_header_names_past_annotations_and_none_when_unclear():
+    from folint.blanking import header_name
+
+    def names(text):
+        layout = find_bodies(text)
+        return [header_name(layout.mask, b) for b in layout.bodies], layout.unclear
+
+    assert names(b"static bool f(struct folio *folio) __must_hold(&l)\n{\n}\n") == (["f"], False)
+    assert names(b"static int __attribute__((x)) h(int a) __releases(p)\n{\n}\n") == (["h"], False)
+    assert names(b"SYSCALL_DEFINE3(x, int, a)\n{\n}\n") == ([None], False)
+    assert names(b"static int f(int a) __unknown_note(a)\n{\n}\n") == ([None], False)
+    assert names(b"static void (*pick(int a))(int)\n{\n}\n") == ([None], False)
+    assert names(b"int k(void) { return 1; }\nint m(void)\n{\n}\n") == (["m"], True)

@@ -65,6 +65,10 @@ class Layout:
     mask: bytes
     bodies: list[Body]
     directives: list = field(default_factory=list)
+    # a top-level block that may be a function's body but was not taken as one (on one
+    # line, an annotation after the parameters, across an #if): its code is parsed, but
+    # who it calls and who calls it cannot be told from the bodies (folint.blanking)
+    unclear: bool = False
 
 
 def masked(raw: bytes) -> tuple[bytes, list]:
@@ -136,6 +140,7 @@ def find_bodies(raw: bytes) -> Layout | None:
     if depths and (depths[-1] != 0 or min(depths) < 0):
         return None
     bodies: list[Body] = []
+    unclear = False
     start = last = 0  # after the last top-level ; or }; where ; was last looked for from
     previous = 0  # the index in marks of the first brace since depth was last 0
     for i in [i for i, d in enumerate(depths) if d == 0]:
@@ -148,8 +153,10 @@ def find_bodies(raw: bytes) -> Layout | None:
         if _before(mask, open_at) == 0x29 and _alone_on_line(mask, close) \
                 and not _straddles(inside, where, open_at, close) and not _initializer(mask, start, open_at):
             bodies.append(Body(start, open_at, close))
+        elif not unclear and mask.find(b"(", start, open_at) != -1 and not _initializer(mask, start, open_at):
+            unclear = True
         start = last = close + 1
-    return Layout(mask, bodies, directives)
+    return Layout(mask, bodies, directives, unclear)
 
 
 def _straddles(inside: list[tuple[int, int, int]], where: list[int], open_at: int, close: int) -> bool:
