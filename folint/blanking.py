@@ -19,22 +19,22 @@ line and column of the rest stays what it was.  A body is kept when:
 - ``keep`` (the tree index's summary, ``folint.index.collect``) asks for it: its code
   holds one of ``keep``.  A summary made of a blanked parse records the blanked spans,
   and the tree phase summarises the file whole again when a name it cares about lies
-  in one of them (``folint.index.two_stage.rescue``).
+  in one of them (``folint.index.two_stage.hiding``).
 
 A rule that is neither keeps every body of a file it wants (nothing is blanked)."""
 
 from __future__ import annotations
 
-import re
 import bisect
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from folint.kernel_c.bodies import Body, Layout, blank_bodies, find_bodies
 from folint.rule import Rule
 from folint.vocab import PAGE_LOOP_NEEDLES, may_hold_page_loop
+from folint.words import word_mentions
 
-_IDENT_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _NAME_BEFORE = re.compile(rb"([A-Za-z_]\w*)\s*$")
 _PAREN = re.compile(rb"[()]")
 # annotations with arguments that stand before a function's name or after its parameters
@@ -82,8 +82,16 @@ def blank_for_parse(raw: bytes, active: list[Rule], keep: Sequence[bytes] = ()) 
     layout = find_bodies(raw)
     if layout is None:
         return None
+    graph = None
+    if any(not r.function_local and r.neighbours & {"callers", "callees"} for r in rules):
+        # a function that is no body, or a body without a plain name: its callers and
+        # callees cannot be told, so such a rule keeps every body
+        if layout.unclear:
+            return None
+        graph = _Calls(layout)
+        if graph.unnamed:
+            return None
     mask = layout.mask
-
     bodies = layout.bodies
     found = _Found(mask, bodies, {n for r in rules for n in (r.needles or r.gate)} | set(PAGE_LOOP_NEEDLES)
                    | set(keep))
@@ -115,16 +123,11 @@ def blank_for_parse(raw: bytes, active: list[Rule], keep: Sequence[bytes] = ()) 
     for i, k in enumerate(kept):
         if not k:
             kept[i] = any(for_rule(r, i) for r in local)
-    graph = _Calls(layout) if any(r.neighbours & {"callers", "callees"} for r in rules) else None
     for rule in rules:
         if rule.function_local:
             continue
         reached = {i for i in range(len(bodies)) if for_rule(rule, i)}
-        if graph is not None and (layout.unclear or graph.unnamed):
-            # a function that is no body, or a body without a plain name: its callers and
-            # callees cannot be told, so nothing is blanked for this rule
-            reached = set(range(len(bodies)))
-        elif graph is not None:
+        if graph is not None:
             if "callers" in rule.neighbours:
                 reached = _reach(reached, graph.callers)
             if "callees" in rule.neighbours:
@@ -216,18 +219,19 @@ class _Calls:
     ``callees[i]``, the bodies whose function body ``i`` names; ``callers[i]``, the
     bodies naming body ``i``'s function.  ``unnamed``: the bodies without a plain name
     (``header_name``), whose callers cannot be told: a rule reading callers or callees
-    then blanks nothing."""
+    then blanks nothing, and no edge is found."""
 
     def __init__(self, layout: Layout):
         bodies, mask = layout.bodies, layout.mask
         names = [header_name(mask, b) for b in bodies]
         self.unnamed = {i for i, n in enumerate(names) if n is None}
-        by_name: dict[str, list[int]] = {}
-        for i, n in enumerate(names):
-            if n is not None:
-                by_name.setdefault(n, []).append(i)
         self.callees: list[set[int]] = [set() for _ in bodies]
         self.callers: list[set[int]] = [set() for _ in bodies]
+        if self.unnamed:
+            return  # the caller keeps every body: no edges needed
+        by_name: dict[str, list[int]] = {}
+        for i, n in enumerate(names):
+            by_name.setdefault(n, []).append(i)
         starts = [b.start for b in bodies]
         for name, at in word_mentions(mask, list(by_name)):
             i = _body_at(bodies, starts, at)
@@ -256,36 +260,3 @@ def _body_at(bodies: list[Body], starts: list[int], at: int) -> int | None:
     if i >= 0 and at <= bodies[i].close:
         return i
     return None
-
-
-def word_mentions(mask: bytes, names: list[str], spans: Sequence[tuple[int, int]] | None = None):
-    """(name, offset) of each whole-word occurrence of ``names`` in ``mask`` (in
-    ``spans`` of it only, when given), by one Aho-Corasick automaton (``ahocorasick_rs``;
-    without it, a search per name)."""
-    if not names:
-        return
-    words = [n.encode() for n in names]
-    try:
-        from ahocorasick_rs import BytesAhoCorasick, MatchKind
-    except ImportError:
-        def find(a: int, b: int):
-            for i, w in enumerate(words):
-                at = mask.find(w, a, b)
-                while at != -1 and at + len(w) <= b:
-                    yield i, at, at + len(w)
-                    at = mask.find(w, at + 1, b)
-    else:
-        # leftmost-longest, not overlapping: names are identifiers, so a match hidden by
-        # an earlier one lies inside a longer identifier and is not a whole word anyway
-        automaton = BytesAhoCorasick(words, matchkind=MatchKind.LeftmostLongest)
-
-        def find(a: int, b: int):
-            text = mask if (a, b) == (0, len(mask)) else mask[a:b]
-            for i, x, y in automaton.find_matches_as_indexes(text, overlapping=False):
-                yield i, a + x, a + y
-    end = len(mask)
-    for a, b in spans if spans is not None else [(0, end)]:
-        for i, x, y in find(a, b):
-            if (x and mask[x - 1] in _IDENT_BYTES) or (y < end and mask[y] in _IDENT_BYTES):
-                continue
-            yield names[i], x

@@ -159,8 +159,9 @@ def check_source(path: str, raw: bytes, rules: list[Rule], *, prefilter: bool = 
             blanked = None
     whole = None  # the parse of the whole text, once one is made
     if blanked is not None:
-        src = SourceFile(path, raw, parsed=parse_kernel_c(blanked.text, blanked.skip(), blanked.premask))
-        src.blanked = tuple(blanked.skip())
+        spans = blanked.skip()
+        src = SourceFile(path, raw, parsed=parse_kernel_c(blanked.text, spans, blanked.premask))
+        src.blanked = tuple(spans)
         if not parsed_as_blanked(src, blanked.bodies):
             src = whole = SourceFile(path, raw)  # the parser did not take a body as one: the whole file
             blanked = None
@@ -191,7 +192,7 @@ def check_source(path: str, raw: bytes, rules: list[Rule], *, prefilter: bool = 
                             consequence="file left out of the index; ")
         result.summary = None if isinstance(summary, Failed) else summary
         if result.summary is not None and blanked is not None:
-            result.summary["blanked"] = [list(span) for span in blanked.skip()]
+            result.summary["blanked"] = [list(span) for span in src.blanked]
             result.summary_partial = True
     result.findings = findings
     return result

@@ -295,7 +295,7 @@ def test_kernelize_given_the_blanked_mask_writes_what_it_writes_masking_itself(p
 
 
 def test_word_mentions_finds_whole_words_in_the_spans_asked_with_or_without_ahocorasick(monkeypatch):
-    from folint.blanking import word_mentions
+    from folint.words import word_mentions
 
     text = b"f(a); xf(a); f_x(); g(f); { f(b); } h = f;"
     names = ["f", "f_x", "g"]

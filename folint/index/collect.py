@@ -25,7 +25,7 @@ DEFERRED = "deferred:"
 # A summary made of a parse with bodies blanked (folint.blanking; it lists them under
 # "blanked"): its key is the prefix, then the content hash, so that only a tree run's
 # two-stage index, which summarises the file whole again when a candidate's name lies in
-# a blanked body (two_stage.rescue), ever reads it; check-patch and the full index ask
+# a blanked body (two_stage.hiding), ever reads it; check-patch and the full index ask
 # for the content hash alone.
 PARTIAL = "partial:"
 

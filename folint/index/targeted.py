@@ -5,15 +5,14 @@ to; in a whole-tree run the ones some caller hands a folio's page to).  Their
 callers, prototypes, callback uses and exports can only be in files whose bytes
 hold the name as a whole word, so instead of summarising every file of the tree,
 one pass over the files finds those that name them (``git grep -lwF`` in a git
-work tree, else a byte search in worker processes: ``bytes.find`` per name, the
-word boundary checked at each hit), and only those are parsed.  The index this
+work tree, else a byte search in worker processes: ``folint.words``, one automaton for all the
+names, the word boundary checked at each hit), and only those are parsed.  The index this
 gives answers exactly as the full one for those names (``tests/test_two_stage.py``).
 """
 
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 from collections.abc import Iterable
 
@@ -25,21 +24,9 @@ from folint.index.collect import wants_summary
 from folint.index.files import tree_bytes
 from folint.index.tree_search import _gnu_grep, grep_tree
 from folint.prefilter import ByteScan
+from folint.words import names_word
 
 PARALLEL_MIN_FILES = 256
-_WORD = re.compile(rb"\w")
-
-
-def names_word(raw: bytes, names: list[bytes]) -> bool:
-    """Whether ``raw`` holds one of ``names`` as a whole word (C identifier chars)."""
-    for name in names:
-        start = raw.find(name)
-        while start != -1:
-            end = start + len(name)
-            if (start == 0 or not _WORD.match(raw, start - 1)) and (end == len(raw) or not _WORD.match(raw, end)):
-                return True
-            start = raw.find(name, start + 1)
-    return False
 
 
 _worker: dict = {}

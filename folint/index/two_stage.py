@@ -24,8 +24,9 @@ one search of the tree (``folint.index.tree_search.SharedSearch``), for these na
 functions whose callers FOL009 asks about (``folint.caller_context``) at once; a name the
 summaries of the deferred files settle (``unflaggable`` asked again with them) is left out
 of it.  A file that was searched and names no candidate is remembered by its (path,
-size, mtime, inode) per candidate set, so a second run searches only what changed.  When the cache holds every file's summary,
-nothing is deferred and this is the full index.
+size, mtime, inode) per candidate set, so a second run searches only what changed.
+When the cache holds every file's summary, nothing is deferred and this is the full
+index.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def hiding(summaries: dict[str, dict], names: set[str], max_size: int) -> list[s
     whole word: a call or a callback use of a candidate the summary does not show, so
     the file is summarised whole again.  A file that cannot be read again is listed
     too (summarising it reports why)."""
-    from folint.blanking import word_mentions
+    from folint.words import word_mentions
     from folint.reading import ReadError, read_regular
 
     out = []
