@@ -13,3 +13,18 @@ def test_parse_errors_runs_on_the_fixtures():
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "kernelized:" in done.stdout and "function definitions" in done.stdout
+
+
+def test_index_compare_finds_the_two_indexes_agree_on_the_fol003_fixtures():
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "index_compare.py"), str(ROOT / "fixtures" / "FOL003"),
+                           "--jobs", "1"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "identical (place, message, verdict, evidence): yes" in done.stdout
+    counts = done.stdout.split("full index: ")[1].split(" findings")[0]
+    assert int(counts) > 0  # the fixtures hold FOL003 findings: an empty comparison proves nothing
+
+
+def test_index_compare_says_so_for_a_missing_tree(tmp_path):
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "index_compare.py"), str(tmp_path / "none")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "not a folder" in done.stderr and "Traceback" not in done.stderr
