@@ -7,6 +7,7 @@ parser would need configuring for, and a fact needs only a few well-known shapes
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -15,9 +16,18 @@ def line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
+_COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+
+
+def _spaces(m: re.Match) -> str:
+    return "\n".join(" " * len(line) for line in m.group(0).split("\n"))
+
+
+@functools.lru_cache(maxsize=64)
 def strip_comments(text: str) -> str:
-    """Comments blanked to spaces (newlines kept), so offsets and lines do not move."""
-    return re.sub(r"/\*.*?\*/|//[^\n]*", lambda m: re.sub(r"[^\n]", " ", m.group(0)), text, flags=re.S)
+    """Comments blanked to spaces (newlines kept), so offsets and lines do not move.
+    Kept per text: the fact kinds read the same headers (mm.h, pagemap.h ...) each."""
+    return _COMMENT.sub(_spaces, text)
 
 
 @dataclass(frozen=True)
