@@ -19,7 +19,9 @@ else, on idle cores.  It is compared with the part's budget: half of Coccinelle'
 for the whole tree (bench/speed.py's two semantic patches, run here unless --no-peers,
 or given with --coccinelle), 1 s for a folder (mm/).  The rest of the run (kernelize,
 the loop model, the queries, the rules, the tree index, the verdicts) has
-``budget - floor`` left; its CPU now is the serial run's CPU minus the parse CPU.
+``budget - floor`` left; its CPU now is the serial run's CPU minus the parse CPU (the
+greps that run does, the pre-pass and a folder's search of the rest of the tree, are not
+counted: the grep floor stands for them).
 It never writes into the tree; the caches go to a temporary folder.
 """
 
@@ -57,7 +59,7 @@ class Parses:
 
     texts: list[tuple[bytes, list[tuple[int, int]]]]  # of the part's own files
     outside: list[tuple[bytes, list[tuple[int, int]]]]  # of the rest of the tree (a folder's callers, issue 10)
-    run_cpu: float  # the serial run's CPU, this process and its children (the greps)
+    run_cpu: float  # the serial run's CPU in this process (its greps, children, are not counted)
 
     @property
     def read_bytes(self) -> int:
@@ -120,7 +122,7 @@ def record_parses(part: str) -> Parses:
         _swap({new: old for old, new in swapped.items()})
         folint.source.SourceFile.__init__ = source_init
     after = os.times()
-    cpu = sum(a - b for a, b in zip(after[:4], before[:4]))
+    cpu = sum(a - b for a, b in zip(after[:2], before[:2]))
     return Parses(texts, outside, cpu)
 
 
