@@ -49,7 +49,8 @@ from folint.config import Config
 from folint.facts.engine import facts_for_targets
 from folint.selection import build_rules
 import folint.checker, folint.runner, folint.index.phase
-build_rules(Config(), None, None, facts=facts_for_targets([sys.argv[1]], cache=True, cache_dir=tempfile.mkdtemp()))
+with tempfile.TemporaryDirectory() as cache:
+    build_rules(Config(), None, None, facts=facts_for_targets([sys.argv[1]], cache=True, cache_dir=cache))
 """
 
 
@@ -163,14 +164,13 @@ def parse_cpu(texts: list[tuple[bytes, list[tuple[int, int]]]]) -> float:
 
 def setup_seconds(part: str, tree: Path) -> float:
     """Best of three: a subprocess that starts, imports folint, reads the facts cold and builds the rules."""
-    best = None
-    for _ in range(3):
+    def once() -> float:
         started = time.perf_counter()
         subprocess.run([sys.executable, "-c", SETUP, part], cwd=tree, env=speed.ENV, check=True,
                        stdout=subprocess.DEVNULL)
-        took = time.perf_counter() - started
-        best = took if best is None else min(best, took)
-    return best
+        return time.perf_counter() - started
+
+    return min(once() for _ in range(3))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -213,8 +213,9 @@ def main(argv: list[str] | None = None) -> int:
                 budget, why = FOLDER_BUDGET_S, "a folder, issue 12"
             rest = max(parses.run_cpu - cpu - beyond, 0.0)
             room = f"{budget - floor:7.2f}" if budget is not None else f"{'-':>7}"
-            print(f"{part:8} {len(parses.texts):7} {parses.read_bytes / 1e6:8.3f} {cpu:11.3f} {grep:7.2f} {setup:7.2f} "
-                  f"{floor:7.2f} {budget if budget is not None else float('nan'):8.2f} {room} {rest:10.2f} {len(parses.outside):14} {beyond:6.2f}")
+            shown = budget if budget is not None else float("nan")
+            print(f"{part:8} {len(parses.texts):7} {parses.read_bytes / 1e6:8.3f} {cpu:11.3f} {grep:7.2f} "
+                  f"{setup:7.2f} {floor:7.2f} {shown:8.2f} {room} {rest:10.2f} {len(parses.outside):14} {beyond:6.2f}")
             if budget is None:
                 print(f"  {part}: no budget (Coccinelle not run: install it, apt-get install coccinelle, "
                       f"or give --coccinelle SECONDS)")
